@@ -1,0 +1,5 @@
+"""``python -m gptcalc``."""
+
+from gptcalc.cli import main
+
+main()

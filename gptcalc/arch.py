@@ -1,0 +1,256 @@
+"""Architecture specification: what a decoder-only transformer is made of.
+
+One :class:`Architecture` describes dense and Mixture-of-Experts models with MHA/GQA/MQA or DeepSeek's
+multi-head latent attention, plain or gated MLPs, LayerNorm/RMSNorm, learned or rotary positions and tied
+or untied embeddings. Derived quantities (head_dim, kv heads, which layers are MoE) are properties.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from gptcalc.specbase import NonNegInt, PosInt, Spec
+
+NormKind = Literal["layernorm", "rmsnorm", "nonparametric"]
+Activation = Literal["gelu", "relu", "silu", "swiglu", "geglu", "reglu"]
+GATED_ACTIVATIONS: frozenset[str] = frozenset({"swiglu", "geglu", "reglu"})
+
+
+class StandardAttention(Spec):
+    """Multi-head attention with ``n_kv_heads`` key/value heads: MHA (= n_heads), GQA, or MQA (= 1)."""
+
+    kind: Literal["standard"] = Field(default="standard", description="Attention family tag.")
+    n_heads: PosInt = Field(description="Query heads (a).")
+    n_kv_heads: PosInt | None = Field(
+        default=None, description="Key/value heads; None means n_heads (MHA), 1 is MQA, in between GQA."
+    )
+    head_dim: PosInt | None = Field(
+        default=None, description="Per-head width; None means hidden_size / n_heads. May differ from it."
+    )
+    qkv_bias: bool = Field(default=False, description="Bias on the query, key and value projections.")
+    out_bias: bool = Field(default=False, description="Bias on the output projection.")
+    qk_norm: Literal["none", "head", "full"] = Field(
+        default="none",
+        description="Norm on queries and keys: 'head' normalises each head (Qwen3, head_dim weights), "
+        "'full' the whole projection (OLMo 2).",
+    )
+    sliding_window: PosInt | None = Field(
+        default=None, description="Sliding-window size in tokens for local layers; None: all layers global."
+    )
+    global_every: PosInt | None = Field(
+        default=None,
+        description="With sliding_window: every n-th layer (1-based) attends globally (Gemma 2: 2). "
+        "None: every layer uses the window.",
+    )
+
+    @property
+    def kv_heads(self) -> int:
+        return self.n_kv_heads or self.n_heads
+
+    @property
+    def variant(self) -> str:
+        """MHA, GQA or MQA, as the key/value head count makes it."""
+        if self.kv_heads == self.n_heads:
+            return "MHA"
+        return "MQA" if self.kv_heads == 1 else "GQA"
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> StandardAttention:
+        if self.n_heads % self.kv_heads:
+            raise ValueError(
+                f"n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.kv_heads});"
+                f" allowed kv heads: {[d for d in range(1, self.n_heads + 1) if self.n_heads % d == 0]}"
+            )
+        if self.global_every is not None and self.sliding_window is None:
+            raise ValueError("global_every needs sliding_window to be set")
+        return self
+
+
+class LatentAttention(Spec):
+    """DeepSeek-V2/V3 multi-head latent attention (DeepSeek-AI 2024, arXiv:2405.04434, Sec. 2.1).
+
+    Queries go through an optional low-rank bottleneck (``q_lora_rank``); keys and values share one
+    compressed latent of width ``kv_lora_rank`` plus a decoupled rotary key of ``qk_rope_head_dim``.
+    """
+
+    kind: Literal["mla"] = Field(default="mla", description="Attention family tag.")
+    n_heads: PosInt = Field(description="Attention heads.")
+    q_lora_rank: PosInt | None = Field(
+        default=None, description="Query compression rank d_c'; None: a direct query projection (V2-Lite)."
+    )
+    kv_lora_rank: PosInt = Field(description="Key/value latent width d_c (what the KV cache stores).")
+    qk_rope_head_dim: PosInt = Field(description="Rotary part of each query/key head.")
+    qk_nope_head_dim: PosInt = Field(description="Non-rotary part of each query/key head.")
+    v_head_dim: PosInt = Field(description="Per-head value width.")
+    bias: bool = Field(default=False, description="Bias on q_a/kv_a/output projections (attention_bias).")
+
+    @property
+    def qk_head_dim(self) -> int:
+        return self.qk_nope_head_dim + self.qk_rope_head_dim
+
+    @property
+    def variant(self) -> str:
+        return "MLA"
+
+    # Uniform with StandardAttention for code that asks about windows.
+    sliding_window: None = Field(default=None, description="MLA layers always attend globally.")
+    global_every: None = Field(default=None, description="Not used by MLA.")
+
+
+def _attention_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("kind", "standard"))
+    return str(getattr(value, "kind", "standard"))
+
+
+Attention = Annotated[
+    Annotated[StandardAttention, Tag("standard")] | Annotated[LatentAttention, Tag("mla")],
+    Discriminator(_attention_tag),
+]
+
+
+class MLP(Spec):
+    """Feed-forward block: plain 2-matrix (up, down) or gated 3-matrix (gate, up, down)."""
+
+    activation: Activation = Field(
+        description="gelu/relu/silu: 2 matrices (GPT-2/3); swiglu/geglu/reglu: gated, 3 matrices (LLaMA, Gemma)."
+    )
+    d_ff: PosInt = Field(description="Hidden width of the dense MLP (per matrix, not gate+up concatenated).")
+    bias: bool = Field(default=False, description="Biases on the MLP (and expert) matrices.")
+
+    @property
+    def gated(self) -> bool:
+        return self.activation in GATED_ACTIVATIONS
+
+    @property
+    def n_matrices(self) -> int:
+        return 3 if self.gated else 2
+
+
+class MoE(Spec):
+    """Mixture-of-Experts feed-forward (Shazeer et al. 2017; fine-grained + shared: DeepSeekMoE 2024).
+
+    A layer ``i`` (0-based) is an MoE layer when ``i >= first_dense_layers``,
+    ``(i - first_dense_layers) % layer_freq == 0`` and ``i`` is not listed in ``dense_layers``.
+    Every expert uses the model's MLP activation and bias setting.
+    """
+
+    n_experts: PosInt = Field(description="Routed experts per MoE layer (E).")
+    top_k: PosInt = Field(description="Routed experts each token uses (k).")
+    expert_d_ff: PosInt = Field(description="Hidden width of one routed expert.")
+    n_shared_experts: NonNegInt = Field(default=0, description="Always-on shared experts per MoE layer.")
+    shared_d_ff: PosInt | None = Field(
+        default=None, description="Hidden width of each shared expert; None: expert_d_ff."
+    )
+    first_dense_layers: NonNegInt = Field(default=0, description="Leading layers that use the dense MLP.")
+    layer_freq: PosInt = Field(default=1, description="After the dense lead, every layer_freq-th layer is MoE.")
+    dense_layers: tuple[NonNegInt, ...] = Field(
+        default=(), description="Further layer indices (0-based) that use the dense MLP."
+    )
+    router_bias: bool = Field(default=False, description="Bias on the router (gate) projection.")
+    shared_expert_gate: bool = Field(
+        default=False, description="A learned scalar gate on the shared experts (Qwen-MoE)."
+    )
+    expert_bias: bool | None = Field(
+        default=None,
+        description="Biases on routed experts; None: as mlp.bias (transformers 5.x DeepSeek: none).",
+    )
+
+    @property
+    def shared_width(self) -> int:
+        return self.shared_d_ff or self.expert_d_ff
+
+    @model_validator(mode="after")
+    def _k_le_e(self) -> MoE:
+        if self.top_k > self.n_experts:
+            raise ValueError(f"top_k ({self.top_k}) must be <= n_experts ({self.n_experts})")
+        return self
+
+
+class Architecture(Spec):
+    """A decoder-only transformer, enough to count its parameters and FLOPs exactly."""
+
+    name: str = Field(default="custom", description="Short name.")
+    description: str = Field(default="", description="What this is.")
+    source: str = Field(default="", description="Public source of the numbers (paper, card, config).")
+    n_layers: PosInt = Field(description="Transformer blocks (L).")
+    hidden_size: PosInt = Field(description="Model width d_model (h).")
+    vocab_size: PosInt = Field(description="Vocabulary size (V) as instantiated (padded if padded).")
+    attention: Attention = Field(description="Attention block.")
+    mlp: MLP = Field(description="Dense feed-forward block (and the style of every expert).")
+    moe: MoE | None = Field(default=None, description="Mixture-of-Experts settings; None for dense models.")
+    norm: NormKind = Field(
+        default="rmsnorm",
+        description="layernorm (weight+bias), rmsnorm (weight) or nonparametric (no weights, OLMo).",
+    )
+    norms_per_layer: NonNegInt = Field(default=2, description="Norms in each block (2 usual; Gemma 2: 4).")
+    final_norm: bool = Field(default=True, description="A norm after the last block.")
+    position_embedding: Literal["rotary", "learned", "alibi", "none"] = Field(
+        default="rotary", description="learned adds a (max_position_embeddings x h) table."
+    )
+    max_position_embeddings: PosInt | None = Field(
+        default=None, description="Positions in the learned table; required when position_embedding=learned."
+    )
+    context_length: PosInt | None = Field(default=None, description="Native training context in tokens.")
+    tie_embeddings: bool = Field(default=False, description="Output head shares the input embedding matrix.")
+    output_bias: bool = Field(default=False, description="Bias on the output head.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Architecture:
+        if self.position_embedding == "learned" and self.max_position_embeddings is None:
+            raise ValueError("max_position_embeddings is required when position_embedding is 'learned'")
+        if self.moe is not None:
+            if not any(self._is_moe_layer(i) for i in range(self.n_layers)):
+                raise ValueError(
+                    f"moe settings leave no MoE layer among {self.n_layers} layers"
+                    " (first_dense_layers/layer_freq/dense_layers); drop moe for a dense model"
+                )
+            bad = [i for i in self.moe.dense_layers if i >= self.n_layers]
+            if bad:
+                raise ValueError(f"moe.dense_layers {bad} are not layers of a {self.n_layers}-layer model")
+        return self
+
+    # ---- derived quantities ------------------------------------------------------------------------
+
+    @property
+    def head_dim(self) -> int:
+        """Per-head width of standard attention (explicit, or hidden_size / n_heads)."""
+        att = self.attention
+        if isinstance(att, LatentAttention):
+            return att.qk_head_dim
+        return att.head_dim or self.hidden_size // att.n_heads
+
+    @property
+    def is_moe(self) -> bool:
+        return self.moe is not None
+
+    def _is_moe_layer(self, i: int) -> bool:
+        moe = self.moe
+        if moe is None or i < moe.first_dense_layers or i in moe.dense_layers:
+            return False
+        return (i - moe.first_dense_layers) % moe.layer_freq == 0
+
+    @cached_property
+    def moe_layer_mask(self) -> tuple[bool, ...]:
+        """For each layer, whether its feed-forward is an MoE block."""
+        return tuple(self._is_moe_layer(i) for i in range(self.n_layers))
+
+    @property
+    def n_moe_layers(self) -> int:
+        return sum(self.moe_layer_mask)
+
+    @property
+    def n_dense_layers(self) -> int:
+        return self.n_layers - self.n_moe_layers
+
+    def is_sliding_layer(self, i: int) -> bool:
+        """Whether layer ``i`` (0-based) uses the sliding window (Gemma 2: even layers slide)."""
+        att = self.attention
+        if att.sliding_window is None:
+            return False
+        if att.global_every is None:
+            return True
+        return (i + 1) % att.global_every != 0

@@ -1,0 +1,14 @@
+"""Command-line interface: thin wrappers that parse, load, call the library and render."""
+
+from __future__ import annotations
+
+from gptcalc.cli import cmd_params, cmd_presets  # noqa: F401  (registers commands)
+from gptcalc.cli.app import app
+
+
+def main() -> None:
+    """Entry point of the ``gptcalc`` script."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,57 @@
+"""The Typer application and its one-line error handling."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.20 vendors click; older releases depend on it
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException
+
+from gptcalc.errors import GptcalcError
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line on stderr and exit: the CLI's only way to report a user's mistake."""
+    sys.stderr.write(f"gptcalc: error: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+class OneLineErrors(TyperGroup):
+    """Reports usage mistakes and :class:`GptcalcError` as one line on stderr with exit code 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except ClickException as err:
+            message = " ".join(err.format_message().split())
+            if not standalone_mode:
+                raise
+            fail(message, err.exit_code)
+        except typer.Abort:
+            fail("aborted", 1)
+        except GptcalcError as err:
+            if not standalone_mode:
+                raise
+            fail(" ".join(str(err).split()))
+        if standalone_mode:
+            raise SystemExit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    name="gptcalc",
+    help="Analytical cost-and-capacity calculator for transformer language models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)

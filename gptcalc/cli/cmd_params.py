@@ -1,0 +1,75 @@
+"""``gptcalc params``: the exact parameter budget of a model."""
+
+from __future__ import annotations
+
+from gptcalc.cli.app import app
+from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, dirs
+from gptcalc.load import load_model
+from gptcalc.params import count_params
+from gptcalc.render import assumptions, console, print_json, table
+from gptcalc.units import fmt_count
+
+_LABELS = {
+    "attention": "attention",
+    "dense_mlp": "dense MLP",
+    "routed_experts": "routed experts",
+    "shared_experts": "shared experts",
+    "router": "router",
+    "norms": "norms",
+    "embedding": "embedding (token + position)",
+    "output_head": "output head",
+}
+
+
+@app.command("params")
+def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None, json_out: JsonOpt = False) -> None:
+    """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
+    arch = load_model(model, dirs(presets), set_ or [])
+    result = count_params(arch)
+    if json_out:
+        print_json(result)
+        return
+    out = console()
+    summary = [
+        ["total", fmt_count(result.total), f"{result.total:,}"],
+        ["active per token", fmt_count(result.active), f"{result.active:,}"],
+        ["embedding (incl. untied head)", fmt_count(result.embedding), f"{result.embedding:,}"],
+        ["non-embedding", fmt_count(result.non_embedding), f"{result.non_embedding:,}"],
+    ]
+    if arch.moe is not None:
+        summary.append(
+            [
+                "one routed expert, all layers",
+                fmt_count(result.one_routed_expert),
+                f"{result.one_routed_expert:,}",
+            ]
+        )
+    out.print(table(f"Parameters of {arch.name}", ["", "count", "exact"], summary))
+    out.print()
+    total, active = result.breakdown.model_dump(), result.active_breakdown.model_dump()
+    rows = [
+        [label, fmt_count(total[key]), fmt_count(active[key]), f"{total[key] / result.total:.1%}"]
+        for key, label in _LABELS.items()
+        if total[key]
+    ]
+    out.print(table("By component", ["component", "total", "active", "share"], rows))
+    out.print()
+    layer_rows = [[k.kind, str(k.count), fmt_count(k.params_each), fmt_count(k.active_each)] for k in result.layers]
+    out.print(table("By layer kind", ["kind", "layers", "params each", "active each"], layer_rows))
+    out.print()
+    att = arch.attention
+    notes = [
+        f"attention: {att.variant}, {att.n_heads} heads, head dim {arch.head_dim}",
+        f"MLP: {arch.mlp.activation}, d_ff {arch.mlp.d_ff}, {arch.mlp.n_matrices} matrices",
+        f"norm: {arch.norm}; embeddings {'tied' if arch.tie_embeddings else 'untied'};"
+        f" positions: {arch.position_embedding}",
+        "active = everything but the routed experts a token is not sent to (embedding and head counted whole)",
+    ]
+    if arch.moe is not None:
+        m = arch.moe
+        notes.insert(
+            2,
+            f"MoE: {m.n_experts} routed experts (top-{m.top_k}), {m.n_shared_experts} shared,"
+            f" expert d_ff {m.expert_d_ff}, {arch.n_moe_layers} of {arch.n_layers} layers",
+        )
+    out.print(assumptions(notes))

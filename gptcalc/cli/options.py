@@ -1,0 +1,32 @@
+"""Options shared by every command, so that the same flag means the same thing everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Change a model field for a what-if, e.g. moe.n_experts=32 (repeatable)."),
+]
+PresetsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--presets", help="Extra preset folder searched before the shipped ones (repeatable)."),
+]
+ModelArg = Annotated[str, typer.Argument(help="Model preset name, preset .toml file, or Hugging Face config.json.")]
+HardwareOpt = Annotated[str, typer.Option("--hardware", help="Hardware preset name or alias (h100, a100, ...).")]
+SeqLenOpt = Annotated[
+    str | None,
+    typer.Option("--seq-len", help="Sequence length in tokens; 8k = 8,192. Default: the model's context."),
+]
+ConventionOpt = Annotated[
+    str | None,
+    typer.Option("--convention", help="FLOP counting convention: 6n (default), causal, palm, 6n-no-head-bwd."),
+]
+
+
+def dirs(presets: list[Path] | None) -> list[Path]:
+    return list(presets or [])

@@ -1,0 +1,260 @@
+"""FLOPs per token: forward, backward, training, dense-equivalent, with switchable conventions.
+
+Sources:
+
+* 2 FLOPs per weight per token for a matmul (one multiply, one add), backward = 2 x forward, so
+  training = 3 x forward ~ 6N (Kaplan et al. 2020, Sec. 2.1; Hoffmann et al. 2022, C = 6ND).
+* Attention score and context: ``2*a*d*K`` for Q.K^T and ``2*a*d*K`` for A.V per token per layer,
+  K the number of keys each query sees (Kaplan et al. 2020 Table 1, ``2 n_layer n_ctx d_attn`` per
+  token; PaLM, Chowdhery et al. 2022, App. B: training adds ``12 L H Q T`` = 3 x 4 L H Q T).
+* Causal masking halves the keys on average (Dao 2023, FlashAttention-2, Sec. 4.1, counts causal
+  attention as half of full). With a sliding window w < s, the mean key count is ``w - w^2/(2s)``.
+* Recomputation: full recompute reruns each block's forward; selective recompute reruns only the
+  attention score/softmax/context (Korthikanti et al. 2022, Sec. 4-5). These are hardware FLOPs (HFU),
+  not model FLOPs (MFU), as PaLM App. B defines them.
+
+Left out everywhere: biases, norms, softmax, activation functions, rotary embeddings and the
+embedding lookup (none is a matmul; together well under 1% at these widths).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from gptcalc.arch import Architecture, LatentAttention
+from gptcalc.errors import InputError
+from gptcalc.specbase import PosInt, Result, Spec
+
+AttentionMode = Literal["excluded", "causal", "full"]
+RecomputeMode = Literal["none", "selective", "full"]
+
+
+class FlopsConvention(Spec):
+    """How FLOPs are counted; every output names the convention it used."""
+
+    name: str = Field(default="custom", description="Convention name as printed.")
+    attention: AttentionMode = Field(
+        default="excluded",
+        description="Attention score/context FLOPs: excluded from totals (6N), causal (halved) or full.",
+    )
+    logits_backward: bool = Field(default=True, description="Count the output head's backward (4*V*h).")
+
+    def describe(self) -> str:
+        head = "with" if self.logits_backward else "without"
+        att = {
+            "excluded": "attention score/context excluded (shown apart)",
+            "causal": "causal attention (halved)",
+            "full": "full attention (unmasked)",
+        }[self.attention]
+        return f"{self.name}: 2 FLOPs per active weight, backward = 2x forward, {att}, {head} head backward"
+
+
+CONVENTIONS: dict[str, FlopsConvention] = {
+    "6n": FlopsConvention(name="6n", attention="excluded"),
+    "causal": FlopsConvention(name="causal", attention="causal"),
+    "palm": FlopsConvention(name="palm", attention="full"),
+    "6n-no-head-bwd": FlopsConvention(name="6n-no-head-bwd", attention="excluded", logits_backward=False),
+}
+DEFAULT_CONVENTION = "6n"
+
+
+def get_convention(name: str) -> FlopsConvention:
+    """A named convention: 6n (Kaplan/Chinchilla, default), causal, palm (PaLM App. B MFU)."""
+    try:
+        return CONVENTIONS[name]
+    except KeyError:
+        raise InputError(f"convention: unknown {name!r}; allowed: {', '.join(CONVENTIONS)}") from None
+
+
+# ------------------------------------------------------------------------------------- matmul weights
+
+
+def attention_matmul_weights(arch: Architecture) -> int:
+    """Weights of one attention block's projections (the matmuls; no biases or norms)."""
+    h = arch.hidden_size
+    att = arch.attention
+    if isinstance(att, LatentAttention):
+        a = att.n_heads
+        q = h * a * att.qk_head_dim if att.q_lora_rank is None else att.q_lora_rank * (h + a * att.qk_head_dim)
+        kv = h * (att.kv_lora_rank + att.qk_rope_head_dim) + att.kv_lora_rank * a * (
+            att.qk_nope_head_dim + att.v_head_dim
+        )
+        return q + kv + a * att.v_head_dim * h
+    d = arch.head_dim
+    return h * (att.n_heads + 2 * att.kv_heads) * d + att.n_heads * d * h
+
+
+def mlp_matmul_weights(arch: Architecture, d_ff: int) -> int:
+    """Weights of one MLP of width d_ff: 3*h*f gated, 2*h*f plain."""
+    return arch.mlp.n_matrices * arch.hidden_size * d_ff
+
+
+def router_matmul_weights(arch: Architecture) -> int:
+    """Router h*E plus the shared-expert gate h, per MoE layer."""
+    moe = arch.moe
+    if moe is None:
+        return 0
+    return arch.hidden_size * moe.n_experts + (
+        arch.hidden_size if moe.shared_expert_gate and moe.n_shared_experts else 0
+    )
+
+
+def ffn_matmul_weights(arch: Architecture, experts_used: int) -> tuple[int, int]:
+    """(dense-layer FFN weights summed over dense layers, MoE-layer FFN weights over MoE layers with
+    ``experts_used`` routed experts each plus the shared ones)."""
+    dense = arch.n_dense_layers * mlp_matmul_weights(arch, arch.mlp.d_ff)
+    moe = arch.moe
+    if moe is None:
+        return dense, 0
+    per_layer = experts_used * mlp_matmul_weights(arch, moe.expert_d_ff) + mlp_matmul_weights(
+        arch, moe.n_shared_experts * moe.shared_width
+    )
+    return dense, arch.n_moe_layers * per_layer
+
+
+# ------------------------------------------------------------------------------------ attention core
+
+
+def mean_keys(seq_len: int, window: int | None, causal: bool) -> float:
+    """Mean number of keys a query attends to in a sequence of ``seq_len`` tokens.
+
+    Full (unmasked): ``min(s, w)``. Causal: ``s/2`` without a window (the usual halving), and
+    ``w - w^2/(2s)`` with a window ``w < s`` (the first w queries see a growing prefix, the rest w keys).
+    """
+    s = seq_len
+    if window is None or window >= s:
+        return s / 2 if causal else float(s)
+    return window - window * window / (2 * s) if causal else float(window)
+
+
+def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True) -> float:
+    """Forward FLOPs per token of attention scores and context, summed over layers.
+
+    ``4 * a * d * K`` per layer (2*a*d*K for Q.K^T and as much for A.V; Kaplan et al. 2020 Table 1),
+    with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window).
+    Latent attention: ``2*a*(d_nope+d_rope)*K + 2*a*d_v*K`` (keys and values expanded per head, as trained).
+    """
+    att = arch.attention
+    if isinstance(att, LatentAttention):
+        per_key = 2 * att.n_heads * (att.qk_head_dim + att.v_head_dim)
+    else:
+        per_key = 4 * att.n_heads * arch.head_dim
+    total = 0.0
+    for i in range(arch.n_layers):
+        window = att.sliding_window if arch.is_sliding_layer(i) else None
+        total += per_key * mean_keys(seq_len, window, causal)
+    return total
+
+
+# ------------------------------------------------------------------------------------------ results
+
+
+class FlopsPerToken(Result):
+    """FLOPs per token of one model at one sequence length, under one convention."""
+
+    model: str
+    seq_len: int
+    convention: FlopsConvention
+    recompute: RecomputeMode
+    layers_matmul_forward: float = Field(description="2 x active block weights (attention, MLP/experts).")
+    router_forward: float = Field(description="2 x router weights over MoE layers.")
+    head_forward: float = Field(description="Output head, 2*V*h (also when tied).")
+    matmul_forward: float = Field(description="Sum of the three matmul terms: 2 x active matmul weights.")
+    attention_forward: float = Field(
+        description="Attention score/context forward; causal-halved when the convention excludes it."
+    )
+    attention_included: bool = Field(description="Whether attention_forward is part of the totals.")
+    forward_per_token: float = Field(description="Forward FLOPs per token under the convention.")
+    backward_per_token: float = Field(description="Backward FLOPs per token (2 x forward, less the head's if off).")
+    training_per_token: float = Field(description="Model FLOPs per trained token (MFU numerator).")
+    hardware_training_per_token: float = Field(description="Training FLOPs including recomputation (HFU).")
+    dense_forward_per_token: float = Field(description="Forward FLOPs if every expert were active.")
+    dense_training_per_token: float = Field(description="Training FLOPs if every expert were active.")
+
+
+def flops_per_token(
+    arch: Architecture,
+    seq_len: PosInt,
+    convention: FlopsConvention | None = None,
+    recompute: RecomputeMode = "none",
+) -> FlopsPerToken:
+    """FLOPs per token for ``arch`` at ``seq_len`` (module docstring has the formulas and sources).
+
+    forward  = 2*(active block weights + router + V*h) [+ attention core]
+    training = 3 * forward  [- 2*2*V*h when the head's backward is not counted]
+    hardware = training + recomputed forward (full: blocks; selective: attention core only)
+    """
+    if seq_len <= 0:
+        raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
+    conv = convention or CONVENTIONS[DEFAULT_CONVENTION]
+    moe = arch.moe
+    attn_w = arch.n_layers * attention_matmul_weights(arch)
+    dense_ffn, moe_ffn = ffn_matmul_weights(arch, moe.top_k if moe else 0)
+    _, moe_ffn_all = ffn_matmul_weights(arch, moe.n_experts if moe else 0)
+    router = arch.n_moe_layers * router_matmul_weights(arch)
+    head = arch.vocab_size * arch.hidden_size
+
+    layers_fwd = 2.0 * (attn_w + dense_ffn + moe_ffn)
+    router_fwd = 2.0 * router
+    head_fwd = 2.0 * head
+    matmul = layers_fwd + router_fwd + head_fwd
+    attn_core = attention_core_forward(arch, seq_len, causal=conv.attention != "full")
+    included = conv.attention != "excluded"
+    forward = matmul + (attn_core if included else 0.0)
+    backward = 2.0 * forward - (0.0 if conv.logits_backward else 2.0 * head_fwd)
+    training = forward + backward
+    if recompute == "full":
+        extra = forward - head_fwd
+    elif recompute == "selective":
+        extra = attn_core
+    else:
+        extra = 0.0
+    dense_matmul = 2.0 * (attn_w + dense_ffn + moe_ffn_all) + router_fwd + head_fwd
+    dense_forward = dense_matmul + (attn_core if included else 0.0)
+    dense_training = 3.0 * dense_forward - (0.0 if conv.logits_backward else 2.0 * head_fwd)
+    return FlopsPerToken(
+        model=arch.name,
+        seq_len=seq_len,
+        convention=conv,
+        recompute=recompute,
+        layers_matmul_forward=layers_fwd,
+        router_forward=router_fwd,
+        head_forward=head_fwd,
+        matmul_forward=matmul,
+        attention_forward=attn_core,
+        attention_included=included,
+        forward_per_token=forward,
+        backward_per_token=backward,
+        training_per_token=training,
+        hardware_training_per_token=training + extra,
+        dense_forward_per_token=dense_forward,
+        dense_training_per_token=dense_training,
+    )
+
+
+class ConventionRow(Result):
+    """One convention's totals next to the default's."""
+
+    convention: str
+    forward_per_token: float
+    training_per_token: float
+    change_vs_default: float = Field(description="training_per_token / default's - 1.")
+
+
+def compare_conventions(arch: Architecture, seq_len: int) -> list[ConventionRow]:
+    """Training FLOPs per token under every named convention, relative to the default (6n)."""
+    base = flops_per_token(arch, seq_len, CONVENTIONS[DEFAULT_CONVENTION]).training_per_token
+    rows = []
+    for conv in CONVENTIONS.values():
+        f = flops_per_token(arch, seq_len, conv)
+        rows.append(
+            ConventionRow(
+                convention=conv.name,
+                forward_per_token=f.forward_per_token,
+                training_per_token=f.training_per_token,
+                change_vs_default=f.training_per_token / base - 1.0,
+            )
+        )
+    return rows

@@ -1,0 +1,75 @@
+"""Accelerator specification: dense peak rates per number format, memory, links, power, price."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from gptcalc.errors import UnsupportedDtypeError
+from gptcalc.specbase import PosFloat, PosInt, Spec
+
+Dtype = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
+GIB = 1024**3
+
+
+class Hardware(Spec):
+    """One accelerator. Peak rates are dense (no 2:4 sparsity), in TFLOP/s (TOP/s for integers)."""
+
+    name: str = Field(default="custom", description="Short name.")
+    description: str = Field(default="", description="What this is.")
+    source: str = Field(default="", description="Datasheet or documentation the numbers come from.")
+    aliases: tuple[str, ...] = Field(default=(), description="Other names that select this preset.")
+    peak_tflops: dict[Dtype, PosFloat] = Field(
+        description="Dense peak tensor throughput per number format, TFLOP/s. A missing format is unsupported."
+    )
+    memory_gib: PosFloat = Field(
+        description="Device memory. Vendors' 'GB' for HBM parts are GiB (HBM stacks are sized in GiB; "
+        "nvidia-smi shows 81,920 MiB for an A100 80GB)."
+    )
+    memory_bandwidth_gb_s: PosFloat = Field(description="Device memory bandwidth, 1e9 bytes/s.")
+    intra_node_gb_s: PosFloat = Field(
+        description="Per-device bandwidth to peers in its node (NVLink, Infinity Fabric, ICI), one direction, "
+        "1e9 bytes/s: half the bidirectional figure datasheets print."
+    )
+    inter_node_gb_s: PosFloat = Field(
+        description="Per-device network bandwidth to other nodes, one direction, 1e9 bytes/s "
+        "(e.g. one 400 Gb/s NIC per GPU = 50)."
+    )
+    devices_per_node: PosInt = Field(default=8, description="Devices sharing the fast intra-node links.")
+    tdp_w: PosFloat = Field(description="Board power (TDP), watts.")
+    price_per_hour: PosFloat = Field(description="Typical rental price, USD per device-hour.")
+    price_date: str = Field(description="When that price was observed.")
+    price_source: str = Field(description="Where that price comes from.")
+    purchase_price_usd: PosFloat | None = Field(
+        default=None, description="Typical purchase price per device (for the owned-cluster cost model)."
+    )
+    purchase_source: str = Field(default="", description="Source of the purchase price.")
+
+    def peak_flops(self, dtype: str) -> float:
+        """Dense peak FLOP/s for ``dtype``; raises :class:`UnsupportedDtypeError` when the part lacks it."""
+        key = "bf16" if dtype == "fp16" and "fp16" not in self.peak_tflops else dtype
+        try:
+            return self.peak_tflops[key] * 1e12  # type: ignore[index]
+        except KeyError:
+            have = ", ".join(self.peak_tflops)
+            raise UnsupportedDtypeError(f"dtype: {self.name} has no {dtype} tensor rate; it supports {have}") from None
+
+    @property
+    def memory_bytes(self) -> int:
+        return int(self.memory_gib * GIB)
+
+    @property
+    def memory_bandwidth(self) -> float:
+        """Bytes per second."""
+        return self.memory_bandwidth_gb_s * 1e9
+
+    @property
+    def intra_node_bandwidth(self) -> float:
+        """Bytes per second, one direction."""
+        return self.intra_node_gb_s * 1e9
+
+    @property
+    def inter_node_bandwidth(self) -> float:
+        """Bytes per second, one direction."""
+        return self.inter_node_gb_s * 1e9

@@ -1,0 +1,43 @@
+"""Turn references (preset names, preset files, Hugging Face config.json) into validated specs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from gptcalc.arch import Architecture
+from gptcalc.dataset import Dataset
+from gptcalc.hardware import Hardware
+from gptcalc.hf_config import architecture_from_hf
+from gptcalc.overrides import apply_overrides
+from gptcalc.presets import find_preset, load_spec, read_file
+from gptcalc.specbase import validate_spec
+
+PresetDirs = Sequence[str | Path]
+
+
+def load_model(ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[str] = ()) -> Architecture:
+    """An architecture from a preset name, a ``.toml`` preset file, or a Hugging Face ``config.json``.
+
+    ``overrides`` are ``key=value`` what-ifs (``moe.n_experts=32``) applied and validated again.
+    """
+    path = find_preset("models", ref, preset_dirs)
+    data = read_file(path)
+    if path.suffix == ".json" and "model_type" in data:
+        arch = architecture_from_hf(
+            data, name=path.parent.name if path.stem == "config" else path.stem, origin=str(path)
+        )
+    else:
+        data.setdefault("name", path.stem)
+        arch = validate_spec(Architecture, data, origin=str(path))
+    return apply_overrides(arch, list(overrides))
+
+
+def load_hardware(ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[str] = ()) -> Hardware:
+    """A hardware preset by name or alias (``h100`` -> ``h100-sxm``) or file."""
+    return apply_overrides(load_spec(Hardware, "hardware", ref, preset_dirs), list(overrides))
+
+
+def load_dataset(ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[str] = ()) -> Dataset:
+    """A dataset preset by name or file."""
+    return apply_overrides(load_spec(Dataset, "datasets", ref, preset_dirs), list(overrides))

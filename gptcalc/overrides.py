@@ -1,0 +1,110 @@
+"""``--set key=value`` what-ifs: change any field of a spec by dotted path and validate again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, get_args
+
+from pydantic import BaseModel
+
+from gptcalc.errors import InputError
+from gptcalc.specbase import validate_spec
+from gptcalc.units import parse_length, parse_number
+
+S = TypeVar("S", bound=BaseModel)
+
+# Fields measured in tokens of sequence: "8k" means 8,192 there (see gptcalc.units).
+LENGTH_FIELDS = frozenset(
+    {"seq_len", "context_length", "max_position_embeddings", "sliding_window", "context", "prompt", "output"}
+)
+
+
+def parse_assignment(item: str) -> tuple[str, str]:
+    """Split ``key=value``; the key is a dotted path such as ``moe.n_experts``."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--set: expected key=value (e.g. moe.n_experts=32), got {item!r}")
+    return key.strip(), value.strip()
+
+
+def coerce(key: str, text: str) -> Any:
+    """Turn the text of a --set value into the Python value a spec field expects."""
+    lowered = text.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if lowered in ("none", "null", ""):
+        return None
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(f"--set {key}: cannot read {text!r} as JSON ({err.msg})") from None
+    if ".." in text:
+        return text  # a range; fields that accept ranges parse it
+    leaf = key.rsplit(".", 1)[-1]
+    try:
+        if leaf in LENGTH_FIELDS:
+            return parse_length(text, name=key)
+        number = parse_number(text, name=key)
+    except InputError:
+        return text
+    return int(number) if number.is_integer() and abs(number) < 2**63 else number
+
+
+def _submodel(cls: type[BaseModel] | None, field: str, value: Any) -> type[BaseModel] | None:
+    """The model class behind ``cls.field`` (unwrapping Optional and tagged unions by the value's kind)."""
+    if cls is None or field not in cls.model_fields:
+        return None
+    candidates = [cls.model_fields[field].annotation]
+    while candidates:
+        tp = candidates.pop()
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            kind = value.get("kind") if isinstance(value, dict) else None
+            tag = tp.model_fields.get("kind")
+            if kind is None or tag is None or tag.default == kind:
+                return tp
+            continue
+        candidates.extend(a for a in get_args(tp) if a is not type(None))
+    return None
+
+
+def set_path(data: dict[str, Any], key: str, value: Any, cls: type[BaseModel] | None = None) -> None:
+    """Assign ``value`` at dotted ``key`` inside ``data`` (a dump of ``cls``); unknown keys list the valid ones."""
+    parts = key.split(".")
+    node: dict[str, Any] = data
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[: depth + 1])
+        valid = set(cls.model_fields) if cls is not None else set(node)
+        if part not in valid:
+            raise InputError(f"--set {key}: unknown key {here!r}; valid keys here: {', '.join(sorted(valid))}")
+        if depth == len(parts) - 1:
+            node[part] = value
+            return
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise InputError(f"--set {key}: {here!r} is a value, not a group of fields")
+        cls = _submodel(cls, part, child)
+        node = child
+
+
+def apply_overrides(spec: S, assignments: Iterable[str] | Mapping[str, Any], origin: str = "--set") -> S:
+    """Return a copy of ``spec`` with each ``key=value`` applied, validated again as a whole.
+
+    ``assignments`` are ``key=value`` strings (values read as human quantities) or a mapping of dotted
+    keys to values already typed (as scenario files give them).
+    """
+    if isinstance(assignments, Mapping):
+        items = list(assignments.items())
+    else:
+        items = [(k, coerce(k, v)) for k, v in map(parse_assignment, assignments)]
+    if not items:
+        return spec
+    data = spec.model_dump()
+    for key, value in items:
+        set_path(data, key, value, type(spec))
+    return validate_spec(type(spec), data, origin)

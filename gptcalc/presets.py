@@ -1,0 +1,153 @@
+"""Preset files: TOML, one per thing, under ``models/``, ``hardware/``, ``datasets/``, ``scenarios/``.
+
+Search order: folders given by the caller (``--presets DIR``), then ``GPTCALC_PRESETS`` (os.pathsep
+separated), then the presets shipped in the package. Earlier folders shadow later ones. A reference is
+either a preset *name* (letters, digits, ``.``, ``_``, ``-``, ``+``; never a path) or a path to a
+``.toml`` or ``.json`` file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
+
+from gptcalc.errors import PresetError
+from gptcalc.specbase import Result, validate_spec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+PresetKind = Literal["models", "hardware", "datasets", "scenarios"]
+KINDS: tuple[PresetKind, ...] = ("models", "hardware", "datasets", "scenarios")
+_SINGULAR = {"models": "model", "hardware": "hardware", "datasets": "dataset", "scenarios": "scenario"}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+FILE_SUFFIXES = (".toml", ".json")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def builtin_dir() -> Path:
+    """The shipped presets: inside the wheel at ``gptcalc/presets``, in a checkout at ``../presets``."""
+    packaged = Path(__file__).resolve().parent / "presets"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "presets"
+
+
+def search_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
+    """Preset roots in lookup order; folders the user named must exist."""
+    roots: list[Path] = []
+    env = os.environ.get("GPTCALC_PRESETS", "")
+    named = [(str(p), "--presets") for p in extra] + [(p, "GPTCALC_PRESETS") for p in env.split(os.pathsep) if p]
+    for raw, origin in named:
+        path = Path(raw).expanduser()
+        if not path.is_dir():
+            raise PresetError(f"{origin}: {raw!r} is not a folder")
+        roots.append(path)
+    roots.append(builtin_dir())
+    return roots
+
+
+def is_path_reference(ref: str) -> bool:
+    return ref.endswith(FILE_SUFFIXES) or "/" in ref or "\\" in ref or ref.startswith(".")
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read a TOML or JSON file into a dict; a malformed file is a :class:`PresetError` naming it."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise PresetError(f"{path}: cannot read ({err.strerror or err})") from None
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, UnicodeDecodeError) as err:
+        message = str(err).splitlines()[0]
+        raise PresetError(f"{path}: malformed {path.suffix[1:].upper()}: {message}") from None
+    if not isinstance(data, dict):
+        raise PresetError(f"{path}: expected an object at the top level")
+    return data
+
+
+class PresetInfo(Result):
+    """One preset file as listed."""
+
+    kind: str
+    name: str
+    path: str
+    description: str
+    source: str
+    aliases: list[str]
+    shadowed: bool
+
+
+def list_presets(kind: PresetKind, dirs: Sequence[str | Path] = ()) -> list[PresetInfo]:
+    """Every preset of ``kind`` in search order; later files with a name already seen are ``shadowed``."""
+    seen: set[str] = set()
+    out: list[PresetInfo] = []
+    for root in search_dirs(dirs):
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            data = read_file(path)
+            desc = str(data.get("description", "")).strip()
+            out.append(
+                PresetInfo(
+                    kind=kind,
+                    name=path.stem,
+                    path=str(path),
+                    description=" ".join(desc.split()),
+                    source=" ".join(str(data.get("source", "")).split()),
+                    aliases=[str(a) for a in data.get("aliases", [])],
+                    shadowed=path.stem in seen,
+                )
+            )
+            seen.add(path.stem)
+    return out
+
+
+def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> Path:
+    """Resolve a name (or alias) or a file path to a preset file."""
+    what = _SINGULAR[kind]
+    if is_path_reference(ref):
+        path = Path(ref).expanduser()
+        if path.suffix not in FILE_SUFFIXES:
+            raise PresetError(
+                f"{what}: {ref!r} is neither a preset name nor a .toml/.json file"
+                f" (names use letters, digits, '.', '_', '-', '+')"
+            )
+        if not path.is_file():
+            raise PresetError(f"{what}: file {ref!r} does not exist")
+        return path
+    if not NAME_RE.match(ref):
+        raise PresetError(f"{what}: {ref!r} is not a valid preset name (letters, digits, '.', '_', '-', '+')")
+    roots = search_dirs(dirs)
+    for root in roots:
+        candidate = root / kind / f"{ref}.toml"
+        if candidate.is_file():
+            return candidate
+    for info in list_presets(kind, dirs):
+        if ref in info.aliases and not info.shadowed:
+            return Path(info.path)
+    names = sorted(
+        {i.name for i in list_presets(kind, dirs)} | {a for i in list_presets(kind, dirs) for a in i.aliases}
+    )
+    raise PresetError(f"{what}: unknown preset {ref!r}; available: {', '.join(names)}")
+
+
+def load_spec(cls: type[M], kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> M:
+    """Load and validate one preset as ``cls``; the file's stem is the default ``name``."""
+    path = find_preset(kind, ref, dirs)
+    data = read_file(path)
+    data.setdefault("name", path.stem)
+    return validate_spec(cls, data, origin=str(path))

@@ -1,0 +1,71 @@
+"""Presentation: rich tables, the assumptions block, JSON output. Formatting happens only here."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from gptcalc.uncertainty import Range
+
+Formatter = Callable[[float], str]
+
+
+def console() -> Console:
+    """stdout console; wide enough that tables do not wrap when piped."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types: models to dicts, exact ranges to numbers, others to {low, mid, high}."""
+    if isinstance(value, Range):
+        return value.mid if value.is_exact else {"low": value.low, "mid": value.mid, "high": value.high}
+    if isinstance(value, BaseModel):
+        return {k: to_jsonable(getattr(value, k)) for k in type(value).model_fields}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(payload: Mapping[str, Any] | BaseModel) -> None:
+    """Exactly one JSON object on stdout."""
+    sys.stdout.write(json.dumps(to_jsonable(payload), indent=2) + "\n")
+
+
+def cell(value: Any, fmt: Formatter) -> str:
+    """One value for a table cell; a range shows as ``mid (low–high)``."""
+    if isinstance(value, Range):
+        if value.is_exact:
+            return fmt(value.mid)
+        return f"{fmt(value.mid)} ({fmt(value.low)}–{fmt(value.high)})"
+    if value is None:
+        return "–"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt(float(value))
+    return str(value)
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *, highlight: int | None = None) -> Table:
+    """A rich table; the first column is left-aligned, the others right-aligned."""
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="left" if i == 0 else "right", no_wrap=i == 0)
+    for i, row in enumerate(rows):
+        t.add_row(*row, style="bold green" if highlight is not None and i == highlight else None)
+    return t
+
+
+def assumptions(lines: Iterable[str]) -> str:
+    """The short block of every default and convention a result used."""
+    body = "\n".join(f"  - {line}" for line in lines)
+    return f"[dim]Assumptions:\n{body}[/dim]"
