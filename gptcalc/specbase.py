@@ -44,7 +44,8 @@ def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
     if first["type"] == "extra_forbidden":
         msg = "unknown field"
     got = first.get("input")
-    shown = "" if first["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) else f" (got {got!r})"
+    quiet = first["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) or "got " in msg
+    shown = "" if quiet else f" (got {got!r})"
     more = len(err.errors()) - 1
     tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
     return f"{where}: {msg}{shown}{tail}"

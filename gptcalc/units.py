@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
 
 from gptcalc.errors import InputError
 from gptcalc.uncertainty import Range
@@ -200,3 +203,45 @@ def fmt_seconds(value: float) -> str:
     if magnitude < 3 * 86400:
         return f"{sig3(value / 3600)} h"
     return f"{sig3(value / 86400)} days"
+
+
+# ------------------------------------------------------------------------------------ spec field types
+
+
+def _to_value(raw: Any) -> Any:
+    """Accept 0.34, "34%", "0.32..0.36", [0.32, 0.36], [low, mid, high] or {low, mid, high} for a ranged field."""
+    if isinstance(raw, str):
+        return parse_range(raw)
+    if isinstance(raw, (list, tuple)) and len(raw) in (2, 3) and all(isinstance(v, (int, float)) for v in raw):
+        values = [float(v) for v in raw]
+        low, high = values[0], values[-1]
+        middle = values[1] if len(values) == 3 else (low + high) / 2.0
+        return {"low": low, "mid": middle, "high": high}
+    return raw
+
+
+def _positive(value: float | Range) -> float | Range:
+    low = value.low if isinstance(value, Range) else value
+    if not low > 0:
+        raise ValueError(f"must be > 0, got {value}")
+    return value
+
+
+def _non_negative(value: float | Range) -> float | Range:
+    low = value.low if isinstance(value, Range) else value
+    if not low >= 0:
+        raise ValueError(f"must be >= 0, got {value}")
+    return value
+
+
+def _fraction(value: float | Range) -> float | Range:
+    low = value.low if isinstance(value, Range) else value
+    high = value.high if isinstance(value, Range) else value
+    if not (low > 0 and high <= 1):
+        raise ValueError(f"must be in (0, 1], got {value}")
+    return value
+
+
+PosValue = Annotated[float | Range, BeforeValidator(_to_value), AfterValidator(_positive)]
+NonNegValue = Annotated[float | Range, BeforeValidator(_to_value), AfterValidator(_non_negative)]
+FractionValue = Annotated[float | Range, BeforeValidator(_to_value), AfterValidator(_fraction)]

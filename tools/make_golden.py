@@ -1540,7 +1540,8 @@ SAVED = {
         ("qwen3_moe", dict(hidden_size=64, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=3, intermediate_size=160,
                            moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, mlp_only_layers=[1],
                            attention_bias=True, tie_word_embeddings=True, vocab_size=700),
-         "mlp_only_layers [1], attention_bias true, tied, no head_dim (-> hidden/heads)"),
+         ("mlp_only_layers [1], attention_bias true, tied, no head_dim (-> hidden/heads). NB: 5.x writes the expert count under its alias "
+         "'num_local_experts' (no 'num_experts' key); 4.57.6 does not know that key and builds its default 128 experts, hence the version disagreement")),
         ("gemma", dict(hidden_size=96, num_attention_heads=2, num_key_value_heads=2, head_dim=32, num_hidden_layers=3,
                        intermediate_size=256, vocab_size=1200),
          "head_dim 32 != hidden/heads, tied (default)"),

@@ -1,0 +1,420 @@
+"""``gptcalc flops``, ``train``, ``scenario``, ``audit``, ``compare``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from gptcalc.audit import audit
+from gptcalc.cli import parsing
+from gptcalc.cli.app import app
+from gptcalc.cli.options import (
+    ConventionOpt,
+    HardwareOpt,
+    JsonOpt,
+    ModelArg,
+    PresetsOpt,
+    SeqLenOpt,
+    SetOpt,
+    dirs,
+)
+from gptcalc.cli.report import cells, print_estimate
+from gptcalc.compare import RunForModels, compare
+from gptcalc.errors import InputError
+from gptcalc.flops import CONVENTIONS, DEFAULT_CONVENTION, compare_conventions, flops_per_token
+from gptcalc.load import load_dataset, load_hardware, load_model
+from gptcalc.render import assumptions, cell, console, print_json, table
+from gptcalc.scenario import evaluate, load_scenario, override_scenario, resolve
+from gptcalc.training import estimate_training
+from gptcalc.units import fmt_count, fmt_flops, fmt_pct, parse_range
+
+RecomputeOpt = Annotated[
+    str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
+]
+TokensOpt = Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 13T or 12T..14T.")]
+GpusOpt = Annotated[str | None, typer.Option("--gpus", help="Accelerator count, e.g. 25k or 20k..25k.")]
+DaysOpt = Annotated[str | None, typer.Option("--days", help="Wall-clock days, e.g. 95 or 90..100.")]
+MfuOpt = Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, e.g. 0.34, 34% or 0.32..0.36.")]
+PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: the hardware preset's).")]
+DtypeOpt = Annotated[str, typer.Option("--dtype", help="Number format of the peak rate: bf16, fp16, fp8, tf32, ...")]
+CostModelOpt = Annotated[str | None, typer.Option("--cost-model", help="rental (default) or owned.")]
+GpuPriceOpt = Annotated[str | None, typer.Option("--gpu-price", help="Owned: purchase price per accelerator, USD.")]
+PueOpt = Annotated[str | None, typer.Option("--pue", help="Data-centre PUE (default 1.2).")]
+GridOpt = Annotated[str | None, typer.Option("--grid", help="Grid intensity, kg CO2e/kWh (default 0.37).")]
+EnergyPriceOpt = Annotated[str | None, typer.Option("--energy-price", help="USD per kWh (default 0.08).")]
+DatasetOpt = Annotated[str | None, typer.Option("--dataset", help="Dataset preset for tokens and sequence length.")]
+
+
+def _recompute(value: str) -> Any:
+    if value not in ("none", "selective", "full"):
+        raise InputError(f"--recompute: unknown {value!r}; allowed: none, selective, full")
+    return value
+
+
+@app.command("flops")
+def flops_cmd(
+    model: ModelArg,
+    seq_len: SeqLenOpt = None,
+    convention: ConventionOpt = None,
+    recompute: RecomputeOpt = "none",
+    tokens: TokensOpt = None,
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
+    arch = load_model(model, dirs(presets), set_ or [])
+    length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
+    conv = parsing.convention(convention)
+    result = flops_per_token(arch, length, conv, _recompute(recompute))
+    rows = compare_conventions(arch, length)
+    total_tokens = parsing.value(tokens, "--tokens")
+    if json_out:
+        payload: dict[str, Any] = result.model_dump()
+        payload["conventions"] = [r.model_dump() for r in rows]
+        if total_tokens is not None:
+            payload["tokens"] = total_tokens
+            payload["training_flops"] = _times(total_tokens, result.training_per_token)
+        print_json(payload)
+        return
+    out = console()
+    body = [
+        ["blocks (2 x active weights)", fmt_flops(result.layers_matmul_forward)],
+        ["router", fmt_flops(result.router_forward)],
+        ["output head", fmt_flops(result.head_forward)],
+        ["matmul forward (2N)", fmt_flops(result.matmul_forward)],
+        [
+            f"attention scores+context ({'included' if result.attention_included else 'shown apart'})",
+            fmt_flops(result.attention_forward),
+        ],
+        ["forward", fmt_flops(result.forward_per_token)],
+        ["backward", fmt_flops(result.backward_per_token)],
+        ["training (model FLOPs)", fmt_flops(result.training_per_token)],
+        [f"training with {recompute} recompute (hardware FLOPs)", fmt_flops(result.hardware_training_per_token)],
+        ["dense-equivalent forward (all experts)", fmt_flops(result.dense_forward_per_token)],
+        ["dense-equivalent training", fmt_flops(result.dense_training_per_token)],
+    ]
+    if total_tokens is not None:
+        body.append(
+            [
+                f"training FLOPs for {cell(total_tokens, fmt_count)} tokens",
+                cell(_times(total_tokens, result.training_per_token), fmt_flops),
+            ]
+        )
+    out.print(table(f"FLOPs per token of {arch.name} at {length} tokens", ["", "FLOPs"], body))
+    out.print()
+    conv_rows = [
+        [
+            r.convention + (" (default)" if r.convention == DEFAULT_CONVENTION else ""),
+            fmt_flops(r.forward_per_token),
+            fmt_flops(r.training_per_token),
+            f"{r.change_vs_default:+.1%}",
+        ]
+        for r in rows
+    ]
+    out.print(table("What each convention changes", ["convention", "forward", "training", "vs 6n"], conv_rows))
+    out.print()
+    notes = [f"convention {result.convention.describe()}"] + [
+        f"{c.name}: {c.describe().split(': ', 1)[1]}" for c in CONVENTIONS.values() if c.name != result.convention.name
+    ]
+    notes.append("causal attention counts s/2 keys per query (w - w^2/2s with a sliding window w); full counts s")
+    out.print(assumptions(notes))
+
+
+def _times(tokens: Any, per_token: float) -> Any:
+    from gptcalc.uncertainty import Range
+
+    if isinstance(tokens, Range):
+        return Range(low=tokens.low * per_token, mid=tokens.mid * per_token, high=tokens.high * per_token)
+    return tokens * per_token
+
+
+def _estimate_json(est: Any) -> dict[str, Any]:
+    keep = (
+        "tokens",
+        "flops",
+        "hardware_flops",
+        "gpus",
+        "days",
+        "mfu",
+        "hfu",
+        "gpu_hours",
+        "cost_usd",
+        "rental_cost_usd",
+        "owned_cost_usd",
+        "energy_mwh",
+        "emissions_t",
+        "price_per_gpu_hour",
+    )
+    payload = {k: getattr(est, k) for k in keep}
+    payload.update(
+        model=est.model,
+        hardware=est.hardware,
+        dtype=est.dtype,
+        seq_len=est.seq_len,
+        solved_for=est.solved_for,
+        cost_model=est.cost_model,
+        convention=est.flops_per_token.convention,
+        flops_per_token=est.flops_per_token.training_per_token,
+        assumptions=est.assumptions,
+    )
+    return payload
+
+
+@app.command("train")
+def train_cmd(
+    model: ModelArg,
+    hardware: HardwareOpt = "a100-80gb",
+    tokens: TokensOpt = None,
+    dataset: DatasetOpt = None,
+    gpus: GpusOpt = None,
+    days: DaysOpt = None,
+    mfu: MfuOpt = None,
+    price: PriceOpt = None,
+    dtype: DtypeOpt = "bf16",
+    seq_len: SeqLenOpt = None,
+    convention: ConventionOpt = None,
+    recompute: RecomputeOpt = "none",
+    cost_model: CostModelOpt = None,
+    gpu_price: GpuPriceOpt = None,
+    pue: PueOpt = None,
+    grid: GridOpt = None,
+    energy_price: EnergyPriceOpt = None,
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy."""
+    d = dirs(presets)
+    arch = load_model(model, d, set_ or [])
+    hw = load_hardware(hardware, d)
+    data = load_dataset(dataset, d) if dataset else None
+    total_tokens = parsing.value(tokens, "--tokens")
+    if total_tokens is None and data is not None:
+        total_tokens = data.total_tokens
+    length = parsing.length(seq_len, "--seq-len") or (data.seq_len if data else None) or arch.context_length or 2048
+    est = estimate_training(
+        arch,
+        hw,
+        seq_len=length,
+        tokens=total_tokens,
+        gpus=parsing.value(gpus, "--gpus"),
+        days=parsing.value(days, "--days"),
+        mfu=parsing.value(mfu, "--mfu"),
+        dtype=dtype,
+        convention=parsing.convention(convention),
+        recompute=_recompute(recompute),
+        costs=parsing.costs(
+            price=price, cost_model=cost_model, gpu_price=gpu_price, pue=pue, grid=grid, energy_price=energy_price
+        ),
+    )
+    if json_out:
+        print_json(_estimate_json(est))
+        return
+    print_estimate(console(), est, f"Training {arch.name} on {hw.name}")
+
+
+def _scenario(name: str, presets: Any, sets: list[str], flags: dict[str, str | None]) -> Any:
+    d = dirs(presets)
+    sc = load_scenario(name, d)
+    assignments = list(sets)
+    for key, text in flags.items():
+        if text is not None:
+            assignments.append(f"{key}={text}")
+    return resolve(override_scenario(sc, assignments), d)
+
+
+@app.command("scenario")
+def scenario_cmd(
+    name: Annotated[str, typer.Argument(help="Scenario preset name or file.")],
+    gpus: GpusOpt = None,
+    days: DaysOpt = None,
+    mfu: MfuOpt = None,
+    tokens: TokensOpt = None,
+    hardware: Annotated[str | None, typer.Option("--hardware", help="Replace the scenario's hardware.")] = None,
+    price: PriceOpt = None,
+    dtype: Annotated[str | None, typer.Option("--dtype", help="Replace the scenario's dtype.")] = None,
+    convention: ConventionOpt = None,
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Evaluate a named scenario; any field can be changed with flags or --set (model.X changes the model).
+
+    Setting one of --gpus/--days/--mfu replaces the scenario's run: the one of the three it did not set
+    is then dropped so that three of tokens, gpus, days, mfu stay fixed.
+    """
+    flags = {
+        "hardware": hardware,
+        "costs.price_per_gpu_hour": price,
+        "dtype": dtype,
+        "convention": convention,
+        "tokens": tokens,
+    }
+    run_flags = {"gpus": gpus, "days": days, "mfu": mfu}
+    sets = list(set_ or [])
+    given = {k for k, v in run_flags.items() if v is not None}
+    if given:
+        base = load_scenario(name, dirs(presets))
+        fixed = {k for k in run_flags if getattr(base, k) is not None} | given
+        if len(fixed) > 2:
+            # Keep the flags the user gave; drop the scenario's own setting that would over-determine the run.
+            for k in sorted(fixed - given)[: len(fixed) - 2]:
+                sets.append(f"{k}=none")
+        flags.update(run_flags)
+    resolved = _scenario(name, presets, sets, flags)
+    est = evaluate(resolved)
+    s = resolved.scenario
+    if json_out:
+        payload = _estimate_json(est)
+        payload.update(scenario=s.name, description=" ".join(s.description.split()), source=s.source)
+        print_json(payload)
+        return
+    out = console()
+    out.print(f"[bold]{s.name}[/]: {' '.join(s.description.split())}")
+    out.print(f"[dim]Source: {s.source}[/dim]\n")
+    print_estimate(out, est, f"{s.model} on {est.gpus.mid:,.0f} x {est.hardware}")
+
+
+@app.command("audit")
+def audit_cmd(
+    name: Annotated[str, typer.Argument(help="Scenario preset name or file.")],
+    tolerance: Annotated[str, typer.Option("--tolerance", help="Relative slack for agreement.")] = "5%",
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Each claimed figure of a scenario beside what the model and the other claims imply."""
+    tol = parse_range(tolerance, name="--tolerance")
+    if not isinstance(tol, float) or not 0 <= tol < 1:
+        raise InputError(f"--tolerance: a single fraction in [0, 1), got {tolerance!r}")
+    resolved = _scenario(name, presets, list(set_ or []), {})
+    result = audit(resolved, tol)
+    if json_out:
+        payload = result.model_dump()
+        payload["disagreements"] = [r.quantity for r in result.disagreements]
+        print_json(payload)
+        return
+    out = console()
+    fmts = {
+        "flops": fmt_flops,
+        "days": lambda x: f"{x:.3g}",
+        "gpus": lambda x: f"{x:,.0f}",
+        "mfu": fmt_pct,
+        "gpu_hours": fmt_count,
+        "cost_usd": lambda x: "$" + fmt_count(x),
+    }
+    rows = []
+    for r in result.rows:
+        fmt = fmts[r.quantity.split(" ")[0]]
+        verdict = "–" if r.agrees is None else ("[green]agrees[/]" if r.agrees else "[bold red]DISAGREES[/]")
+        rows.append(
+            [r.quantity, cell(r.claimed, fmt) if r.claimed else "–", cell(r.derived, fmt), verdict, r.derived_from]
+        )
+    out.print(table(f"Audit of {result.scenario}", ["quantity", "claimed", "derived", "", "derived from"], rows))
+    out.print()
+    n = len(result.disagreements)
+    out.print(
+        f"{n} claim{'s' if n != 1 else ''} disagree beyond {tol:.0%}." if n else f"All claims agree within {tol:.0%}."
+    )
+    out.print(
+        assumptions(
+            [
+                f"run FLOPs use the scenario's '{result.convention}' convention; claimed FLOPs are checked under"
+                f" '{resolved.scenario.claims.flops_convention}'",
+                "agreement: the claimed and derived ranges overlap after widening each by the tolerance",
+                "derived ranges come from evaluating every corner of the ranged claims (the formulas are monotonic)",
+            ]
+        )
+    )
+
+
+@app.command("compare")
+def compare_cmd(
+    refs: Annotated[list[str], typer.Argument(help="Models or scenarios (prefix model: or scenario: to choose).")],
+    seq_len: SeqLenOpt = None,
+    convention: ConventionOpt = None,
+    hardware: Annotated[str | None, typer.Option("--hardware", help="Run every model on this hardware.")] = None,
+    tokens: TokensOpt = None,
+    gpus: GpusOpt = None,
+    days: DaysOpt = None,
+    mfu: MfuOpt = None,
+    price: PriceOpt = None,
+    dtype: DtypeOpt = "bf16",
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Models or scenarios side by side; the cheapest and fastest runs are highlighted."""
+    if len(refs) < 2:
+        raise InputError("compare: give at least two models or scenarios")
+    d = dirs(presets)
+    run = None
+    if hardware is not None:
+        run = RunForModels(
+            hardware=load_hardware(hardware, d),
+            tokens=parsing.value(tokens, "--tokens"),
+            gpus=parsing.value(gpus, "--gpus"),
+            days=parsing.value(days, "--days"),
+            mfu=parsing.value(mfu, "--mfu"),
+            dtype=dtype,
+            costs=parsing.costs(price=price),
+        )
+    result = compare(
+        refs, d, seq_len=parsing.length(seq_len, "--seq-len"), convention=parsing.convention(convention), run=run
+    )
+    if json_out:
+        entries = []
+        for e in result.entries:
+            item: dict[str, Any] = {
+                "name": e.name,
+                "kind": e.kind,
+                "total": e.params.total,
+                "active": e.params.active,
+                "forward_per_token": e.flops.forward_per_token,
+                "training_per_token": e.flops.training_per_token,
+            }
+            if e.training is not None:
+                item.update(_estimate_json(e.training))
+            entries.append(item)
+        print_json({"entries": entries, "cheapest": result.cheapest, "fastest": result.fastest})
+        return
+    out = console()
+    names = [
+        e.name + (" ★$" if e.name == result.cheapest else "") + (" ★⏱" if e.name == result.fastest else "")
+        for e in result.entries
+    ]
+    lines: list[list[str]] = [
+        ["kind", *[e.kind for e in result.entries]],
+        ["total params", *[fmt_count(e.params.total) for e in result.entries]],
+        ["active params", *[fmt_count(e.params.active) for e in result.entries]],
+        ["forward FLOPs/token", *[fmt_flops(e.flops.forward_per_token) for e in result.entries]],
+        ["training FLOPs/token", *[fmt_flops(e.flops.training_per_token) for e in result.entries]],
+    ]
+    if any(e.training for e in result.entries):
+        for label, key in (
+            ("hardware", None),
+            ("training FLOPs", "flops"),
+            ("GPUs", "gpus"),
+            ("days", "days"),
+            ("MFU", "mfu"),
+            ("GPU-hours", "gpu_hours"),
+            ("cost", "cost_usd"),
+            ("energy (MWh)", "energy_mwh"),
+        ):
+            row = [label]
+            for e in result.entries:
+                if e.training is None:
+                    row.append("–")
+                elif key is None:
+                    row.append(e.training.hardware)
+                else:
+                    row.append(cells(e.training, key))
+            lines.append(row)
+    out.print(table("Comparison", ["", *names], lines))
+    out.print()
+    notes = [
+        "★$ lowest central cost, ★⏱ fewest central days (among entries with a run)",
+        "models without a run show parameters and FLOPs only; add --hardware and three of --tokens/--gpus/--days/--mfu",
+    ]
+    out.print(assumptions(notes))

@@ -1,0 +1,52 @@
+"""Turning option strings into typed values, with errors that name the flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gptcalc.errors import InputError
+from gptcalc.flops import FlopsConvention, get_convention
+from gptcalc.specbase import validate_spec
+from gptcalc.training import CostAssumptions
+from gptcalc.uncertainty import Value
+from gptcalc.units import parse_length, parse_range
+
+
+def value(text: str | None, flag: str) -> Value | None:
+    """A number or a low..high range, or None when the option was not given."""
+    return None if text is None else parse_range(text, name=flag)
+
+
+def length(text: str | None, flag: str) -> int | None:
+    return None if text is None else parse_length(text, name=flag)
+
+
+def convention(name: str | None) -> FlopsConvention | None:
+    return None if name is None else get_convention(name)
+
+
+def costs(
+    *,
+    price: str | None = None,
+    cost_model: str | None = None,
+    gpu_price: str | None = None,
+    pue: str | None = None,
+    grid: str | None = None,
+    energy_price: str | None = None,
+    base: CostAssumptions | None = None,
+) -> CostAssumptions:
+    """Cost assumptions from flags, over ``base`` (a scenario's) or the defaults."""
+    data: dict[str, Any] = (base or CostAssumptions()).model_dump()
+    given = {
+        "price_per_gpu_hour": value(price, "--price"),
+        "gpu_price_usd": value(gpu_price, "--gpu-price"),
+        "pue": value(pue, "--pue"),
+        "grid_kg_per_kwh": value(grid, "--grid"),
+        "energy_usd_per_kwh": value(energy_price, "--energy-price"),
+    }
+    data.update({k: v for k, v in given.items() if v is not None})
+    if cost_model is not None:
+        if cost_model not in ("rental", "owned"):
+            raise InputError(f"--cost-model: unknown {cost_model!r}; allowed: rental, owned")
+        data["cost_model"] = cost_model
+    return validate_spec(CostAssumptions, data, "cost options")

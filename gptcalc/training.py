@@ -1,0 +1,295 @@
+"""Training runs: FLOPs, wall-clock days, GPU-hours, cost (rental or owned), energy and emissions.
+
+The run identity (Kaplan et al. 2020 Sec. 2.1; PaLM, Chowdhery et al. 2022, App. B)::
+
+    FLOPs = tokens * training FLOPs per token = gpus * peak FLOP/s * MFU * days * 86,400
+
+links four unknowns: any three give the fourth (:func:`training_run`). Then
+
+* GPU-hours = gpus * days * 24
+* rental cost = GPU-hours * $/GPU-hour
+* owned cost (Cottier et al. 2024, 'The rising costs of training frontier AI models', arXiv:2405.21015,
+  Sec. 2: amortized hardware CapEx + energy) = GPU-hours / 8,760 * purchase price * overhead * r ln 10
+  + energy * $/kWh, where the hardware loses value at r = 0.14 orders of magnitude a year (their fitted
+  price-performance trend) and ``overhead`` adds servers and cluster interconnect on top of the accelerator
+  (they find server components 15-22% and interconnect 9-13% of the cost; 1.45 x the accelerator price
+  by default). The hardware is valued new at the start of the run; staff costs are left out.
+* energy = GPU-hours * TDP * PUE (accelerators at board power all run long; CPUs, storage and networking
+  enter only through PUE), emissions = energy * grid carbon intensity.
+
+Every function is scalar; ranges are lifted by :func:`gptcalc.uncertainty.propagate`. Each output is
+monotonic in each input (products and quotients of positive numbers), so corners bound it exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field
+
+from gptcalc.arch import Architecture
+from gptcalc.errors import InputError
+from gptcalc.flops import FlopsConvention, FlopsPerToken, RecomputeMode, flops_per_token
+from gptcalc.hardware import Hardware
+from gptcalc.specbase import Result, Spec
+from gptcalc.uncertainty import Range, Value, propagate
+from gptcalc.units import NonNegValue, PosValue
+
+SECONDS_PER_DAY = 86_400.0
+HOURS_PER_YEAR = 8_760.0
+RUN_UNKNOWNS = ("tokens", "gpus", "days", "mfu")
+
+
+class CostAssumptions(Spec):
+    """Economic and energy assumptions of a run; every default is printed with the result."""
+
+    cost_model: Literal["rental", "owned"] = Field(
+        default="rental", description="rental: $/GPU-hour; owned: amortized hardware + energy (Cottier et al. 2024)."
+    )
+    price_per_gpu_hour: PosValue | None = Field(
+        default=None, description="Rental USD per GPU-hour; None: the hardware preset's typical price."
+    )
+    gpu_price_usd: PosValue | None = Field(
+        default=None, description="Owned: purchase price per accelerator; None: the hardware preset's."
+    )
+    hardware_overhead: PosValue = Field(
+        default=1.45, description="Owned: servers and interconnect as a multiple of the accelerator price."
+    )
+    depreciation_oom_per_year: PosValue = Field(
+        default=0.14, description="Owned: hardware value decay in orders of magnitude per year (Cottier et al.)."
+    )
+    energy_usd_per_kwh: NonNegValue = Field(
+        default=0.08, description="Electricity price, USD/kWh (US industrial average 2023, EIA: ~0.08)."
+    )
+    pue: PosValue = Field(
+        default=1.2, description="Power usage effectiveness of the data centre (hyperscale ~1.1-1.2)."
+    )
+    grid_kg_per_kwh: NonNegValue = Field(
+        default=0.37, description="Grid carbon intensity, kg CO2e per kWh (US average 2023, EIA: 0.37)."
+    )
+
+
+class TrainingRun(Result):
+    """One evaluated run (scalars); see :class:`TrainingEstimate` for the ranged version."""
+
+    tokens: float = Field(description="Training tokens.")
+    flops: float = Field(description="Model FLOPs of the run (the convention's count; MFU's numerator).")
+    hardware_flops: float = Field(description="FLOPs executed including recomputation (HFU's numerator).")
+    gpus: float = Field(description="Accelerators (fractional when solved for).")
+    days: float = Field(description="Wall-clock days.")
+    mfu: float = Field(description="Model FLOPs utilization.")
+    hfu: float = Field(description="Hardware FLOPs utilization (with recomputation).")
+    gpu_hours: float = Field(description="Accelerator-hours.")
+    cost_usd: float = Field(description="Cost under the chosen cost model.")
+    rental_cost_usd: float = Field(description="GPU-hours x $/GPU-hour.")
+    owned_cost_usd: float = Field(description="Amortized hardware plus energy (Cottier et al. 2024).")
+    energy_mwh: float = Field(description="GPU-hours x TDP x PUE, MWh.")
+    emissions_t: float = Field(description="Tonnes CO2e at the grid intensity.")
+
+
+def training_run(
+    *,
+    flops_per_token: float,
+    hardware_flops_per_token: float,
+    peak_flops: float,
+    tdp_w: float,
+    price_per_gpu_hour: float,
+    gpu_price_usd: float,
+    hardware_overhead: float,
+    depreciation_oom_per_year: float,
+    energy_usd_per_kwh: float,
+    pue: float,
+    grid_kg_per_kwh: float,
+    owned: bool = False,
+    tokens: float | None = None,
+    gpus: float | None = None,
+    days: float | None = None,
+    mfu: float | None = None,
+) -> TrainingRun:
+    """Solve ``tokens * flops_per_token = gpus * peak * mfu * days * 86400`` for the one unknown, then cost it.
+
+    Exactly one of ``tokens``, ``gpus``, ``days``, ``mfu`` must be None.
+    """
+    given = {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}
+    missing = [k for k, v in given.items() if v is None]
+    if len(missing) != 1:
+        raise InputError(_unknowns_message(missing))
+    rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
+    if tokens is None:
+        assert gpus is not None and days is not None and mfu is not None
+        tokens = gpus * rate * mfu * days / flops_per_token
+    flops = tokens * flops_per_token
+    if gpus is None:
+        assert days is not None and mfu is not None
+        gpus = flops / (rate * mfu * days)
+    elif days is None:
+        assert mfu is not None
+        days = flops / (rate * mfu * gpus)
+    elif mfu is None:
+        mfu = flops / (rate * gpus * days)
+    gpu_hours = gpus * days * 24.0
+    energy_kwh = gpu_hours * tdp_w * pue / 1000.0
+    rental = gpu_hours * price_per_gpu_hour
+    yearly_capex = gpu_price_usd * hardware_overhead * depreciation_oom_per_year * math.log(10)
+    owned_cost = gpu_hours / HOURS_PER_YEAR * yearly_capex + energy_kwh * energy_usd_per_kwh
+    hardware_flops = tokens * hardware_flops_per_token
+    return TrainingRun(
+        tokens=tokens,
+        flops=flops,
+        hardware_flops=hardware_flops,
+        gpus=gpus,
+        days=days,
+        mfu=mfu,
+        hfu=mfu * hardware_flops / flops,
+        gpu_hours=gpu_hours,
+        cost_usd=owned_cost if owned else rental,
+        rental_cost_usd=rental,
+        owned_cost_usd=owned_cost,
+        energy_mwh=energy_kwh / 1000.0,
+        emissions_t=energy_kwh * grid_kg_per_kwh / 1000.0,
+    )
+
+
+def _unknowns_message(missing: list[str]) -> str:
+    flags = ", ".join(f"--{k}" for k in RUN_UNKNOWNS)
+    if not missing:
+        return (
+            f"tokens, gpus, days and mfu are all fixed, which over-determines the run; leave one of {flags} "
+            "out (with the model's FLOPs, any three give the fourth)"
+        )
+    return f"{' and '.join(missing)} are all unknown; give three of {flags} (any three give the fourth)"
+
+
+def check_run_inputs(tokens: Value | None, gpus: Value | None, days: Value | None, mfu: Value | None) -> str:
+    """Validate the four run unknowns and return the one to solve for."""
+    given = {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}
+    missing = [k for k, v in given.items() if v is None]
+    if len(missing) != 1:
+        raise InputError(_unknowns_message(missing))
+    for key, value in given.items():
+        if value is None:
+            continue
+        low = value.low if isinstance(value, Range) else float(value)
+        high = value.high if isinstance(value, Range) else float(value)
+        if not low > 0:
+            raise InputError(f"{key}: must be > 0, got {value}")
+        if key == "mfu" and high > 1:
+            raise InputError(f"mfu: must be in (0, 1], got {value}")
+    return missing[0]
+
+
+class TrainingEstimate(Result):
+    """A training run with every output as a low/mid/high :class:`Range` (exact inputs give low == high)."""
+
+    model: str
+    hardware: str
+    dtype: str
+    seq_len: int
+    solved_for: str = Field(description="Which of tokens, gpus, days, mfu was derived from the other three.")
+    cost_model: str
+    flops_per_token: FlopsPerToken
+    peak_flops: float = Field(description="Dense peak FLOP/s of one accelerator in this dtype.")
+    price_per_gpu_hour: Range
+    tokens: Range
+    flops: Range
+    hardware_flops: Range
+    gpus: Range
+    days: Range
+    mfu: Range
+    hfu: Range
+    gpu_hours: Range
+    cost_usd: Range
+    rental_cost_usd: Range
+    owned_cost_usd: Range
+    energy_mwh: Range
+    emissions_t: Range
+    assumptions: list[str]
+
+
+def estimate_training(
+    arch: Architecture,
+    hardware: Hardware,
+    *,
+    seq_len: int,
+    tokens: Value | None = None,
+    gpus: Value | None = None,
+    days: Value | None = None,
+    mfu: Value | None = None,
+    dtype: str = "bf16",
+    convention: FlopsConvention | None = None,
+    recompute: RecomputeMode = "none",
+    costs: CostAssumptions | None = None,
+) -> TrainingEstimate:
+    """Estimate a training run of ``arch`` on ``hardware``: give three of tokens, gpus, days, mfu.
+
+    FLOPs per token come from :func:`gptcalc.flops.flops_per_token`; the run identity, costs and energy
+    from :func:`training_run`; ranges are lifted by corners (:mod:`gptcalc.uncertainty`).
+    """
+    costs = costs or CostAssumptions()
+    solved = check_run_inputs(tokens, gpus, days, mfu)
+    fpt = flops_per_token(arch, seq_len, convention, recompute)
+    peak = hardware.peak_flops(dtype)
+    price = costs.price_per_gpu_hour if costs.price_per_gpu_hour is not None else hardware.price_per_hour
+    gpu_price = costs.gpu_price_usd if costs.gpu_price_usd is not None else hardware.purchase_price_usd
+    owned = costs.cost_model == "owned"
+    if gpu_price is None:
+        if owned:
+            raise InputError(f"gpu_price_usd: {hardware.name} has no purchase price; give one for the owned cost model")
+        gpu_price = 0.0
+    inputs: dict[str, Value] = {
+        "price_per_gpu_hour": price,
+        "gpu_price_usd": gpu_price,
+        "hardware_overhead": costs.hardware_overhead,
+        "depreciation_oom_per_year": costs.depreciation_oom_per_year,
+        "energy_usd_per_kwh": costs.energy_usd_per_kwh,
+        "pue": costs.pue,
+        "grid_kg_per_kwh": costs.grid_kg_per_kwh,
+    }
+    inputs.update(
+        {k: v for k, v in {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}.items() if v is not None}
+    )
+
+    def run(**kw: float) -> TrainingRun:
+        return training_run(
+            flops_per_token=fpt.training_per_token,
+            hardware_flops_per_token=fpt.hardware_training_per_token,
+            peak_flops=peak,
+            tdp_w=hardware.tdp_w,
+            owned=owned,
+            **kw,
+        )
+
+    ranged = propagate(run, inputs)
+    conv = fpt.convention
+    notes = [
+        f"FLOPs: {conv.describe()}; recompute {recompute} (hardware FLOPs only)",
+        f"{hardware.name}: dense {dtype} peak {peak / 1e12:g} TFLOP/s, TDP {hardware.tdp_w:g} W",
+        f"solved for {solved} from the other three of tokens, gpus, days, mfu",
+    ]
+    if owned:
+        notes.append(
+            "owned cluster (Cottier et al. 2024): purchase price x overhead x r ln10 per year of GPU time,"
+            " r = depreciation in orders of magnitude per year, plus energy"
+        )
+    else:
+        origin = (
+            "given"
+            if costs.price_per_gpu_hour is not None
+            else f"{hardware.name} preset, {hardware.price_date}: {hardware.price_source.split(';')[0][:70]}"
+        )
+        notes.append(f"rental at {price} $/GPU-hour ({origin})")
+    notes.append(f"energy = GPU-hours x TDP x PUE {costs.pue}; emissions at {costs.grid_kg_per_kwh} kg CO2e/kWh")
+    return TrainingEstimate(
+        model=arch.name,
+        hardware=hardware.name,
+        dtype=dtype,
+        seq_len=seq_len,
+        solved_for=solved,
+        cost_model=costs.cost_model,
+        flops_per_token=fpt,
+        peak_flops=peak,
+        price_per_gpu_hour=price if isinstance(price, Range) else Range.exact(price),
+        assumptions=notes,
+        **{k: v for k, v in ranged.items() if k in TrainingRun.model_fields},
+    )
