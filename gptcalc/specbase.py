@@ -12,13 +12,13 @@ from gptcalc.errors import SpecError
 class Spec(BaseModel):
     """Frozen, strict about unknown fields, rejects NaN and infinity."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True, defer_build=True)
 
 
 class Result(BaseModel):
     """Base of result models: frozen, dump to plain dicts with ``model_dump()``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # Whole-number fields reject booleans and fractional floats (strict) but keep bounds in the schema.

@@ -242,8 +242,8 @@ def scenario_cmd(
 ) -> None:
     """Evaluate a named scenario; any field can be changed with flags or --set (model.X changes the model).
 
-    Setting one of --gpus/--days/--mfu replaces the scenario's run: the one of the three it did not set
-    is then dropped so that three of tokens, gpus, days, mfu stay fixed.
+    Setting one of --gpus/--days/--mfu keeps three of tokens, gpus, days, mfu fixed by letting go of one the
+    scenario had set, in the order mfu, days, gpus (the GPU count is the most physical of the three).
     """
     flags = {
         "hardware": hardware,
@@ -260,7 +260,8 @@ def scenario_cmd(
         fixed = {k for k in run_flags if getattr(base, k) is not None} | given
         if len(fixed) > 2:
             # Keep the flags the user gave; drop the scenario's own setting that would over-determine the run.
-            for k in sorted(fixed - given)[: len(fixed) - 2]:
+            droppable = [k for k in ("mfu", "days", "gpus") if k in fixed - given]
+            for k in droppable[: len(fixed) - 2]:
                 sets.append(f"{k}=none")
         flags.update(run_flags)
     resolved = _scenario(name, presets, sets, flags)
