@@ -1,0 +1,312 @@
+"""``gptcalc memory`` and ``gptcalc fit``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from gptcalc.cli import parsing
+from gptcalc.cli.app import app
+from gptcalc.cli.options import ConventionOpt, JsonOpt, ModelArg, PresetsOpt, SeqLenOpt, SetOpt, dirs
+from gptcalc.errors import InputError, LayoutError
+from gptcalc.render import assumptions, console, print_json, table
+from gptcalc.units import fmt_bytes, fmt_pct, fmt_seconds, parse_int
+
+IntOpt = Annotated[str | None, typer.Option()]
+
+
+def _int(text: str | None, flag: str, default: int, minimum: int = 1) -> int:
+    return default if text is None else parse_int(text, name=flag, minimum=minimum)
+
+
+def _choice(value: str, flag: str, allowed: tuple[str, ...]) -> Any:
+    if value not in allowed:
+        raise InputError(f"{flag}: unknown {value!r}; allowed: {', '.join(allowed)}")
+    return value
+
+
+@app.command("memory")
+def memory_cmd(
+    model: ModelArg,
+    hardware: Annotated[str, typer.Option("--hardware", help="Hardware preset or alias.")] = "h100",
+    train: Annotated[bool, typer.Option("--train/--serve", help="Training (default) or serving memory.")] = True,
+    tp: Annotated[str | None, typer.Option("--tp", help="Tensor-parallel degree.")] = None,
+    pp: Annotated[str | None, typer.Option("--pp", help="Pipeline-parallel stages.")] = None,
+    ep: Annotated[str | None, typer.Option("--ep", help="Expert-parallel degree (divides dp).")] = None,
+    dp: Annotated[str | None, typer.Option("--dp", help="Data-parallel replicas.")] = None,
+    gpus: Annotated[str | None, typer.Option("--gpus", help="Total GPUs; must equal tp x pp x dp.")] = None,
+    zero: Annotated[str | None, typer.Option("--zero", help="ZeRO stage 0-3.")] = None,
+    recompute: Annotated[str, typer.Option("--recompute", help="none, selective, full.")] = "selective",
+    micro_batch: Annotated[str | None, typer.Option("--micro-batch", help="Sequences per micro-batch.")] = None,
+    global_batch: Annotated[
+        str | None, typer.Option("--global-batch", help="Sequences per step (for step time).")
+    ] = None,
+    virtual_stages: Annotated[str | None, typer.Option("--virtual-stages", help="Interleaved chunks.")] = None,
+    seq_len: SeqLenOpt = None,
+    precision: Annotated[str, typer.Option("--precision", help="bf16, fp16, fp8, fp32.")] = "bf16",
+    optimizer: Annotated[str, typer.Option("--optimizer", help="adam, adam8bit, sgd.")] = "adam",
+    attention: Annotated[str, typer.Option("--attention", help="flash or eager.")] = "flash",
+    sequence_parallel: Annotated[bool, typer.Option("--sp/--no-sp", help="Sequence parallelism.")] = True,
+    dropout: Annotated[bool, typer.Option("--dropout/--no-dropout", help="Store dropout masks.")] = False,
+    capacity_factor: Annotated[str, typer.Option("--capacity-factor", help="MoE capacity factor.")] = "1.25",
+    tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, for run days.")] = None,
+    efficiency: Annotated[str, typer.Option("--matmul-efficiency", help="Achievable matmul fraction.")] = "0.7",
+    batch: Annotated[str | None, typer.Option("--batch", help="Serving: concurrent sequences.")] = None,
+    context: Annotated[str | None, typer.Option("--context", help="Serving: tokens per sequence.")] = None,
+    weights_dtype: Annotated[str, typer.Option("--weights-dtype", help="Serving weights.")] = "bf16",
+    kv_dtype: Annotated[str, typer.Option("--kv-dtype", help="Serving KV cache.")] = "bf16",
+    dtype: Annotated[str, typer.Option("--dtype", help="Peak rate used for step time.")] = "bf16",
+    convention: ConventionOpt = None,
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Memory per GPU for a layout, as a table and a bar chart; marks whether it fits."""
+    from gptcalc.load import load_hardware, load_model
+    from gptcalc.memory import serving_memory, training_memory
+    from gptcalc.parallel import TrainLayout
+    from gptcalc.specbase import validate_spec
+    from gptcalc.steptime import step_time
+    from gptcalc.units import parse_number
+
+    d = dirs(presets)
+    arch = load_model(model, d, set_ or [])
+    hw = load_hardware(hardware, d)
+    t, p = _int(tp, "--tp", 1), _int(pp, "--pp", 1)
+    out = console()
+    if not train:
+        ctx = parsing.length(context, "--context") or arch.context_length or 4096
+        b = _int(batch, "--batch", 1)
+        mem = serving_memory(arch, hw, batch=b, context=ctx, weights_dtype=weights_dtype, kv_dtype=kv_dtype, tp=t, pp=p)
+        if gpus is not None and parse_int(gpus, name="--gpus") != t * p:
+            raise LayoutError(f"--gpus: {gpus} is not tp x pp = {t * p}")
+        if json_out:
+            payload = mem.model_dump()
+            payload.update(mode="serve", model=arch.name, hardware=hw.name, tp=t, pp=p, batch=b, context=ctx)
+            print_json(payload)
+            return
+        _print_breakdown(
+            out,
+            f"Serving {arch.name} on {t * p} x {hw.name} (tp {t}, pp {p})",
+            mem.breakdown,
+            mem.per_gpu_bytes,
+            mem.capacity_bytes,
+            mem.fits,
+        )
+        out.print(
+            f"KV cache: {fmt_bytes(mem.kv_bytes_per_token)} per token per GPU; largest batch at {ctx} tokens:"
+            f" [bold]{mem.max_batch}[/] ({mem.max_tokens:,} cached tokens)"
+        )
+        if not mem.fits:
+            out.print(f"[bold red]Batch {b} x {ctx} does not fit; the largest that does is {mem.max_batch}.[/]")
+        out.print(
+            assumptions(
+                [
+                    f"weights {weights_dtype} (int4: fp16 scale and zero per 128 weights), KV cache {kv_dtype}",
+                    "embeddings and norms stay bf16; KV heads split over tp (replicated when tp > kv heads)",
+                    "allowance: 2 GiB + 5% for CUDA context, buffers and fragmentation",
+                ]
+            )
+        )
+        return
+    data_parallel = _int(dp, "--dp", 1)
+    layout = validate_spec(
+        TrainLayout,
+        {
+            "tp": t,
+            "pp": p,
+            "dp": data_parallel,
+            "ep": _int(ep, "--ep", 1),
+            "zero": _int(zero, "--zero", 1, 0),
+            "recompute": _choice(recompute, "--recompute", ("none", "selective", "full")),
+            "sequence_parallel": sequence_parallel,
+            "micro_batch": _int(micro_batch, "--micro-batch", 1),
+            "virtual_stages": _int(virtual_stages, "--virtual-stages", 1),
+            "precision": _choice(precision, "--precision", ("bf16", "fp16", "fp8", "fp32")),
+            "optimizer": _choice(optimizer, "--optimizer", ("adam", "adam8bit", "sgd")),
+            "attention": _choice(attention, "--attention", ("flash", "eager")),
+            "dropout": dropout,
+            "capacity_factor": parse_number(capacity_factor, name="--capacity-factor"),
+        },
+        "layout",
+    )
+    if gpus is not None and parse_int(gpus, name="--gpus") != layout.gpus:
+        raise LayoutError(f"--gpus: {gpus} is not tp x pp x dp = {t} x {p} x {data_parallel} = {layout.gpus}")
+    length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
+    gb = _int(global_batch, "--global-batch", layout.dp * layout.micro_batch * max(8, layout.pp))
+    mem = training_memory(arch, hw, layout, length, gb)
+    step = step_time(
+        arch,
+        hw,
+        layout,
+        seq_len=length,
+        global_batch=gb,
+        dtype=dtype,
+        tokens=parsing.value(tokens, "--tokens") if tokens else None,  # type: ignore[arg-type]
+        matmul_efficiency=parse_number(efficiency, name="--matmul-efficiency"),
+        convention=parsing.convention(convention),
+    )
+    if json_out:
+        payload = mem.model_dump()
+        payload.update(
+            mode="train",
+            model=arch.name,
+            hardware=hw.name,
+            layout=layout.model_dump(),
+            gpus=layout.gpus,
+            seq_len=length,
+            step=step.model_dump(),
+        )
+        print_json(payload)
+        return
+    _print_breakdown(
+        out,
+        f"Training {arch.name} on {layout.gpus} x {hw.name} (tp {t}, pp {p}, dp {layout.dp},"
+        f" ep {layout.ep}, ZeRO-{layout.zero}, {layout.recompute} recompute, micro-batch"
+        f" {layout.micro_batch}, {length} tokens)",
+        mem.breakdown,
+        mem.per_gpu_bytes,
+        mem.capacity_bytes,
+        mem.fits,
+    )
+    rows = [
+        ["micro-batches per step (m)", str(step.microbatches)],
+        ["compute", fmt_seconds(step.compute_s)],
+        ["tensor-parallel communication", fmt_seconds(step.tp_comm_s)],
+        ["expert all-to-all", fmt_seconds(step.ep_comm_s)],
+        ["pipeline bubble", fmt_seconds(step.bubble_s)],
+        ["gradient reduction (exposed / total)", f"{fmt_seconds(step.dp_exposed_s)} / {fmt_seconds(step.dp_comm_s)}"],
+        ["step", fmt_seconds(step.step_s)],
+        ["implied MFU", fmt_pct(step.mfu)],
+    ]
+    if step.days is not None:
+        rows.append(["days for the tokens", f"{step.days:.3g}"])
+    out.print(table(f"Step of {gb} sequences", ["", ""], rows))
+    out.print()
+    out.print(
+        assumptions(
+            [
+                *mem.notes,
+                f"{layout.precision} mixed precision with {layout.optimizer};"
+                f" ZeRO-{layout.zero} over dp (experts over dp/ep)",
+                f"activations after Korthikanti et al. 2022 with {layout.attention} attention,"
+                f" {'sequence parallel' if layout.sp else 'no sequence parallelism'},"
+                f" {'with' if layout.dropout else 'no'} dropout masks, MoE capacity factor {layout.capacity_factor}",
+                f"step: matmul efficiency {step.matmul_efficiency}, {step.dp_overlap:.0%} of the gradient reduction"
+                " hidden behind backward, 1F1B bubble (p-1)/(m v)",
+            ]
+        )
+    )
+
+
+def _print_breakdown(
+    out: Any, title: str, breakdown: dict[str, float], total: float, capacity: float, fits: bool
+) -> None:
+    from gptcalc.charts import bar_chart
+
+    rows = [[k.replace("_", " "), fmt_bytes(v), f"{v / total:.0%}"] for k, v in breakdown.items()]
+    rows.append(["total per GPU", fmt_bytes(total), ""])
+    rows.append(["capacity", fmt_bytes(capacity), ""])
+    out.print(f"[bold]{title}[/]")
+    out.print(table("Memory per GPU", ["component", "bytes", "share"], rows))
+    out.print()
+    items = [(k.replace("_", " "), v) for k, v in breakdown.items()] + [("total", total)]
+    out.print(bar_chart(items, max(total, capacity), fmt_bytes, marker=capacity), markup=False)
+    verdict = "[bold green]fits[/]" if fits else "[bold red]does not fit[/]"
+    out.print(f"\n{verdict}: {fmt_bytes(total)} of {fmt_bytes(capacity)} ({fmt_bytes(capacity - total)} headroom)\n")
+
+
+@app.command("fit")
+def fit_cmd(
+    model: ModelArg,
+    hardware: Annotated[str, typer.Option("--hardware", help="Hardware preset or alias.")] = "h100",
+    train: Annotated[bool, typer.Option("--train/--serve", help="Training (default) or serving layouts.")] = True,
+    gpus: Annotated[str | None, typer.Option("--gpus", help="Only layouts of exactly this many GPUs.")] = None,
+    max_gpus: Annotated[str | None, typer.Option("--max-gpus", help="Search limit.")] = None,
+    seq_len: SeqLenOpt = None,
+    global_batch: Annotated[str | None, typer.Option("--global-batch", help="Sequences per step.")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Serving: concurrent sequences.")] = None,
+    context: Annotated[str | None, typer.Option("--context", help="Serving: tokens per sequence.")] = None,
+    weights_dtype: Annotated[str, typer.Option("--weights-dtype", help="Serving weights.")] = "bf16",
+    kv_dtype: Annotated[str, typer.Option("--kv-dtype", help="Serving KV cache.")] = "bf16",
+    precision: Annotated[str, typer.Option("--precision", help="Training precision.")] = "bf16",
+    optimizer: Annotated[str, typer.Option("--optimizer", help="adam, adam8bit, sgd.")] = "adam",
+    top: Annotated[str, typer.Option("--top", help="Rows in the ranked table.")] = "10",
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The fewest GPUs that hold a model, and a ranked table of the layouts that fit."""
+    from gptcalc.fit import fit_serving, fit_training
+    from gptcalc.load import load_hardware, load_model
+
+    d = dirs(presets)
+    arch = load_model(model, d, set_ or [])
+    hw = load_hardware(hardware, d)
+    n_top = parse_int(top, name="--top")
+    if train:
+        result = fit_training(
+            arch,
+            hw,
+            seq_len=parsing.length(seq_len, "--seq-len") or arch.context_length or 2048,
+            max_gpus=_int(max_gpus, "--max-gpus", 65_536),
+            gpus=_int(gpus, "--gpus", 0) or None,
+            global_batch=_int(global_batch, "--global-batch", 0, 0) or None,
+            precision=_choice(precision, "--precision", ("bf16", "fp16", "fp8", "fp32")),
+            optimizer=_choice(optimizer, "--optimizer", ("adam", "adam8bit", "sgd")),
+            top=n_top,
+        )
+    else:
+        result = fit_serving(
+            arch,
+            hw,
+            batch=_int(batch, "--batch", 1),
+            context=parsing.length(context, "--context") or arch.context_length or 4096,
+            weights_dtype=weights_dtype,
+            kv_dtype=kv_dtype,
+            max_gpus=_int(max_gpus, "--max-gpus", 1024),
+            top=n_top,
+        )
+    if json_out:
+        print_json(result)
+        return
+    out = console()
+    out.print(
+        f"Fewest {hw.name} GPUs that {'train' if train else 'serve'} {arch.name}: [bold]{result.fewest_gpus}[/]"
+        f" ({result.evaluated:,} layouts evaluated)\n"
+    )
+    if train:
+        cols = ["GPUs", "tp", "pp", "dp", "ep", "ZeRO", "recompute", "micro-batch", "per GPU", "headroom", "MFU"]
+        rows = [
+            [
+                str(r.gpus),
+                str(r.tp),
+                str(r.pp),
+                str(r.dp),
+                str(r.ep),
+                str(r.zero),
+                r.recompute,
+                str(r.micro_batch),
+                fmt_bytes(r.per_gpu_bytes),
+                fmt_bytes(r.headroom_bytes),
+                fmt_pct(r.mfu) if r.mfu is not None else "–",
+            ]
+            for r in result.rows
+        ]
+    else:
+        cols = ["GPUs", "tp", "pp", "per GPU", "headroom", "max batch"]
+        rows = [
+            [
+                str(r.gpus),
+                str(r.tp),
+                str(r.pp),
+                fmt_bytes(r.per_gpu_bytes),
+                fmt_bytes(r.headroom_bytes),
+                str(r.max_batch),
+            ]
+            for r in result.rows
+        ]
+    out.print(table("Layouts that fit, best first", cols, rows, highlight=0))
+    out.print()
+    out.print(assumptions(result.notes))

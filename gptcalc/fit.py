@@ -1,0 +1,269 @@
+"""Fit search: the fewest GPUs that hold a model, and the layouts that fit, ranked.
+
+Training layouts enumerate tp (powers of two up to the node size that divide the heads and the key/value
+heads, or are multiples of the latter), pp (divisors of the layer count), dp (powers of two), ep (divisors
+of the experts that divide dp), ZeRO stage 0-3, recomputation none/selective/full and micro-batch 1-8,
+with GPU count = tp x pp x dp. Memory shrinks monotonically with the ZeRO stage and recomputation and
+grows with the micro-batch, so a (tp, pp, dp, ep) whose most frugal setting (ZeRO-3, full recompute,
+micro-batch 1) does not fit is skipped whole. Fitting layouts at the smallest GPU count (or at the count
+asked for) are ranked by the MFU their step time implies (:mod:`gptcalc.steptime`).
+
+Serving layouts enumerate tp x pp over the same divisibility rules and keep those whose weights, KV cache
+for batch x context and allowance fit; they are ranked by GPU count, then by the largest batch that fits.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from pydantic import Field
+
+from gptcalc.arch import Architecture, LatentAttention
+from gptcalc.errors import InfeasibleError, InputError
+from gptcalc.flops import FlopsConvention
+from gptcalc.hardware import Hardware
+from gptcalc.memory import ModelSizes, overhead_bytes, serving_memory, stages, worst_stage
+from gptcalc.parallel import TrainLayout, divisors
+from gptcalc.specbase import Result
+from gptcalc.steptime import step_time
+
+RECOMPUTE_ORDER = ("none", "selective", "full")  # least to most frugal
+MICRO_BATCHES = (1, 2, 4, 8)
+
+
+def tp_options(arch: Architecture, hardware: Hardware) -> list[int]:
+    """Tensor-parallel degrees a framework accepts: powers of two within a node dividing the heads."""
+    att = arch.attention
+    out = []
+    t = 1
+    while t <= hardware.devices_per_node and t <= att.n_heads:
+        kv_ok = isinstance(att, LatentAttention) or att.kv_heads % t == 0 or t % att.kv_heads == 0
+        if att.n_heads % t == 0 and kv_ok:
+            out.append(t)
+        t *= 2
+    return out
+
+
+def ep_options(arch: Architecture, dp: int) -> list[int]:
+    if arch.moe is None:
+        return [1]
+    return [e for e in divisors(arch.moe.n_experts) if dp % e == 0]
+
+
+class FitRow(Result):
+    """One layout that fits."""
+
+    gpus: int
+    tp: int
+    pp: int
+    dp: int
+    ep: int
+    zero: int
+    recompute: str
+    micro_batch: int
+    per_gpu_bytes: float
+    headroom_bytes: float
+    mfu: float | None = Field(default=None, description="Implied MFU from the step time (training).")
+    max_batch: int | None = Field(default=None, description="Largest batch at the context (serving).")
+
+
+class FitResult(Result):
+    mode: str
+    model: str
+    hardware: str
+    capacity_bytes: float
+    fewest_gpus: int
+    evaluated: int = Field(description="Layouts whose memory was computed.")
+    rows: list[FitRow]
+    notes: list[str]
+
+
+def _dp_options(max_dp: int) -> list[int]:
+    out, d = [], 1
+    while d <= max_dp:
+        out.append(d)
+        d *= 2
+    return out
+
+
+def fit_training(
+    arch: Architecture,
+    hardware: Hardware,
+    *,
+    seq_len: int,
+    max_gpus: int = 65_536,
+    gpus: int | None = None,
+    global_batch: int | None = None,
+    precision: str = "bf16",
+    optimizer: str = "adam",
+    dtype: str = "bf16",
+    top: int = 10,
+    convention: FlopsConvention | None = None,
+) -> FitResult:
+    """The fewest GPUs whose layout fits ``arch`` for training, and the best-ranked fitting layouts.
+
+    With ``gpus`` only layouts of exactly that many GPUs are considered. ``global_batch`` (sequences)
+    is used for the step time; by default 8 micro-batches per pipeline stage.
+    """
+    if seq_len <= 0:
+        raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
+    sizes = ModelSizes.of(arch)
+    capacity = float(hardware.memory_bytes)
+    tps = tp_options(arch, hardware)
+    pps = divisors(arch.n_layers)
+    stage_cache = {pp: stages(arch, pp) for pp in pps}
+    evaluated = 0
+    fitting: list[tuple[TrainLayout, float]] = []
+    limit = gpus or max_gpus
+    for tp, pp in product(tps, pps):
+        if tp * pp > limit:
+            continue
+        for dp in _dp_options(limit // (tp * pp)):
+            if gpus is not None and tp * pp * dp != gpus:
+                continue
+            for ep in ep_options(arch, dp):
+                base = TrainLayout.model_construct(
+                    **{
+                        **_defaults(),
+                        "tp": tp,
+                        "pp": pp,
+                        "dp": dp,
+                        "ep": ep,
+                        "precision": precision,
+                        "optimizer": optimizer,
+                    }
+                )
+                frugal = base.model_copy(update={"zero": 3, "recompute": "full", "micro_batch": 1})
+                evaluated += 1
+                if _total(arch, sizes, frugal, seq_len, stage_cache[pp]) > capacity:
+                    continue
+                # Memory falls with the ZeRO stage and recomputation and rises with the micro-batch: walk
+                # from the frugal end and stop at the first setting that no longer fits.
+                for zero in (3, 2, 1, 0):
+                    fits_any = False
+                    for rc in reversed(RECOMPUTE_ORDER):
+                        fits_rc = False
+                        for mb in MICRO_BATCHES:
+                            layout = base.model_copy(update={"zero": zero, "recompute": rc, "micro_batch": mb})
+                            evaluated += 1
+                            total = _total(arch, sizes, layout, seq_len, stage_cache[pp])
+                            if total > capacity:
+                                break
+                            fitting.append((layout, total))
+                            fits_rc = True
+                        if not fits_rc:
+                            break
+                        fits_any = True
+                    if not fits_any:
+                        break
+    if not fitting:
+        where = f"exactly {gpus}" if gpus else f"up to {max_gpus}"
+        raise InfeasibleError(
+            f"no training layout with {where} {hardware.name} GPUs fits {arch.name} at seq_len {seq_len}"
+        )
+    fewest = min(layout.gpus for layout, _ in fitting)
+    target = gpus or fewest
+    candidates = sorted(
+        (c for c in fitting if c[0].gpus == target),
+        key=lambda c: (RECOMPUTE_ORDER.index(c[0].recompute), c[0].zero, -c[0].micro_batch, c[1]),
+    )[: max(top * 20, 50)]
+    rows = []
+    for layout, total in candidates:
+        gb = global_batch or layout.dp * layout.micro_batch * max(8, layout.pp)
+        try:
+            st = step_time(arch, hardware, layout, seq_len=seq_len, global_batch=gb, dtype=dtype, convention=convention)
+            mfu: float | None = st.mfu
+        except InputError:
+            mfu = None
+        rows.append(_row(layout, total, capacity, mfu=mfu))
+    rows.sort(key=lambda r: (-(r.mfu or 0.0), -r.headroom_bytes))
+    return FitResult(
+        mode="train",
+        model=arch.name,
+        hardware=hardware.name,
+        capacity_bytes=capacity,
+        fewest_gpus=fewest,
+        evaluated=evaluated,
+        rows=rows[:top],
+        notes=[
+            "GPU count = tp x pp x dp; ep divides dp; tp within a node divides the heads",
+            "ranked by the MFU implied by the step time (matmul efficiency 0.7, 8 micro-batches per stage"
+            " unless --global-batch is given)",
+            f"{precision} mixed precision, {optimizer}; memory includes the stated overhead allowance",
+        ],
+    )
+
+
+def _defaults() -> dict[str, object]:
+    return {name: field.default for name, field in TrainLayout.model_fields.items()}
+
+
+def _total(arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, stage_list: list) -> float:  # type: ignore[type-arg]
+    worst = worst_stage(arch, sizes, layout, seq_len, max(layout.pp, 1), stage_list)
+    return worst.allocated + overhead_bytes(worst.allocated)
+
+
+def _row(
+    layout: TrainLayout, total: float, capacity: float, *, mfu: float | None = None, max_batch: int | None = None
+) -> FitRow:
+    return FitRow(
+        gpus=layout.gpus,
+        tp=layout.tp,
+        pp=layout.pp,
+        dp=layout.dp,
+        ep=layout.ep,
+        zero=layout.zero,
+        recompute=layout.recompute,
+        micro_batch=layout.micro_batch,
+        per_gpu_bytes=total,
+        headroom_bytes=capacity - total,
+        mfu=mfu,
+        max_batch=max_batch,
+    )
+
+
+def fit_serving(
+    arch: Architecture,
+    hardware: Hardware,
+    *,
+    batch: int,
+    context: int,
+    weights_dtype: str = "bf16",
+    kv_dtype: str = "bf16",
+    max_gpus: int = 1024,
+    top: int = 10,
+) -> FitResult:
+    """The fewest GPUs (tp x pp) that serve ``batch`` sequences of ``context`` tokens, and the layouts that fit."""
+    capacity = float(hardware.memory_bytes)
+    rows = []
+    evaluated = 0
+    for tp, pp in product(tp_options(arch, hardware), divisors(arch.n_layers)):
+        if tp * pp > max_gpus:
+            continue
+        evaluated += 1
+        mem = serving_memory(
+            arch, hardware, batch=batch, context=context, weights_dtype=weights_dtype, kv_dtype=kv_dtype, tp=tp, pp=pp
+        )
+        if mem.fits:
+            layout = TrainLayout.model_construct(**{**_defaults(), "tp": tp, "pp": pp, "dp": 1})
+            rows.append(_row(layout, mem.per_gpu_bytes, capacity, max_batch=mem.max_batch))
+    if not rows:
+        raise InfeasibleError(
+            f"no serving layout of up to {max_gpus} {hardware.name} GPUs holds {arch.name} with batch {batch}"
+            f" x {context} tokens in {weights_dtype}"
+        )
+    rows.sort(key=lambda r: (r.gpus, -(r.max_batch or 0)))
+    return FitResult(
+        mode="serve",
+        model=arch.name,
+        hardware=hardware.name,
+        capacity_bytes=capacity,
+        fewest_gpus=rows[0].gpus,
+        evaluated=evaluated,
+        rows=rows[:top],
+        notes=[
+            f"weights {weights_dtype}, KV cache {kv_dtype}, batch {batch} x {context} tokens",
+            "GPU count = tp x pp; tp within a node divides the heads; pp divides the layers",
+            "allowance 2 GiB + 5% for context, buffers and fragmentation",
+        ],
+    )

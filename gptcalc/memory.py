@@ -1,0 +1,507 @@
+"""Memory per GPU, in training and in serving.
+
+Model states (Rajbhandari et al. 2020, 'ZeRO', Sec. 3.1 and 5): mixed-precision Adam keeps 2 bytes of bf16
+weights, 2 of gradients and K = 12 of fp32 master weights, momentum and variance per parameter. ZeRO stage 1
+divides the K bytes by the data-parallel degree, stage 2 also the gradients, stage 3 (FSDP) also the weights.
+8-bit Adam (Dettmers et al. 2022) stores 1-byte moments (K = 6), SGD with momentum one fp32 moment (K = 8);
+fp32 training has no separate master copy. fp8 training keeps bf16 weights plus an fp8 copy for the GEMMs
+(Transformer Engine; 3 bytes) and caches matmul inputs in fp8 (1 byte), as DeepSeek-V3 does (Sec. 3.3).
+
+Activations per layer and micro-batch (Korthikanti et al. 2022, 'Reducing Activation Recomputation in
+Large Transformer Models', Sec. 4 and Table 2): for GPT (MHA, 4h GELU MLP, dropout, 2-byte values)
+``sbh(34 + 5as/h)`` without parallelism, of which tensor parallelism divides ``24sbh + 5as^2b`` by t,
+sequence parallelism the remaining ``10sbh``, selective recomputation drops the ``5as^2b`` attention
+scores, and full recomputation keeps only the ``2sbh`` layer input. :func:`layer_activation_bytes` builds the
+same sum term by term so that it also covers GQA/MQA, MLA, gated MLPs, MoE experts (c x k routed copies of
+each token), flash attention (no s^2 scores, Dao et al. 2022) and models without dropout. A 1F1B pipeline
+stage j of p holds min(p - j, m) micro-batches in flight (Narayanan et al. 2021, Sec. 2.2): the first stage
+holds p; interleaving with v chunks adds a factor 1 + (p-1)/(p v) (Korthikanti et al. Sec. 4.2.3).
+
+Serving: weights at the serving dtype (int4 with one fp16 scale and one fp16 zero point per group of 128,
+as GPTQ/AWQ store them), KV cache 2 x L x g x d values per token (MLA: the latent r_kv + rope per layer,
+DeepSeek-V2 Sec. 2.1.2), each split over tensor-parallel ranks (kv heads replicated when tp > g, as vLLM
+does; the MLA latent is replicated on every rank).
+
+Every breakdown ends with a stated allowance for the CUDA context, communication buffers and allocator
+fragmentation (default 2 GiB plus 5% of the rest); it is a rule of thumb, not a measurement.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
+
+from gptcalc.arch import Architecture, LatentAttention
+from gptcalc.errors import InputError
+from gptcalc.flops import attention_matmul_weights, mlp_matmul_weights, router_matmul_weights
+from gptcalc.hardware import GIB, Hardware
+from gptcalc.parallel import TrainLayout, check_layout
+from gptcalc.params import (
+    attention_params,
+    count_params,
+    expert_params,
+    mlp_params,
+    norm_params,
+    router_params,
+    shared_expert_params,
+)
+from gptcalc.specbase import Result
+
+WeightDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+KvDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+DTYPE_BYTES: dict[str, float] = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
+INT4_GROUP = 128
+OVERHEAD_GIB = 2.0
+OVERHEAD_FRACTION = 0.05
+PREFILL_CHUNK = 8192
+
+# Bytes per parameter: (weights, gradients, master weights), by training precision.
+PRECISION_BYTES: dict[str, tuple[float, float, float]] = {
+    "bf16": (2, 2, 4),
+    "fp16": (2, 2, 4),
+    "fp8": (3, 2, 4),
+    "fp32": (4, 4, 0),
+}
+# Optimizer moments, bytes per parameter.
+OPTIMIZER_BYTES: dict[str, float] = {"adam": 8, "adam8bit": 2, "sgd": 4}
+ACTIVATION_BYTES: dict[str, float] = {"bf16": 2, "fp16": 2, "fp8": 1, "fp32": 4}
+
+
+def weight_bytes_per_param(dtype: str, group: int = INT4_GROUP) -> float:
+    """Bytes per weight when serving: int4 adds a 2-byte scale and a 2-byte zero point per group."""
+    if dtype not in DTYPE_BYTES:
+        raise InputError(f"weights dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
+    extra = 4.0 / group if dtype == "int4" else 0.0
+    return DTYPE_BYTES[dtype] + extra
+
+
+def overhead_bytes(allocated: float, fixed_gib: float = OVERHEAD_GIB, fraction: float = OVERHEAD_FRACTION) -> float:
+    """Allowance for CUDA context, NCCL buffers and fragmentation: fixed GiB plus a fraction of the rest."""
+    return fixed_gib * GIB + fraction * allocated
+
+
+# ------------------------------------------------------------------------------------------ activations
+
+
+def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int, moe_layer: bool) -> float:
+    """Bytes one layer keeps for the backward pass of one micro-batch on one GPU.
+
+    Terms (p bytes per value, s sequence, b micro-batch, h hidden; see module docstring):
+    replicated under tp (divided by t only with sequence parallelism): the norm inputs ``p sbh`` each, the
+    QKV input ``p sbh``, the MLP input ``p sbh``, two dropout masks ``sbh``; divided by t: Q and K
+    ``p sb(a d + g d)``, V ``p sb g d``, the attention output ``p sb a d``, scores/softmax ``p a s^2 b`` plus
+    dropout mask and output (``a s^2 b (1 + p)``) when eager, the MLP internals ``2 p sbf`` (plain) or
+    ``3 p sbf`` (gated). An MoE layer stores c k routed copies of each token's expert internals and
+    inputs, the router logits (fp32), the shared experts' internals and one all-to-all buffer.
+    Selective recompute drops the s^2 terms; full recompute keeps only the layer input ``p sbh``.
+    """
+    p = ACTIVATION_BYTES[layout.precision]
+    s, b, h = seq_len, layout.micro_batch, arch.hidden_size
+    t = layout.tp
+    sbh = s * b * h
+    if layout.recompute == "full":
+        return p * sbh / (t if layout.sp else 1)
+    att = arch.attention
+    dropout_mask = sbh if layout.dropout else 0.0
+    if isinstance(att, LatentAttention):
+        a = att.n_heads
+        q_width, k_width, v_width, out_width = (
+            a * att.qk_head_dim,
+            a * att.qk_head_dim,
+            a * att.v_head_dim,
+            a * att.v_head_dim,
+        )
+        latent = p * s * b * ((att.q_lora_rank or 0) + att.kv_lora_rank + att.qk_rope_head_dim)
+    else:
+        a, g, d = att.n_heads, att.kv_heads, arch.head_dim
+        q_width, k_width, v_width, out_width = a * d, g * d, g * d, a * d
+        latent = 0.0
+    replicated = arch.norms_per_layer * p * sbh + p * sbh + p * sbh + 2 * dropout_mask
+    split = p * s * b * (q_width + k_width + v_width + out_width) + latent
+    if layout.recompute == "none" and layout.attention == "eager":
+        split += a * s * s * b * (p + ((1 + p) if layout.dropout else 0))
+    elif layout.recompute == "none":
+        split += 4 * a * s * b  # flash attention keeps the fp32 log-sum-exp per row
+    mats_per_token = arch.mlp.n_matrices  # plain: fc1 output, activation output; gated: gate, up, product
+    moe = arch.moe
+    if moe_layer and moe is not None:
+        routed = layout.capacity_factor * moe.top_k
+        per_token_expert = p * (h + mats_per_token * moe.expert_d_ff)
+        shared = p * mats_per_token * moe.n_shared_experts * moe.shared_width
+        router = 4 * moe.n_experts  # fp32 router logits
+        a2a_buffer = p * routed * h
+        # The MLP input p sbh counted above is the router's input; experts keep their own copies.
+        split += s * b * (routed * per_token_expert + shared + a2a_buffer)
+        replicated += s * b * router
+    else:
+        split += p * s * b * mats_per_token * arch.mlp.d_ff
+    replicated_div = t if layout.sp else 1
+    return replicated / replicated_div + split / t
+
+
+def korthikanti_table2(s: int, b: int, h: int, a: int, t: int, technique: str) -> float:
+    """Korthikanti et al. 2022 Table 2, bytes per layer, for checking :func:`layer_activation_bytes`."""
+    sbh = s * b * h
+    return {
+        "none": sbh * (34 + 5 * a * s / h),
+        "tp": sbh * (10 + 24 / t + 5 * a * s / (h * t)),
+        "tp+sp": sbh * (34 / t + 5 * a * s / (h * t)),
+        "tp+selective": sbh * (10 + 24 / t),
+        "tp+sp+selective": sbh * 34 / t,
+        "full": sbh * 2,
+    }[technique]
+
+
+# ------------------------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage: its layers by kind and whether it holds the embedding or the output head."""
+
+    index: int
+    dense_layers: int
+    moe_layers: int
+    first: bool
+    last: bool
+
+
+def stages(arch: Architecture, pp: int) -> list[Stage]:
+    """Contiguous split of the layers into pp stages (pp divides the layer count)."""
+    per = arch.n_layers // pp
+    mask = arch.moe_layer_mask
+    out = []
+    for j in range(pp):
+        chunk = mask[j * per : (j + 1) * per]
+        moe = sum(chunk)
+        out.append(Stage(index=j, dense_layers=len(chunk) - moe, moe_layers=moe, first=j == 0, last=j == pp - 1))
+    return out
+
+
+class TrainingMemory(Result):
+    """Bytes on the most loaded GPU of a training layout, by component."""
+
+    stage: int = Field(description="Pipeline stage of the most loaded GPU (0-based).")
+    params_per_gpu: float = Field(description="Parameters resident on that GPU before ZeRO-3 sharding.")
+    breakdown: dict[str, float] = Field(description="Bytes per component; sums to per_gpu_bytes.")
+    per_gpu_bytes: float
+    capacity_bytes: float
+    fits: bool
+    headroom_bytes: float = Field(description="capacity - per_gpu_bytes (negative when it does not fit).")
+    in_flight_microbatches: int
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class ModelSizes:
+    """Per-layer parameter counts reused across many layouts (fit search)."""
+
+    attention: int
+    norms: int
+    dense_mlp: int
+    expert: int
+    shared: int
+    router: int
+    embedding: int
+    head: int
+    final_norm: int
+
+    @classmethod
+    def of(cls, arch: Architecture) -> ModelSizes:
+        h = arch.hidden_size
+        embedding = arch.vocab_size * h + (
+            (arch.max_position_embeddings or 0) * h if arch.position_embedding == "learned" else 0
+        )
+        head = arch.vocab_size * h + arch.vocab_size * int(arch.output_bias)
+        return cls(
+            attention=attention_params(arch),
+            norms=arch.norms_per_layer * norm_params(arch.norm, h),
+            dense_mlp=mlp_params(arch, arch.mlp.d_ff),
+            expert=expert_params(arch),
+            shared=shared_expert_params(arch),
+            router=router_params(arch),
+            embedding=embedding,
+            head=head,
+            final_norm=norm_params(arch.norm, h) if arch.final_norm else 0,
+        )
+
+
+@dataclass(frozen=True)
+class StageBytes:
+    """Bytes of one pipeline stage's GPU, before the overhead allowance."""
+
+    stage: int
+    params: float
+    weights: float
+    gradients: float
+    optimizer: float
+    activations: float
+    edges: float
+    in_flight: int
+
+    @property
+    def allocated(self) -> float:
+        return self.weights + self.gradients + self.optimizer + self.activations + self.edges
+
+
+def stage_bytes(
+    arch: Architecture,
+    sizes: ModelSizes,
+    st: Stage,
+    layout: TrainLayout,
+    seq_len: int,
+    m: int,
+    dense_act: float,
+    moe_act: float,
+) -> StageBytes:
+    """Model states and activations on one GPU of stage ``st`` (no validation: callers check the layout).
+
+    Non-expert weights split by tp (norms replicated), experts by ep and tp, embedding and head
+    vocabulary-parallel; ZeRO shards dense states over dp and expert states over dp/ep.
+    """
+    tp, pp, dp, ep = layout.tp, layout.pp, layout.dp, layout.ep
+    w_b, g_b, master_b = PRECISION_BYTES[layout.precision]
+    k_b = master_b + OPTIMIZER_BYTES[layout.optimizer]
+    n_experts = arch.moe.n_experts if arch.moe else 0
+    dense_like = (
+        st.dense_layers * (sizes.attention + sizes.dense_mlp)
+        + st.moe_layers * (sizes.attention + sizes.shared + sizes.router)
+    ) / tp + (st.dense_layers + st.moe_layers) * sizes.norms
+    tied_single_copy = arch.tie_embeddings and pp == 1
+    head = sizes.head - (arch.vocab_size * arch.hidden_size if tied_single_copy else 0)
+    edge = (sizes.embedding if st.first else 0) + (head if st.last else 0)
+    dense_like += edge / tp + (sizes.final_norm if st.last else 0)
+    experts = st.moe_layers * n_experts * sizes.expert / (ep * tp)
+    dp_e = max(dp // ep, 1)
+    zero = layout.zero
+    weights = w_b * (dense_like / (dp if zero >= 3 else 1) + experts / (dp_e if zero >= 3 else 1))
+    grads = g_b * (dense_like / (dp if zero >= 2 else 1) + experts / (dp_e if zero >= 2 else 1))
+    optim = k_b * (dense_like / (dp if zero >= 1 else 1) + experts / (dp_e if zero >= 1 else 1))
+    in_flight = min(pp - st.index, m)
+    factor = float(in_flight)
+    if layout.virtual_stages > 1 and pp > 1:
+        factor *= 1 + (pp - 1) / (pp * layout.virtual_stages)
+    acts = (st.dense_layers * dense_act + st.moe_layers * moe_act) * factor
+    p = ACTIVATION_BYTES[layout.precision]
+    s_b = seq_len * layout.micro_batch
+    hidden = p * s_b * arch.hidden_size / (tp if layout.sp else 1)
+    edges = 0.0
+    if st.first:
+        edges += hidden * factor
+    if st.last:
+        # Logits in the compute dtype plus an fp32 copy for the loss, vocabulary-parallel.
+        edges += s_b * arch.vocab_size * (p + 4) / tp + hidden
+    return StageBytes(st.index, dense_like + experts, weights, grads, optim, acts, edges, in_flight)
+
+
+def worst_stage(
+    arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, m: int, stage_list: list[Stage]
+) -> StageBytes:
+    """The stage whose GPU needs the most memory."""
+    dense_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=False)
+    moe_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=True) if arch.moe else 0.0
+    return max(
+        (stage_bytes(arch, sizes, st, layout, seq_len, m, dense_act, moe_act) for st in distinct_stages(stage_list)),
+        key=lambda b: b.allocated,
+    )
+
+
+def distinct_stages(stage_list: list[Stage]) -> list[Stage]:
+    """Stages that can be the most loaded: the earliest of each (layers, first, last) kind.
+
+    Stages with the same layers hold the same states, and an earlier stage holds at least as many
+    micro-batches in flight, so only the first of each kind needs evaluating.
+    """
+    seen: set[tuple[int, int, bool, bool]] = set()
+    out = []
+    for st in stage_list:
+        key = (st.dense_layers, st.moe_layers, st.first, st.last)
+        if key not in seen:
+            seen.add(key)
+            out.append(st)
+    return out
+
+
+def training_memory(
+    arch: Architecture,
+    hardware: Hardware,
+    layout: TrainLayout,
+    seq_len: int,
+    global_batch: int | None = None,
+    overhead_gib: float = OVERHEAD_GIB,
+    overhead_fraction: float = OVERHEAD_FRACTION,
+) -> TrainingMemory:
+    """Per-GPU training memory of ``arch`` under ``layout`` (formulas and sources in the module docstring).
+
+    Every stage is evaluated and the most loaded one reported. ``global_batch`` (sequences) sets the
+    micro-batches per step m = global_batch / (dp x micro_batch); without it m >= pp is assumed.
+    """
+    if seq_len <= 0:
+        raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
+    check_layout(arch, layout)
+    m = _microbatches(layout, global_batch)
+    worst = worst_stage(arch, ModelSizes.of(arch), layout, seq_len, m, stages(arch, layout.pp))
+    over = overhead_bytes(worst.allocated, overhead_gib, overhead_fraction)
+    total = worst.allocated + over
+    capacity = float(hardware.memory_bytes)
+    return TrainingMemory(
+        stage=worst.stage,
+        params_per_gpu=worst.params,
+        breakdown={
+            "weights": worst.weights,
+            "gradients": worst.gradients,
+            "optimizer": worst.optimizer,
+            "activations": worst.activations,
+            "embedding_and_logits": worst.edges,
+            "overhead": over,
+        },
+        per_gpu_bytes=total,
+        capacity_bytes=capacity,
+        fits=total <= capacity,
+        headroom_bytes=capacity - total,
+        in_flight_microbatches=worst.in_flight,
+        notes=[
+            f"most loaded GPU: pipeline stage {worst.stage} of {layout.pp}, {worst.in_flight} micro-batches in flight",
+            f"overhead allowance: {overhead_gib:g} GiB + {overhead_fraction:.0%} of the rest",
+        ],
+    )
+
+
+def _microbatches(layout: TrainLayout, global_batch: int | None) -> int:
+    if global_batch is None:
+        return max(layout.pp, 1)
+    per_replica = global_batch / layout.dp
+    m = per_replica / layout.micro_batch
+    if m < 1 or not float(m).is_integer():
+        raise InputError(
+            f"global batch: {global_batch} sequences do not split into whole micro-batches of {layout.micro_batch}"
+            f" over dp={layout.dp}; use a multiple of {layout.dp * layout.micro_batch}"
+        )
+    return int(m)
+
+
+def state_bytes_per_param(precision: str = "bf16", optimizer: str = "adam") -> float:
+    """Weights + gradients + optimizer bytes per parameter without sharding (mixed-precision Adam: 16)."""
+    w, g, master = PRECISION_BYTES[precision]
+    return w + g + master + OPTIMIZER_BYTES[optimizer]
+
+
+def gpus_to_hold_states(total_params: int, hardware: Hardware, precision: str = "bf16", optimizer: str = "adam") -> int:
+    """The fewest GPUs whose memory holds weights, gradients and optimizer states (ZeRO-3, nothing else)."""
+    return math.ceil(total_params * state_bytes_per_param(precision, optimizer) / hardware.memory_bytes)
+
+
+# -------------------------------------------------------------------------------------------- serving
+
+
+def kv_bytes_per_token(
+    arch: Architecture, dtype: str = "bf16", tp: int = 1, pp: int = 1, context: int | None = None
+) -> float:
+    """KV-cache bytes per token on one GPU: 2 L g d (keys and values) or L (r_kv + rope) for MLA.
+
+    With ``context`` the sliding-window layers hold only min(context, window) tokens, so the value is
+    averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
+    latent is replicated on every tensor-parallel rank. Layers split over pp stages.
+    """
+    if dtype not in DTYPE_BYTES:
+        raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
+    att = arch.attention
+    if isinstance(att, LatentAttention):
+        per_layer = (att.kv_lora_rank + att.qk_rope_head_dim) * DTYPE_BYTES[dtype]
+    else:
+        heads_per_gpu = math.ceil(att.kv_heads / tp)
+        per_layer = 2 * heads_per_gpu * arch.head_dim * DTYPE_BYTES[dtype]
+    total = 0.0
+    for i in range(arch.n_layers):
+        share = 1.0
+        if context is not None and arch.is_sliding_layer(i) and att.sliding_window is not None:
+            share = min(context, att.sliding_window) / context
+        total += per_layer * share
+    return total / pp
+
+
+class ServingMemory(Result):
+    """Bytes on one serving GPU and the room left for the KV cache."""
+
+    weights_bytes: float
+    kv_bytes_per_token: float = Field(description="KV cache per token of context on one GPU.")
+    kv_cache_bytes: float = Field(description="KV cache of batch x context tokens on one GPU.")
+    activation_bytes: float = Field(description="Prefill workspace: two hidden-state buffers of one chunk.")
+    overhead_bytes: float
+    breakdown: dict[str, float]
+    per_gpu_bytes: float
+    capacity_bytes: float
+    fits: bool
+    headroom_bytes: float
+    max_batch: int = Field(description="Largest batch of sequences of `context` tokens that fits beside the weights.")
+    max_tokens: int = Field(description="Largest number of cached tokens that fits.")
+
+
+def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 1) -> float:
+    """Weights on one GPU: matmul weights (and an untied head) at ``dtype``; embeddings, norms and biases
+    stay in bf16; everything split over tp x pp (an even split: embedding-heavy edge stages are not singled out).
+    """
+    per_param = weight_bytes_per_param(dtype)
+    moe = arch.moe
+    matmul = arch.n_layers * attention_matmul_weights(arch) + arch.n_dense_layers * mlp_matmul_weights(
+        arch, arch.mlp.d_ff
+    )
+    if moe is not None:
+        matmul += arch.n_moe_layers * (
+            moe.n_experts * mlp_matmul_weights(arch, moe.expert_d_ff)
+            + mlp_matmul_weights(arch, moe.n_shared_experts * moe.shared_width)
+            + router_matmul_weights(arch)
+        )
+    quantized = matmul + (0 if arch.tie_embeddings else arch.vocab_size * arch.hidden_size)
+    rest = count_params(arch).total - quantized
+    return (quantized * per_param + rest * 2.0) / (tp * pp)
+
+
+def serving_memory(
+    arch: Architecture,
+    hardware: Hardware,
+    *,
+    batch: int,
+    context: int,
+    weights_dtype: str = "bf16",
+    kv_dtype: str = "bf16",
+    tp: int = 1,
+    pp: int = 1,
+    overhead_gib: float = OVERHEAD_GIB,
+    overhead_fraction: float = OVERHEAD_FRACTION,
+) -> ServingMemory:
+    """Memory of serving ``batch`` sequences of ``context`` tokens on one GPU of a tp x pp group."""
+    if batch <= 0:
+        raise InputError(f"batch: must be >= 1, got {batch}")
+    if context <= 0:
+        raise InputError(f"context: must be >= 1 token, got {context}")
+    check_layout(arch, tp=tp, pp=pp)
+    weights = serving_weight_bytes(arch, weights_dtype, tp, pp)
+    kv_tok = kv_bytes_per_token(arch, kv_dtype, tp, pp, context)
+    kv = kv_tok * batch * context
+    # Workspace: two bf16 hidden-state buffers of a prefill chunk of up to 8,192 tokens, split over tp.
+    act = 2 * 2 * min(context, PREFILL_CHUNK) * arch.hidden_size / tp
+    allocated = weights + kv + act
+    over = overhead_bytes(allocated, overhead_gib, overhead_fraction)
+    total = allocated + over
+    capacity = float(hardware.memory_bytes)
+    # Room for KV: capacity = (weights + act + kv) (1 + f) + fixed  =>  kv <= (capacity - fixed)/(1+f) - weights - act
+    room = (capacity - overhead_gib * GIB) / (1 + overhead_fraction) - weights - act
+    max_tokens = max(int(room // kv_tok), 0) if kv_tok > 0 else 0
+    return ServingMemory(
+        weights_bytes=weights,
+        kv_bytes_per_token=kv_tok,
+        kv_cache_bytes=kv,
+        activation_bytes=act,
+        overhead_bytes=over,
+        breakdown={"weights": weights, "kv_cache": kv, "activations": act, "overhead": over},
+        per_gpu_bytes=total,
+        capacity_bytes=capacity,
+        fits=total <= capacity,
+        headroom_bytes=capacity - total,
+        max_batch=max_tokens // context,
+        max_tokens=max_tokens,
+    )
