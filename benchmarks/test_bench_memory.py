@@ -32,3 +32,23 @@ def test_fit_training_gpt4(benchmark: Any) -> None:
 def test_fit_serving_gpt4(benchmark: Any) -> None:
     result = benchmark(lambda: fit_serving(GPT4, A100, batch=16, context=8192))
     benchmark.extra_info["layouts_evaluated"] = result.evaluated
+
+
+LLAMA70 = load_model("llama-2-70b")
+
+
+def test_serving_estimate_dense(benchmark: Any) -> None:
+    """One serving evaluation (prefill + decode roofline, memory, knee search); ops/s = evaluations per second."""
+    from gptcalc.serving import ServingSetup, estimate_serving
+
+    setup = ServingSetup(tp=8, batch=64, prompt=2048, output=512)
+    benchmark(estimate_serving, LLAMA70, H100, setup)
+
+
+def test_serving_estimate_gpt4_pipeline(benchmark: Any) -> None:
+    """The leak's 128-GPU GPT-4 deployment (MoE, 16 pipeline stages)."""
+    from gptcalc.scenario import load_scenario, resolve_serving
+    from gptcalc.serving import estimate_serving
+
+    arch, hw, setup = resolve_serving(load_scenario("gpt-4-serve-a100"))  # type: ignore[arg-type]
+    benchmark(estimate_serving, arch, hw, setup)

@@ -1,4 +1,4 @@
-"""Side-by-side comparison of models and training scenarios.
+"""Side-by-side comparison of models, training scenarios and serving scenarios.
 
 A reference is ``model:NAME``, ``scenario:NAME``, or a bare name. A bare name that exists as only one kind is
 that kind; a name that is both (``deepseek-v3``) is a scenario when another reference in the same comparison
@@ -19,7 +19,8 @@ from gptcalc.hardware import Hardware
 from gptcalc.load import load_model
 from gptcalc.params import ParamCount, count_params
 from gptcalc.presets import find_preset
-from gptcalc.scenario import evaluate, load_scenario, resolve
+from gptcalc.scenario import ServingScenario, TrainingScenario, evaluate, load_scenario, resolve, resolve_serving
+from gptcalc.serving import ServingEstimate, estimate_serving
 from gptcalc.specbase import Result, Spec
 from gptcalc.training import CostAssumptions, TrainingEstimate, estimate_training
 from gptcalc.units import FractionValue, PosValue
@@ -46,13 +47,15 @@ class ComparisonEntry(Result):
     kind: str = Field(description="'model' or 'scenario'.")
     params: ParamCount
     flops: FlopsPerToken
-    training: TrainingEstimate | None = Field(description="The run, for scenarios.")
+    training: TrainingEstimate | None = Field(description="The run, for training scenarios (or a run given).")
+    serving: ServingEstimate | None = Field(default=None, description="The deployment, for serving scenarios.")
 
 
 class Comparison(Result):
     entries: list[ComparisonEntry]
-    cheapest: str | None = Field(description="Entry with the lowest central cost.")
-    fastest: str | None = Field(description="Entry with the fewest central days.")
+    cheapest: str | None = Field(description="Training entry with the lowest central cost.")
+    fastest: str | None = Field(description="Training entry with the fewest central days.")
+    cheapest_serving: str | None = Field(default=None, description="Serving entry with the lowest blended $/token.")
 
 
 def _exists(kind: str, name: str, dirs: Sequence[str | Path]) -> bool:
@@ -99,8 +102,15 @@ def compare(
     """
     entries = []
     for kind, name in classify(refs, dirs):
-        if kind == "scenario":
-            resolved = resolve(load_scenario(name, dirs), dirs)
+        serving = None
+        scenario = load_scenario(name, dirs) if kind == "scenario" else None
+        if isinstance(scenario, ServingScenario):
+            arch, hw, setup = resolve_serving(scenario, dirs)
+            serving = estimate_serving(arch, hw, setup)
+            estimate = None
+            fpt = flops_per_token(arch, setup.prompt + setup.output, convention)
+        elif isinstance(scenario, TrainingScenario):
+            resolved = resolve(scenario, dirs)
             estimate = evaluate(resolved)
             arch, fpt = resolved.arch, estimate.flops_per_token
         else:
@@ -121,8 +131,16 @@ def compare(
                     convention=convention,
                     costs=run.costs,
                 )
-        entries.append(ComparisonEntry(name=name, kind=kind, params=count_params(arch), flops=fpt, training=estimate))
+        entries.append(
+            ComparisonEntry(
+                name=name, kind=kind, params=count_params(arch), flops=fpt, training=estimate, serving=serving
+            )
+        )
     with_runs = [e for e in entries if e.training is not None]
     cheapest = min(with_runs, key=lambda e: e.training.cost_usd.mid).name if with_runs else None  # type: ignore[union-attr]
     fastest = min(with_runs, key=lambda e: e.training.days.mid).name if with_runs else None  # type: ignore[union-attr]
-    return Comparison(entries=entries, cheapest=cheapest, fastest=fastest)
+    served = [e for e in entries if e.serving is not None]
+    cheapest_serving = (
+        min(served, key=lambda e: e.serving.cost_per_million_tokens_usd).name if served else None  # type: ignore[union-attr]
+    )
+    return Comparison(entries=entries, cheapest=cheapest, fastest=fastest, cheapest_serving=cheapest_serving)

@@ -35,13 +35,12 @@ from typing import Literal
 from pydantic import Field
 
 from gptcalc.arch import Architecture, LatentAttention
-from gptcalc.errors import InputError
+from gptcalc.errors import InputError, LayoutError
 from gptcalc.flops import attention_matmul_weights, mlp_matmul_weights, router_matmul_weights
 from gptcalc.hardware import GIB, Hardware
 from gptcalc.parallel import TrainLayout, check_layout
 from gptcalc.params import (
     attention_params,
-    count_params,
     expert_params,
     mlp_params,
     norm_params,
@@ -397,30 +396,53 @@ def gpus_to_hold_states(total_params: int, hardware: Hardware, precision: str = 
 # -------------------------------------------------------------------------------------------- serving
 
 
-def kv_bytes_per_token(
-    arch: Architecture, dtype: str = "bf16", tp: int = 1, pp: int = 1, context: int | None = None
-) -> float:
-    """KV-cache bytes per token on one GPU: 2 L g d (keys and values) or L (r_kv + rope) for MLA.
+def serving_stage_layers(arch: Architecture, pp: int) -> list[range]:
+    """Layers of each serving pipeline stage: as even as possible, earlier stages one layer more.
 
-    With ``context`` the sliding-window layers hold only min(context, window) tokens, so the value is
-    averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
-    latent is replicated on every tensor-parallel rank. Layers split over pp stages.
+    Serving engines (vLLM, TensorRT-LLM) accept a stage count that does not divide the layers, so the
+    leak's 16 stages over 120 layers hold 8 or 7 layers each; the fullest stage sets memory and pace.
     """
+    if pp > arch.n_layers:
+        raise LayoutError(f"pp: {pp} stages exceed the {arch.n_layers} layers; allowed: 1 to {arch.n_layers}")
+    base, extra = divmod(arch.n_layers, pp)
+    out, start = [], 0
+    for j in range(pp):
+        size = base + (1 if j < extra else 0)
+        out.append(range(start, start + size))
+        start += size
+    return out
+
+
+def kv_bytes_per_layer(arch: Architecture, dtype: str = "bf16", tp: int = 1) -> float:
+    """KV-cache bytes one token holds in one layer on one GPU: 2 g d values split over tp (replicated when
+    tp > g), or the MLA latent r_kv + rope, replicated on every tensor-parallel rank."""
     if dtype not in DTYPE_BYTES:
         raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
     att = arch.attention
     if isinstance(att, LatentAttention):
-        per_layer = (att.kv_lora_rank + att.qk_rope_head_dim) * DTYPE_BYTES[dtype]
-    else:
-        heads_per_gpu = math.ceil(att.kv_heads / tp)
-        per_layer = 2 * heads_per_gpu * arch.head_dim * DTYPE_BYTES[dtype]
-    total = 0.0
-    for i in range(arch.n_layers):
-        share = 1.0
+        return (att.kv_lora_rank + att.qk_rope_head_dim) * DTYPE_BYTES[dtype]
+    return 2 * math.ceil(att.kv_heads / tp) * arch.head_dim * DTYPE_BYTES[dtype]
+
+
+def kv_bytes_per_token(
+    arch: Architecture, dtype: str = "bf16", tp: int = 1, pp: int = 1, context: int | None = None
+) -> float:
+    """KV-cache bytes per token on one GPU of the fullest stage: 2 g d per layer (keys and values), or
+    r_kv + rope for MLA.
+
+    With ``context`` the sliding-window layers hold only min(context, window) tokens, so the value is
+    averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
+    latent is replicated on every tensor-parallel rank.
+    """
+    att = arch.attention
+    per_layer = kv_bytes_per_layer(arch, dtype, tp)
+
+    def layer_bytes(i: int) -> float:
         if context is not None and arch.is_sliding_layer(i) and att.sliding_window is not None:
-            share = min(context, att.sliding_window) / context
-        total += per_layer * share
-    return total / pp
+            return per_layer * min(context, att.sliding_window) / context
+        return per_layer
+
+    return max(sum(layer_bytes(i) for i in layers) for layers in serving_stage_layers(arch, pp))
 
 
 class ServingMemory(Result):
@@ -441,23 +463,40 @@ class ServingMemory(Result):
 
 
 def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 1) -> float:
-    """Weights on one GPU: matmul weights (and an untied head) at ``dtype``; embeddings, norms and biases
-    stay in bf16; everything split over tp x pp (an even split: embedding-heavy edge stages are not singled out).
+    """Weights on one GPU of the fullest serving stage: matmul weights (and an untied head) at ``dtype``;
+    embeddings, norms and biases in bf16; layers split as :func:`serving_stage_layers`, everything over tp.
     """
     per_param = weight_bytes_per_param(dtype)
+    sizes = ModelSizes.of(arch)
     moe = arch.moe
-    matmul = arch.n_layers * attention_matmul_weights(arch) + arch.n_dense_layers * mlp_matmul_weights(
-        arch, arch.mlp.d_ff
-    )
+    attn_mm = attention_matmul_weights(arch)
+    dense_mm = attn_mm + mlp_matmul_weights(arch, arch.mlp.d_ff)
+    dense_all = sizes.attention + sizes.norms + sizes.dense_mlp
+    moe_mm = moe_all = 0.0
     if moe is not None:
-        matmul += arch.n_moe_layers * (
+        moe_mm = attn_mm + (
             moe.n_experts * mlp_matmul_weights(arch, moe.expert_d_ff)
             + mlp_matmul_weights(arch, moe.n_shared_experts * moe.shared_width)
             + router_matmul_weights(arch)
         )
-    quantized = matmul + (0 if arch.tie_embeddings else arch.vocab_size * arch.hidden_size)
-    rest = count_params(arch).total - quantized
-    return (quantized * per_param + rest * 2.0) / (tp * pp)
+        moe_all = sizes.attention + sizes.norms + sizes.shared + sizes.router + moe.n_experts * sizes.expert
+    dense_bytes = dense_mm * per_param + (dense_all - dense_mm) * 2.0
+    moe_bytes = moe_mm * per_param + (moe_all - moe_mm) * 2.0
+    head_matrix = arch.vocab_size * arch.hidden_size
+    embedding = sizes.embedding * 2.0
+    if arch.tie_embeddings:
+        head = 2.0 * (sizes.head - head_matrix) + (2.0 * head_matrix if pp > 1 else 0.0)
+    else:
+        head = head_matrix * per_param + 2.0 * (sizes.head - head_matrix)
+    head += sizes.final_norm * 2.0
+    mask = arch.moe_layer_mask
+    stage_list = serving_stage_layers(arch, pp)
+    best = 0.0
+    for j, layers in enumerate(stage_list):
+        total = sum(moe_bytes if mask[i] else dense_bytes for i in layers)
+        total += (embedding if j == 0 else 0.0) + (head if j == len(stage_list) - 1 else 0.0)
+        best = max(best, total)
+    return best / tp
 
 
 def serving_memory(
@@ -478,7 +517,7 @@ def serving_memory(
         raise InputError(f"batch: must be >= 1, got {batch}")
     if context <= 0:
         raise InputError(f"context: must be >= 1 token, got {context}")
-    check_layout(arch, tp=tp, pp=pp)
+    check_layout(arch, tp=tp)
     weights = serving_weight_bytes(arch, weights_dtype, tp, pp)
     kv_tok = kv_bytes_per_token(arch, kv_dtype, tp, pp, context)
     kv = kv_tok * batch * context

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from gptcalc.hardware import Dtype, Hardware
 from gptcalc.load import load_dataset, load_hardware, load_model
 from gptcalc.overrides import apply_overrides, coerce, parse_assignment
 from gptcalc.presets import find_preset, read_file
+from gptcalc.serving import ServingSetup
 from gptcalc.specbase import PosInt, Spec, validate_spec
 from gptcalc.training import CostAssumptions, TrainingEstimate, estimate_training
 from gptcalc.uncertainty import Value
@@ -69,6 +70,37 @@ class TrainingScenario(Spec):
     claims: Claims = Field(default_factory=Claims, description="What the source claims, for the audit.")
 
 
+class ServingClaims(Spec):
+    """Figures a source states about serving."""
+
+    cost_per_1k_tokens: PosValue | None = Field(default=None, description="USD per 1,000 tokens claimed.")
+    basis: Literal["blended", "output", "input"] = Field(
+        default="blended", description="Which tokens the claimed price covers."
+    )
+    source: str = Field(default="", description="Where the claims come from.")
+
+
+class ServingScenario(Spec):
+    """A named serving deployment."""
+
+    kind: Literal["serving"] = Field(default="serving", description="Scenario kind.")
+    name: str = Field(default="custom", description="Short name.")
+    description: str = Field(default="", description="What this is.")
+    source: str = Field(default="", description="Where its numbers come from.")
+    model: str = Field(description="Model preset name or file.")
+    hardware: str = Field(description="Hardware preset name or alias.")
+    serving: ServingSetup = Field(default_factory=ServingSetup, description="Layout, traffic, prices.")
+    model_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted model fields to change.")
+    hardware_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted hardware fields to change.")
+    claims: ServingClaims = Field(default_factory=ServingClaims, description="What the source claims.")
+
+
+def _scenario_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("kind", "training"))
+    return str(getattr(value, "kind", "training"))
+
+
 class ResolvedScenario(Spec):
     """A scenario with its presets loaded and its tokens and sequence length settled."""
 
@@ -80,15 +112,19 @@ class ResolvedScenario(Spec):
     seq_len: PosInt
 
 
-def load_scenario(ref: str, preset_dirs: Sequence[str | Path] = ()) -> TrainingScenario:
-    """A scenario preset by name or file."""
+def load_scenario(ref: str, preset_dirs: Sequence[str | Path] = ()) -> TrainingScenario | ServingScenario:
+    """A scenario preset by name or file (``kind = "serving"`` for serving, training otherwise)."""
     path = find_preset("scenarios", ref, preset_dirs)
     data = read_file(path)
     data.setdefault("name", path.stem)
-    return validate_spec(TrainingScenario, data, origin=str(path))
+    cls = ServingScenario if _scenario_kind(data) == "serving" else TrainingScenario
+    return validate_spec(cls, data, origin=str(path))
 
 
-def override_scenario(scenario: TrainingScenario, assignments: Iterable[str]) -> TrainingScenario:
+S = TypeVar("S", TrainingScenario, ServingScenario)
+
+
+def override_scenario(scenario: S, assignments: Iterable[str]) -> S:
     """Apply ``--set`` to a scenario: ``model.X`` and ``hardware.X`` change the presets it names."""
     model_over = dict(scenario.model_overrides)
     hw_over = dict(scenario.hardware_overrides)
@@ -104,6 +140,17 @@ def override_scenario(scenario: TrainingScenario, assignments: Iterable[str]) ->
             own[key] = coerce(key, text)
     updated = apply_overrides(scenario, own) if own else scenario
     return updated.model_copy(update={"model_overrides": model_over, "hardware_overrides": hw_over})
+
+
+def resolve_serving(
+    scenario: ServingScenario, preset_dirs: Sequence[str | Path] = ()
+) -> tuple[Architecture, Hardware, ServingSetup]:
+    """The model, hardware and setup of a serving scenario, overrides applied."""
+    arch = apply_overrides(load_model(scenario.model, preset_dirs), scenario.model_overrides, "model_overrides")
+    hw = apply_overrides(
+        load_hardware(scenario.hardware, preset_dirs), scenario.hardware_overrides, "hardware_overrides"
+    )
+    return arch, hw, scenario.serving
 
 
 def resolve(scenario: TrainingScenario, preset_dirs: Sequence[str | Path] = ()) -> ResolvedScenario:

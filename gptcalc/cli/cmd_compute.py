@@ -25,9 +25,9 @@ from gptcalc.errors import InputError
 from gptcalc.flops import CONVENTIONS, DEFAULT_CONVENTION, compare_conventions, flops_per_token
 from gptcalc.load import load_dataset, load_hardware, load_model
 from gptcalc.render import assumptions, cell, console, print_json, table
-from gptcalc.scenario import evaluate, load_scenario, override_scenario, resolve
+from gptcalc.scenario import ServingScenario, evaluate, load_scenario, override_scenario, resolve, resolve_serving
 from gptcalc.training import estimate_training
-from gptcalc.units import fmt_count, fmt_flops, fmt_pct, parse_range
+from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_seconds, parse_range
 
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
@@ -244,7 +244,29 @@ def scenario_cmd(
 
     Setting one of --gpus/--days/--mfu keeps three of tokens, gpus, days, mfu fixed by letting go of one the
     scenario had set, in the order mfu, days, gpus (the GPU count is the most physical of the three).
+    Serving scenarios take --hardware, --price and --set serving.X=... (e.g. serving.batch=512).
     """
+    d = dirs(presets)
+    base = load_scenario(name, d)
+    sets = list(set_ or [])
+    if isinstance(base, ServingScenario):
+        _serving_scenario(
+            base,
+            d,
+            sets,
+            hardware,
+            price,
+            json_out,
+            training_flags={
+                "--gpus": gpus,
+                "--days": days,
+                "--mfu": mfu,
+                "--tokens": tokens,
+                "--dtype": dtype,
+                "--convention": convention,
+            },
+        )
+        return
     flags = {
         "hardware": hardware,
         "costs.price_per_gpu_hour": price,
@@ -253,13 +275,10 @@ def scenario_cmd(
         "tokens": tokens,
     }
     run_flags = {"gpus": gpus, "days": days, "mfu": mfu}
-    sets = list(set_ or [])
     given = {k for k, v in run_flags.items() if v is not None}
     if given:
-        base = load_scenario(name, dirs(presets))
         fixed = {k for k in run_flags if getattr(base, k) is not None} | given
         if len(fixed) > 2:
-            # Keep the flags the user gave; drop the scenario's own setting that would over-determine the run.
             droppable = [k for k in ("mfu", "days", "gpus") if k in fixed - given]
             for k in droppable[: len(fixed) - 2]:
                 sets.append(f"{k}=none")
@@ -269,13 +288,84 @@ def scenario_cmd(
     s = resolved.scenario
     if json_out:
         payload = _estimate_json(est)
-        payload.update(scenario=s.name, description=" ".join(s.description.split()), source=s.source)
+        payload.update(scenario=s.name, kind="training", description=" ".join(s.description.split()), source=s.source)
         print_json(payload)
         return
     out = console()
     out.print(f"[bold]{s.name}[/]: {' '.join(s.description.split())}")
     out.print(f"[dim]Source: {s.source}[/dim]\n")
     print_estimate(out, est, f"{s.model} on {est.gpus.mid:,.0f} x {est.hardware}")
+
+
+def _serving_scenario(
+    base: Any,
+    d: Any,
+    sets: list[str],
+    hardware: str | None,
+    price: str | None,
+    json_out: bool,
+    training_flags: dict[str, str | None],
+) -> None:
+    from gptcalc.cli.cmd_serve import print_serving, serving_payload
+    from gptcalc.serving import estimate_serving, implied_by_cost
+
+    wrong = [flag for flag, value in training_flags.items() if value is not None]
+    if wrong:
+        raise InputError(
+            f"{wrong[0]}: applies to training scenarios; {base.name} is a serving scenario"
+            " (use --set serving.batch=..., serving.tp=..., ...)"
+        )
+    if hardware is not None:
+        sets.append(f"hardware={hardware}")
+    if price is not None:
+        sets.append(f"serving.price_per_gpu_hour={price}")
+    sc = override_scenario(base, sets)
+    arch, hw, setup = resolve_serving(sc, d)
+    est = estimate_serving(arch, hw, setup)
+    implied = None
+    if sc.claims.cost_per_1k_tokens is not None:
+        claim = sc.claims.cost_per_1k_tokens
+        implied = implied_by_cost(arch, hw, setup, claim if isinstance(claim, float) else claim.mid, sc.claims.basis)
+    if json_out:
+        payload = serving_payload(est)
+        payload.update(
+            scenario=sc.name,
+            kind="serving",
+            description=" ".join(sc.description.split()),
+            source=sc.source,
+            implied=implied.model_dump() if implied else None,
+        )
+        print_json(payload)
+        return
+    out = console()
+    out.print(f"[bold]{sc.name}[/]: {' '.join(sc.description.split())}")
+    out.print(f"[dim]Source: {sc.source}[/dim]\n")
+    print_serving(
+        out, est, f"{sc.model} on {setup.gpus} x {hw.name} (tp {setup.tp}, pp {setup.pp}), batch {setup.batch}"
+    )
+    if implied is not None:
+        out.print()
+        _print_implied(out, implied)
+
+
+def _print_implied(out: Any, implied: Any) -> None:
+    rows = [
+        [f"claimed $ per 1k tokens ({implied.basis})", f"${implied.claim_per_1k_usd:.3g}"],
+        ["this setup at 100% utilization", f"${implied.at_full_utilization_per_1k_usd:.3g}"],
+        [
+            "utilization the claim implies",
+            fmt_pct(implied.implied_utilization)
+            + (" (impossible: above 100%)" if implied.implied_utilization > 1 else ""),
+        ],
+        [
+            "batch the claim needs at 100% utilization",
+            "none up to 65,536"
+            if implied.batch_for_claim is None
+            else f"{implied.batch_for_claim} ({'fits' if implied.batch_for_claim_fits else 'does not fit'};"
+            f" largest that fits {implied.max_batch})",
+        ],
+    ]
+    out.print(table("What the claimed price implies", ["", ""], rows))
 
 
 @app.command("audit")
@@ -290,6 +380,21 @@ def audit_cmd(
     tol = parse_range(tolerance, name="--tolerance")
     if not isinstance(tol, float) or not 0 <= tol < 1:
         raise InputError(f"--tolerance: a single fraction in [0, 1), got {tolerance!r}")
+    base = load_scenario(name, dirs(presets))
+    if isinstance(base, ServingScenario):
+        from gptcalc.serving import implied_by_cost
+
+        sc = override_scenario(base, list(set_ or []))
+        if sc.claims.cost_per_1k_tokens is None:
+            raise InputError(f"audit: serving scenario {sc.name} claims no cost_per_1k_tokens")
+        arch, hw, setup = resolve_serving(sc, dirs(presets))
+        claim = sc.claims.cost_per_1k_tokens
+        implied = implied_by_cost(arch, hw, setup, claim if isinstance(claim, float) else claim.mid, sc.claims.basis)
+        if json_out:
+            print_json({"scenario": sc.name, "kind": "serving", "implied": implied.model_dump()})
+            return
+        _print_implied(console(), implied)
+        return
     resolved = _scenario(name, presets, list(set_ or []), {})
     result = audit(resolved, tol)
     if json_out:
@@ -377,8 +482,17 @@ def compare_cmd(
             }
             if e.training is not None:
                 item.update(_estimate_json(e.training))
+            if e.serving is not None:
+                item.update(e.serving.model_dump())
             entries.append(item)
-        print_json({"entries": entries, "cheapest": result.cheapest, "fastest": result.fastest})
+        print_json(
+            {
+                "entries": entries,
+                "cheapest": result.cheapest,
+                "fastest": result.fastest,
+                "cheapest_serving": result.cheapest_serving,
+            }
+        )
         return
     out = console()
     names = [
@@ -412,10 +526,27 @@ def compare_cmd(
                 else:
                     row.append(cells(e.training, key))
             lines.append(row)
+    served = [e.serving for e in result.entries if e.serving is not None]
+    if served:
+        floor = min(x.cost_per_million_tokens_usd for x in served)
+        names = [
+            n + (" ★$" if e.name == result.cheapest_serving else "") for n, e in zip(names, result.entries, strict=True)
+        ]
+        for label, fn in (
+            ("serving hardware", lambda x: f"{x.gpus} x {x.hardware}"),
+            ("batch", lambda x: str(x.batch)),
+            ("time per output token", lambda x: fmt_seconds(x.tpot_s)),
+            ("output tokens/s per GPU", lambda x: fmt_count(x.tokens_per_second_per_gpu)),
+            ("$ per 1M input", lambda x: f"${x.cost_per_million_input_usd:.3g}"),
+            ("$ per 1M output", lambda x: f"${x.cost_per_million_output_usd:.3g}"),
+            ("$ per 1M blended", lambda x: f"${x.cost_per_million_tokens_usd:.3g}"),
+            ("blended cost vs cheapest", lambda x: f"{x.cost_per_million_tokens_usd / floor:.2f}x"),
+        ):
+            lines.append([label, *[fn(e.serving) if e.serving is not None else "–" for e in result.entries]])
     out.print(table("Comparison", ["", *names], lines))
     out.print()
     notes = [
-        "★$ lowest central cost, ★⏱ fewest central days (among entries with a run)",
+        "★$ lowest central cost (training) or blended $ per token (serving); ★⏱ fewest central days",
         "models without a run show parameters and FLOPs only; add --hardware and three of --tokens/--gpus/--days/--mfu",
     ]
     out.print(assumptions(notes))

@@ -1,0 +1,231 @@
+"""``gptcalc serve``: latency, throughput and cost of serving, with a batch sweep."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from gptcalc.cli import parsing
+from gptcalc.cli.app import app
+from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, dirs
+from gptcalc.errors import InputError, LayoutError
+from gptcalc.render import assumptions, console, print_json, table
+from gptcalc.units import fmt_count, fmt_seconds, parse_int, parse_number
+
+
+def serving_payload(est: Any) -> dict[str, Any]:
+    """The JSON object of a serving estimate (shared by serve, scenario and compare)."""
+    payload = est.model_dump()
+    payload["decode_bound"] = est.decode_bound
+    return payload
+
+
+def print_serving(out: Any, est: Any, title: str) -> None:
+    """A serving estimate as a table plus its assumptions."""
+    rows = [
+        ["time to first token", fmt_seconds(est.ttft_s)],
+        ["time per output token", fmt_seconds(est.tpot_s)],
+        ["end-to-end latency", fmt_seconds(est.e2e_s)],
+        ["output tokens/s (replica)", fmt_count(est.tokens_per_second)],
+        ["output tokens/s per GPU", fmt_count(est.tokens_per_second_per_gpu)],
+        ["output tokens/s per sequence", fmt_count(est.tokens_per_second_per_sequence)],
+        ["prompt tokens/s (replica)", fmt_count(est.prefill_tokens_per_second)],
+        ["decode is", f"{est.decode_bound}-bound"],
+        [
+            "compute-bound from batch",
+            str(est.compute_bound_batch) if est.compute_bound_batch else "never (memory-bound)",
+        ],
+        ["largest batch that fits", str(est.max_batch)],
+        ["$ per 1M input tokens", f"${est.cost_per_million_input_usd:.3g}"],
+        ["$ per 1M output tokens", f"${est.cost_per_million_output_usd:.3g}"],
+        ["$ per 1M tokens (blended)", f"${est.cost_per_million_tokens_usd:.3g}"],
+    ]
+    if est.experts_touched is not None:
+        rows.insert(8, ["experts read per MoE layer", f"{est.experts_touched:.3g}"])
+    out.print(table(title, ["", ""], rows))
+    out.print()
+    out.print(assumptions(est.assumptions))
+
+
+def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
+    """A ServingSetup from the serve command's flags (tp x pp must equal --gpus when both are given)."""
+    from gptcalc.serving import ServingSetup
+    from gptcalc.specbase import validate_spec
+
+    gpus = None if flags["gpus"] is None else parse_int(flags["gpus"], name="--gpus")
+    tp = None if flags["tp"] is None else parse_int(flags["tp"], name="--tp")
+    pp = None if flags["pp"] is None else parse_int(flags["pp"], name="--pp")
+    if tp is None and pp is None:
+        gpus = gpus or 1
+        tp = min(gpus, hw.devices_per_node)
+        while gpus % tp:
+            tp -= 1
+        pp = gpus // tp
+    elif tp is None:
+        assert pp is not None
+        tp = (gpus // pp) if gpus else 1
+    elif pp is None:
+        pp = (gpus // tp) if gpus else 1
+    if gpus is not None and tp * pp != gpus:
+        raise LayoutError(f"--gpus: {gpus} is not tp x pp = {tp} x {pp}")
+    data: dict[str, Any] = {"tp": tp, "pp": pp}
+    for key, flag in (("batch", "--batch"),):
+        if flags[key] is not None:
+            data[key] = parse_int(flags[key], name=flag)
+    for key, flag in (("prompt", "--prompt"), ("output", "--output")):
+        if flags[key] is not None:
+            data[key] = parsing.length(flags[key], flag)
+    for key, flag in (
+        ("compute_efficiency", "--compute-efficiency"),
+        ("bandwidth_efficiency", "--bandwidth-efficiency"),
+        ("speculative", "--speculative"),
+    ):
+        if flags[key] is not None:
+            data[key] = parse_number(flags[key], name=flag)
+    if flags["price"] is not None:
+        data["price_per_gpu_hour"] = parsing.value(flags["price"], "--price")
+    if flags["utilization"] is not None:
+        data["utilization"] = parsing.value(flags["utilization"], "--utilization")
+    data["weights_dtype"] = flags["weights_dtype"]
+    data["kv_dtype"] = flags["kv_dtype"]
+    return validate_spec(ServingSetup, data, "serving options")
+
+
+@app.command("serve")
+def serve_cmd(
+    model: ModelArg,
+    hardware: Annotated[str, typer.Option("--hardware", help="Hardware preset or alias.")] = "h100",
+    gpus: Annotated[str | None, typer.Option("--gpus", help="GPUs per replica (tp x pp).")] = None,
+    tp: Annotated[str | None, typer.Option("--tp", help="Tensor-parallel degree.")] = None,
+    pp: Annotated[str | None, typer.Option("--pp", help="Pipeline stages.")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Concurrent sequences (default 1).")] = None,
+    prompt: Annotated[str | None, typer.Option("--prompt", help="Prompt tokens, e.g. 2k (default 2048).")] = None,
+    output: Annotated[str | None, typer.Option("--output", help="Output tokens (default 512).")] = None,
+    price: Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: hardware's).")] = None,
+    utilization: Annotated[str | None, typer.Option("--utilization", help="Share of paid time serving.")] = None,
+    weights_dtype: Annotated[str, typer.Option("--weights-dtype", help="bf16, fp8, int8, int4.")] = "bf16",
+    kv_dtype: Annotated[str, typer.Option("--kv-dtype", help="KV cache dtype.")] = "bf16",
+    speculative: Annotated[str | None, typer.Option("--speculative", help="Tokens accepted per step.")] = None,
+    compute_efficiency: Annotated[str | None, typer.Option("--compute-efficiency", help="Default 0.6.")] = None,
+    bandwidth_efficiency: Annotated[str | None, typer.Option("--bandwidth-efficiency", help="Default 0.8.")] = None,
+    target: Annotated[str | None, typer.Option("--target-tps", help="Output tokens/s to serve: GPUs needed.")] = None,
+    sweep_batch: Annotated[str | None, typer.Option("--sweep-batch", help="Batch range, e.g. 1..512.")] = None,
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Latency, throughput and cost per million tokens of serving a model (roofline per phase)."""
+    from gptcalc.load import load_hardware, load_model
+    from gptcalc.serving import estimate_serving, gpus_for_throughput
+
+    d = dirs(presets)
+    arch = load_model(model, d, set_ or [])
+    hw = load_hardware(hardware, d)
+    flags = dict(
+        gpus=gpus,
+        tp=tp,
+        pp=pp,
+        batch=batch,
+        prompt=prompt,
+        output=output,
+        price=price,
+        utilization=utilization,
+        weights_dtype=weights_dtype,
+        kv_dtype=kv_dtype,
+        speculative=speculative,
+        compute_efficiency=compute_efficiency,
+        bandwidth_efficiency=bandwidth_efficiency,
+    )
+    setup = setup_from_flags(arch, hw, flags)
+    if sweep_batch is not None:
+        _sweep(arch, hw, setup, sweep_batch, json_out)
+        return
+    est = estimate_serving(arch, hw, setup)
+    needed = None
+    if target is not None:
+        needed = gpus_for_throughput(est, parse_number(target, name="--target-tps"))
+    if json_out:
+        payload = serving_payload(est)
+        if needed is not None:
+            payload["gpus_for_target"] = needed
+        print_json(payload)
+        return
+    out = console()
+    print_serving(
+        out,
+        est,
+        f"Serving {arch.name} on {setup.gpus} x {hw.name} (tp {setup.tp}, pp {setup.pp}),"
+        f" batch {setup.batch}, {setup.prompt} + {setup.output} tokens",
+    )
+    if needed is not None:
+        out.print(f"\nGPUs for {target} output tokens/s: [bold]{needed}[/] ({needed // setup.gpus} replicas)")
+
+
+def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
+    from gptcalc.charts import line_chart
+    from gptcalc.serving import estimate_serving
+
+    rng = parsing.value(spec, "--sweep-batch")
+    low, high = (rng.low, rng.high) if hasattr(rng, "low") else (rng, rng)  # type: ignore[union-attr]
+    if low < 1 or high > 1 << 20:
+        raise InputError(f"--sweep-batch: batches from 1 to {1 << 20}, got {spec!r}")
+    batches, b = [], max(int(low), setup.pp)
+    while b <= high:
+        batches.append(b)
+        b *= 2
+    if not batches or batches[-1] != int(high):
+        batches.append(int(high))
+    rows = []
+    for b in batches:
+        est = estimate_serving(arch, hw, setup.model_copy(update={"batch": b}), allow_overflow=True)
+        rows.append(est)
+    if json_out:
+        print_json({"batches": batches, "points": [serving_payload(e) for e in rows]})
+        return
+    out = console()
+    knee = rows[0].compute_bound_batch
+    table_rows = [
+        [
+            str(e.batch),
+            fmt_seconds(e.tpot_s),
+            fmt_count(e.tokens_per_second),
+            e.decode_bound,
+            "yes" if e.fits else "[red]no[/]",
+            f"${e.cost_per_million_output_usd:.3g}",
+        ]
+        for e in rows
+    ]
+    out.print(
+        table(
+            f"{arch.name} on {setup.gpus} x {hw.name}: decode against batch",
+            ["batch", "TPOT", "tokens/s", "bound", "fits", "$/1M out"],
+            table_rows,
+        )
+    )
+    out.print()
+    xs = [float(e.batch) for e in rows]
+    out.print(
+        line_chart(
+            xs,
+            {"output tokens/s": [e.tokens_per_second for e in rows]},
+            log_x=True,
+            log_y=True,
+            x_fmt=lambda v: f"batch {v:g}",
+            y_fmt=fmt_count,
+        ),
+        markup=False,
+    )
+    out.print(
+        line_chart(
+            xs,
+            {"time per output token (s)": [e.tpot_s for e in rows]},
+            log_x=True,
+            log_y=True,
+            x_fmt=lambda v: f"batch {v:g}",
+            y_fmt=lambda v: fmt_seconds(v),
+        ),
+        markup=False,
+    )
+    where = f"batch {knee}" if knee else "no batch (KV-cache reads keep it memory-bound)"
+    out.print(f"\nMemory-bound to compute-bound knee: {where}; largest batch that fits: {rows[0].max_batch}.")
