@@ -142,6 +142,19 @@ def override_scenario(scenario: S, assignments: Iterable[str]) -> S:
     return updated.model_copy(update={"model_overrides": model_over, "hardware_overrides": hw_over})
 
 
+RUN_FIELDS = ("gpus", "days", "mfu")
+DROP_ORDER = ("mfu", "days", "gpus")  # which of a scenario's settings gives way first (GPUs are most physical)
+
+
+def fields_to_release(scenario: TrainingScenario, forced: set[str]) -> list[str]:
+    """Run settings of ``scenario`` to unset so that, with ``forced`` fields fixed by the user, exactly
+    three of tokens, gpus, days, mfu stay fixed (tokens always are)."""
+    fixed = {k for k in RUN_FIELDS if getattr(scenario, k) is not None} | (forced & set(RUN_FIELDS))
+    excess = len(fixed) - 2
+    droppable = [k for k in DROP_ORDER if k in fixed - forced]
+    return droppable[: max(excess, 0)]
+
+
 def resolve_serving(
     scenario: ServingScenario, preset_dirs: Sequence[str | Path] = ()
 ) -> tuple[Architecture, Hardware, ServingSetup]:

@@ -24,7 +24,7 @@ monotonic in each input (products and quotients of positive numbers), so corners
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -88,7 +88,7 @@ class TrainingRun(Result):
     emissions_t: float = Field(description="Tonnes CO2e at the grid intensity.")
 
 
-def training_run(
+def run_numbers(
     *,
     flops_per_token: float,
     hardware_flops_per_token: float,
@@ -106,13 +106,13 @@ def training_run(
     gpus: float | None = None,
     days: float | None = None,
     mfu: float | None = None,
-) -> TrainingRun:
+) -> dict[str, float]:
     """Solve ``tokens * flops_per_token = gpus * peak * mfu * days * 86400`` for the one unknown, then cost it.
 
-    Exactly one of ``tokens``, ``gpus``, ``days``, ``mfu`` must be None.
+    Exactly one of ``tokens``, ``gpus``, ``days``, ``mfu`` must be None. Plain floats in, a dict of the
+    :class:`TrainingRun` fields out: the scalar core that estimates, ranges and sweeps all call.
     """
-    given = {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}
-    missing = [k for k, v in given.items() if v is None]
+    missing = [k for k, v in (("tokens", tokens), ("gpus", gpus), ("days", days), ("mfu", mfu)) if v is None]
     if len(missing) != 1:
         raise InputError(_unknowns_message(missing))
     rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
@@ -134,21 +134,26 @@ def training_run(
     yearly_capex = gpu_price_usd * hardware_overhead * depreciation_oom_per_year * math.log(10)
     owned_cost = gpu_hours / HOURS_PER_YEAR * yearly_capex + energy_kwh * energy_usd_per_kwh
     hardware_flops = tokens * hardware_flops_per_token
-    return TrainingRun(
-        tokens=tokens,
-        flops=flops,
-        hardware_flops=hardware_flops,
-        gpus=gpus,
-        days=days,
-        mfu=mfu,
-        hfu=mfu * hardware_flops / flops,
-        gpu_hours=gpu_hours,
-        cost_usd=owned_cost if owned else rental,
-        rental_cost_usd=rental,
-        owned_cost_usd=owned_cost,
-        energy_mwh=energy_kwh / 1000.0,
-        emissions_t=energy_kwh * grid_kg_per_kwh / 1000.0,
-    )
+    return {
+        "tokens": tokens,
+        "flops": flops,
+        "hardware_flops": hardware_flops,
+        "gpus": gpus,
+        "days": days,
+        "mfu": mfu,
+        "hfu": mfu * hardware_flops / flops,
+        "gpu_hours": gpu_hours,
+        "cost_usd": owned_cost if owned else rental,
+        "rental_cost_usd": rental,
+        "owned_cost_usd": owned_cost,
+        "energy_mwh": energy_kwh / 1000.0,
+        "emissions_t": energy_kwh * grid_kg_per_kwh / 1000.0,
+    }
+
+
+def training_run(**inputs: Any) -> TrainingRun:
+    """:func:`run_numbers` as a :class:`TrainingRun` model."""
+    return TrainingRun(**run_numbers(**inputs))
 
 
 def _unknowns_message(missing: list[str]) -> str:
@@ -207,6 +212,46 @@ class TrainingEstimate(Result):
     assumptions: list[str]
 
 
+def run_context(
+    arch: Architecture,
+    hardware: Hardware,
+    *,
+    seq_len: int,
+    dtype: str = "bf16",
+    convention: FlopsConvention | None = None,
+    recompute: RecomputeMode = "none",
+    costs: CostAssumptions | None = None,
+) -> tuple[FlopsPerToken, dict[str, Any], dict[str, Value]]:
+    """What :func:`run_numbers` needs besides the four run unknowns: FLOPs per token, the fixed hardware
+    inputs, and the (possibly ranged) cost inputs with the hardware preset's defaults filled in."""
+    costs = costs or CostAssumptions()
+    fpt = flops_per_token(arch, seq_len, convention, recompute)
+    owned = costs.cost_model == "owned"
+    gpu_price = costs.gpu_price_usd if costs.gpu_price_usd is not None else hardware.purchase_price_usd
+    if gpu_price is None:
+        if owned:
+            raise InputError(f"gpu_price_usd: {hardware.name} has no purchase price; give one for the owned cost model")
+        gpu_price = 0.0
+    fixed: dict[str, Any] = {
+        "flops_per_token": fpt.training_per_token,
+        "hardware_flops_per_token": fpt.hardware_training_per_token,
+        "peak_flops": hardware.peak_flops(dtype),
+        "tdp_w": hardware.tdp_w,
+        "owned": owned,
+    }
+    price = costs.price_per_gpu_hour if costs.price_per_gpu_hour is not None else hardware.price_per_hour
+    inputs: dict[str, Value] = {
+        "price_per_gpu_hour": price,
+        "gpu_price_usd": gpu_price,
+        "hardware_overhead": costs.hardware_overhead,
+        "depreciation_oom_per_year": costs.depreciation_oom_per_year,
+        "energy_usd_per_kwh": costs.energy_usd_per_kwh,
+        "pue": costs.pue,
+        "grid_kg_per_kwh": costs.grid_kg_per_kwh,
+    }
+    return fpt, fixed, inputs
+
+
 def estimate_training(
     arch: Architecture,
     hardware: Hardware,
@@ -228,37 +273,18 @@ def estimate_training(
     """
     costs = costs or CostAssumptions()
     solved = check_run_inputs(tokens, gpus, days, mfu)
-    fpt = flops_per_token(arch, seq_len, convention, recompute)
-    peak = hardware.peak_flops(dtype)
-    price = costs.price_per_gpu_hour if costs.price_per_gpu_hour is not None else hardware.price_per_hour
-    gpu_price = costs.gpu_price_usd if costs.gpu_price_usd is not None else hardware.purchase_price_usd
-    owned = costs.cost_model == "owned"
-    if gpu_price is None:
-        if owned:
-            raise InputError(f"gpu_price_usd: {hardware.name} has no purchase price; give one for the owned cost model")
-        gpu_price = 0.0
-    inputs: dict[str, Value] = {
-        "price_per_gpu_hour": price,
-        "gpu_price_usd": gpu_price,
-        "hardware_overhead": costs.hardware_overhead,
-        "depreciation_oom_per_year": costs.depreciation_oom_per_year,
-        "energy_usd_per_kwh": costs.energy_usd_per_kwh,
-        "pue": costs.pue,
-        "grid_kg_per_kwh": costs.grid_kg_per_kwh,
-    }
+    fpt, fixed, inputs = run_context(
+        arch, hardware, seq_len=seq_len, dtype=dtype, convention=convention, recompute=recompute, costs=costs
+    )
+    peak = fixed["peak_flops"]
+    price = inputs["price_per_gpu_hour"]
+    owned = bool(fixed["owned"])
     inputs.update(
         {k: v for k, v in {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}.items() if v is not None}
     )
 
     def run(**kw: float) -> TrainingRun:
-        return training_run(
-            flops_per_token=fpt.training_per_token,
-            hardware_flops_per_token=fpt.hardware_training_per_token,
-            peak_flops=peak,
-            tdp_w=hardware.tdp_w,
-            owned=owned,
-            **kw,
-        )
+        return training_run(**fixed, **kw)
 
     ranged = propagate(run, inputs)
     conv = fpt.convention

@@ -25,7 +25,15 @@ from gptcalc.errors import InputError
 from gptcalc.flops import CONVENTIONS, DEFAULT_CONVENTION, compare_conventions, flops_per_token
 from gptcalc.load import load_dataset, load_hardware, load_model
 from gptcalc.render import assumptions, cell, console, print_json, table
-from gptcalc.scenario import ServingScenario, evaluate, load_scenario, override_scenario, resolve, resolve_serving
+from gptcalc.scenario import (
+    ServingScenario,
+    evaluate,
+    fields_to_release,
+    load_scenario,
+    override_scenario,
+    resolve,
+    resolve_serving,
+)
 from gptcalc.training import estimate_training
 from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_seconds, parse_range
 
@@ -277,11 +285,7 @@ def scenario_cmd(
     run_flags = {"gpus": gpus, "days": days, "mfu": mfu}
     given = {k for k, v in run_flags.items() if v is not None}
     if given:
-        fixed = {k for k in run_flags if getattr(base, k) is not None} | given
-        if len(fixed) > 2:
-            droppable = [k for k in ("mfu", "days", "gpus") if k in fixed - given]
-            for k in droppable[: len(fixed) - 2]:
-                sets.append(f"{k}=none")
+        sets.extend(f"{k}=none" for k in fields_to_release(base, given))
         flags.update(run_flags)
     resolved = _scenario(name, presets, sets, flags)
     est = evaluate(resolved)
