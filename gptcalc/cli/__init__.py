@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gptcalc.cli import cmd_compute, cmd_memory, cmd_params, cmd_presets, cmd_serve  # noqa: F401  (registers commands)
+from gptcalc.cli import cmd_compute, cmd_memory, cmd_params, cmd_plan, cmd_presets, cmd_serve  # noqa: F401  (registers)
 from gptcalc.cli.app import app
 
 
