@@ -78,7 +78,19 @@ def parse_axis(text: str) -> Axis:
         values = [parse_number(v, name=f"--vary {name}") for v in spec.split(",") if v.strip()]
         if not values:
             raise InputError(f"--vary {name}: no values in {spec!r}")
+    _check_values(name, values)
     return Axis(field=name, values=[round(v, 12) for v in values])
+
+
+def _check_values(name: str, values: list[float]) -> None:
+    """Run and cost inputs have the same bounds as in a scenario: positive, MFU at most 1."""
+    if name.startswith("model."):
+        return  # checked when the model is rebuilt with each value
+    floor_ok = (lambda v: v >= 0) if name in ("grid", "energy_price", "gpu_price") else (lambda v: v > 0)
+    bad = [v for v in values if not floor_ok(v) or (name == "mfu" and v > 1)]
+    if bad:
+        allowed = "(0, 1]" if name == "mfu" else (">= 0" if name in ("grid", "energy_price", "gpu_price") else "> 0")
+        raise InputError(f"--vary {name}: {bad[0]:g} is out of range; allowed {allowed}")
 
 
 def _example_step(span: str) -> str:
