@@ -190,25 +190,29 @@ def sweep(
 
     columns: dict[str, list[float]] = {a.field: [] for a in axes}
     columns.update({m: [] for m in metrics})
-    solved = ""
     model_index = [i for i, a in enumerate(axes) if a.field.startswith("model.")]
+    # One kwargs dict, updated in place per point: the hot loop allocates only run_numbers' result.
+    keys = [a.field if a.field in RUN_AXES else COST_AXES.get(a.field) for a in axes]
+    kwargs: dict[str, Any] = {}
+    current_model: tuple[float, ...] | None = None
+    axis_columns = [columns[a.field] for a in axes]
+    metric_columns = [(m, columns[m]) for m in metrics]
     for count, point in enumerate(itertools.product(*(a.values for a in axes))):
-        fixed, costs = context(tuple(point[i] for i in model_index))
-        run = dict(base_run)
-        cost_inputs = dict(costs)
-        for axis, value in zip(axes, point, strict=True):
-            if axis.field in RUN_AXES:
-                run[axis.field] = value
-            elif axis.field in COST_AXES:
-                cost_inputs[COST_AXES[axis.field]] = value
-            columns[axis.field].append(value)
-        if not solved:
-            solved = next((k for k, v in run.items() if v is None), "")
-        out = run_numbers(**fixed, **cost_inputs, **run)
-        for m in metrics:
-            columns[m].append(out[m])
+        model_values = tuple(point[i] for i in model_index)
+        if model_values != current_model:
+            fixed, costs = context(model_values)
+            kwargs = {**fixed, **costs, **base_run}
+            current_model = model_values
+        for key, value, column in zip(keys, point, axis_columns, strict=True):
+            if key is not None:
+                kwargs[key] = value
+            column.append(value)
+        out = run_numbers(**kwargs)
+        for m, column in metric_columns:
+            column.append(out[m])
         if progress is not None and count % 50_000 == 0:
             progress(count)
+    solved = next((k for k, v in base_run.items() if v is None and k not in keys), "")
     notes = [
         f"solved for {solved}; fixed: {', '.join(k for k, v in base_run.items() if v is not None)}"
         + (f" (released {', '.join(released)} to keep three fixed)" if released else ""),
