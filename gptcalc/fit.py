@@ -8,7 +8,8 @@ grows with the micro-batch, so a (tp, pp, dp, ep) whose most frugal setting (ZeR
 micro-batch 1) does not fit is skipped whole. Fitting layouts at the smallest GPU count (or at the count
 asked for) are ranked by the MFU their step time implies (:mod:`gptcalc.steptime`).
 
-Serving layouts enumerate tp x pp over the same divisibility rules and keep those whose weights, KV cache
+Serving layouts enumerate tp (same rule) x any pp up to the layer count (serving engines split layers
+unevenly) and keep those whose weights, KV cache
 for batch x context and allowance fit; they are ranked by GPU count, then by the largest batch that fits.
 """
 
@@ -237,7 +238,8 @@ def fit_serving(
     capacity = float(hardware.memory_bytes)
     rows = []
     evaluated = 0
-    for tp, pp in product(tp_options(arch, hardware), divisors(arch.n_layers)):
+    # Serving engines split layers unevenly, so any stage count up to the layer count is a candidate.
+    for tp, pp in product(tp_options(arch, hardware), range(1, arch.n_layers + 1)):
         if tp * pp > max_gpus:
             continue
         evaluated += 1
@@ -263,7 +265,7 @@ def fit_serving(
         rows=rows[:top],
         notes=[
             f"weights {weights_dtype}, KV cache {kv_dtype}, batch {batch} x {context} tokens",
-            "GPU count = tp x pp; tp within a node divides the heads; pp divides the layers",
+            "GPU count = tp x pp; tp within a node divides the heads; stages may hold uneven layer counts",
             "allowance 2 GiB + 5% for context, buffers and fragmentation",
         ],
     )

@@ -99,7 +99,7 @@ def flops_cmd(
         ["forward", fmt_flops(result.forward_per_token)],
         ["backward", fmt_flops(result.backward_per_token)],
         ["training (model FLOPs)", fmt_flops(result.training_per_token)],
-        [f"training with {recompute} recompute (hardware FLOPs)", fmt_flops(result.hardware_training_per_token)],
+        [f"training, hardware FLOPs (recompute: {recompute})", fmt_flops(result.hardware_training_per_token)],
         ["dense-equivalent forward (all experts)", fmt_flops(result.dense_forward_per_token)],
         ["dense-equivalent training", fmt_flops(result.dense_training_per_token)],
     ]
