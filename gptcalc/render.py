@@ -55,11 +55,18 @@ def cell(value: Any, fmt: Formatter) -> str:
     return str(value)
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *, highlight: int | None = None) -> Table:
-    """A rich table; the first column is left-aligned, the others right-aligned."""
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    highlight: int | None = None,
+    text_columns: int = 1,
+) -> Table:
+    """A rich table; the first ``text_columns`` columns are left-aligned, the (numeric) rest right-aligned."""
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for i, col in enumerate(columns):
-        t.add_column(col, justify="left" if i == 0 else "right", no_wrap=i == 0)
+        t.add_column(col, justify="left" if i < text_columns else "right", no_wrap=i == 0)
     for i, row in enumerate(rows):
         t.add_row(*row, style="bold green" if highlight is not None and i == highlight else None)
     return t

@@ -135,3 +135,26 @@ def test_compare(runner: CliRunner) -> None:
 )
 def test_bad_input(runner: CliRunner, args: list[str], fragments: list[str]) -> None:
     assert_one_line_error(run(runner, *args), *fragments)
+
+
+def test_train_unique_tokens_times_epochs(runner: CliRunner) -> None:
+    once = js(runner, "train", "llama-2-7b", "--tokens", "500B", "--hardware", "h100", "--gpus", "256", "--mfu", "0.4")
+    four = js(
+        runner,
+        "train",
+        "llama-2-7b",
+        "--tokens",
+        "500B",
+        "--epochs",
+        "4",
+        "--hardware",
+        "h100",
+        "--gpus",
+        "256",
+        "--mfu",
+        "0.4",
+    )
+    assert four["tokens"] == 2e12 and four["days"] == pytest.approx(4 * once["days"])
+    assert_one_line_error(
+        run(runner, "train", "llama-2-7b", "--epochs", "2", "--gpus", "8", "--mfu", "0.4"), "--epochs"
+    )

@@ -35,7 +35,7 @@ from gptcalc.scenario import (
     resolve_serving,
 )
 from gptcalc.training import estimate_training
-from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_seconds, parse_range
+from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_seconds, parse_number, parse_range
 
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
@@ -176,6 +176,9 @@ def train_cmd(
     hardware: HardwareOpt = "a100-80gb",
     tokens: TokensOpt = None,
     dataset: DatasetOpt = None,
+    epochs: Annotated[
+        str | None, typer.Option("--epochs", help="Passes over --tokens (unique tokens x epochs).")
+    ] = None,
     gpus: GpusOpt = None,
     days: DaysOpt = None,
     mfu: MfuOpt = None,
@@ -201,6 +204,10 @@ def train_cmd(
     total_tokens = parsing.value(tokens, "--tokens")
     if total_tokens is None and data is not None:
         total_tokens = data.total_tokens
+    if epochs is not None:
+        if total_tokens is None:
+            raise InputError("--epochs: give --tokens (unique tokens) or --dataset to repeat")
+        total_tokens = _times(total_tokens, parse_number(epochs, name="--epochs"))
     length = parsing.length(seq_len, "--seq-len") or (data.seq_len if data else None) or arch.context_length or 2048
     est = estimate_training(
         arch,

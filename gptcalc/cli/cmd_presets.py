@@ -39,7 +39,7 @@ def presets_cmd(kind: KindArg = None, presets: PresetsOpt = None, json_out: Json
             name += " [shadowed]" if info.shadowed else ""
             desc = info.description.split(". ")[0]
             rows.append([name, desc[:90] + ("…" if len(desc) > 90 else "")])
-        out.print(table(k, ["name", "description"], rows))
+        out.print(table(k, ["name", "description"], rows, text_columns=2))
         out.print()
 
 
