@@ -129,6 +129,15 @@ def mean_keys(seq_len: int, window: int | None, causal: bool) -> float:
     return window - window * window / (2 * s) if causal else float(window)
 
 
+def attention_flops_per_key(arch: Architecture) -> int:
+    """Forward FLOPs of one query against one key in one layer: ``2 a d`` for Q.K^T plus ``2 a d`` for A.V
+    (Kaplan et al. 2020, Table 1); latent attention trains with keys of d_nope + d_rope and values of d_v."""
+    att = arch.attention
+    if isinstance(att, LatentAttention):
+        return 2 * att.n_heads * (att.qk_head_dim + att.v_head_dim)
+    return 4 * att.n_heads * arch.head_dim
+
+
 def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True) -> float:
     """Forward FLOPs per token of attention scores and context, summed over layers.
 
@@ -137,10 +146,7 @@ def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True
     Latent attention: ``2*a*(d_nope+d_rope)*K + 2*a*d_v*K`` (keys and values expanded per head, as trained).
     """
     att = arch.attention
-    if isinstance(att, LatentAttention):
-        per_key = 2 * att.n_heads * (att.qk_head_dim + att.v_head_dim)
-    else:
-        per_key = 4 * att.n_heads * arch.head_dim
+    per_key = attention_flops_per_key(arch)
     total = 0.0
     for i in range(arch.n_layers):
         window = att.sliding_window if arch.is_sliding_layer(i) else None

@@ -24,7 +24,7 @@ from gptcalc.overrides import apply_overrides, coerce, parse_assignment
 from gptcalc.presets import find_preset, read_file
 from gptcalc.serving import ServingSetup
 from gptcalc.specbase import PosInt, Spec, validate_spec
-from gptcalc.training import CostAssumptions, TrainingEstimate, estimate_training
+from gptcalc.training import CostAssumptions, TrainingEstimate, estimate_training, run_context
 from gptcalc.uncertainty import Value
 from gptcalc.units import FractionValue, PosValue
 
@@ -188,6 +188,24 @@ def resolve(scenario: TrainingScenario, preset_dirs: Sequence[str | Path] = ()) 
     if seq_len is None:
         raise InputError(f"scenario {scenario.name}: no seq_len and neither its dataset nor its model gives one")
     return ResolvedScenario(scenario=scenario, arch=arch, hardware=hw, dataset=dataset, tokens=tokens, seq_len=seq_len)
+
+
+def scenario_run_context(
+    resolved: ResolvedScenario, arch: Architecture | None = None
+) -> tuple[dict[str, Any], dict[str, Value]]:
+    """The fixed and cost inputs of :func:`gptcalc.training.run_numbers` for a scenario (optionally with
+    another architecture), as sweeps and sensitivity need them."""
+    s = resolved.scenario
+    _, fixed, cost_inputs = run_context(
+        arch or resolved.arch,
+        resolved.hardware,
+        seq_len=resolved.seq_len,
+        dtype=s.dtype,
+        convention=get_convention(s.convention),
+        recompute=s.recompute,
+        costs=s.costs,
+    )
+    return fixed, cost_inputs
 
 
 def evaluate(resolved: ResolvedScenario) -> TrainingEstimate:

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.flops import get_convention
-from gptcalc.scenario import ResolvedScenario
+from gptcalc.scenario import ResolvedScenario, scenario_run_context
 from gptcalc.specbase import Result
-from gptcalc.training import TrainingRun, run_context, run_numbers
+from gptcalc.training import TrainingRun, run_numbers
 from gptcalc.uncertainty import Range, Value, mid
 
 DEFAULT_SWING = 0.2
@@ -50,15 +49,7 @@ def sensitivity(
     if bad:
         raise InputError(f"--metric: unknown {bad[0]!r}; allowed: {', '.join(TrainingRun.model_fields)}")
     s = resolved.scenario
-    _, fixed, cost_inputs = run_context(
-        resolved.arch,
-        resolved.hardware,
-        seq_len=resolved.seq_len,
-        dtype=s.dtype,
-        convention=get_convention(s.convention),
-        recompute=s.recompute,
-        costs=s.costs,
-    )
+    fixed, cost_inputs = scenario_run_context(resolved)
     inputs: dict[str, Value] = dict(cost_inputs)
     for key in ("tokens", "gpus", "days", "mfu"):
         value = resolved.tokens if key == "tokens" else getattr(s, key)

@@ -27,12 +27,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture, LatentAttention
+from gptcalc.arch import Architecture
 from gptcalc.errors import InfeasibleError, InputError
-from gptcalc.flops import attention_matmul_weights, mlp_matmul_weights, router_matmul_weights
+from gptcalc.flops import (
+    attention_flops_per_key,
+    attention_matmul_weights,
+    mlp_matmul_weights,
+    router_matmul_weights,
+)
 from gptcalc.hardware import Hardware
 from gptcalc.memory import (
     DTYPE_BYTES,
@@ -158,12 +164,7 @@ class _Model:
 
     @classmethod
     def of(cls, arch: Architecture, pp: int) -> _Model:
-        att = arch.attention
         moe = arch.moe
-        if isinstance(att, LatentAttention):
-            per_key = 2 * att.n_heads * (att.qk_head_dim + att.v_head_dim)
-        else:
-            per_key = 4 * att.n_heads * arch.head_dim
         mask = arch.moe_layer_mask
         stages = tuple(
             _Stage(
@@ -181,8 +182,8 @@ class _Model:
             shared=mlp_matmul_weights(arch, moe.n_shared_experts * moe.shared_width) if moe else 0,
             router=router_matmul_weights(arch),
             head=arch.vocab_size * arch.hidden_size,
-            per_key=per_key,
-            window=att.sliding_window,
+            per_key=attention_flops_per_key(arch),
+            window=arch.attention.sliding_window,
             top_k=moe.top_k if moe else 0,
             stages=stages,
         )
@@ -254,6 +255,15 @@ def _p2p(setup: ServingSetup, hardware: Hardware, tokens: float, arch: Architect
     return (setup.pp - 1) * (setup.allreduce_latency_s + tokens * arch.hidden_size * 2 / bw)
 
 
+def _through_stages(
+    model: _Model, arch: Architecture, hardware: Hardware, setup: ServingSetup, **step: Any
+) -> tuple[float, PhaseTime]:
+    """(time for one step to cross every stage, including stage-to-stage sends; the slowest stage's step)."""
+    times = [phase_time(model, arch, hardware, setup, st, **step) for st in model.stages]
+    slowest = max(times, key=lambda p: p.step_s)
+    return sum(p.step_s for p in times) + _p2p(setup, hardware, step["tokens"], arch), slowest
+
+
 def _decode(
     model: _Model, arch: Architecture, hardware: Hardware, setup: ServingSetup, batch: int
 ) -> tuple[float, PhaseTime, float | None]:
@@ -263,26 +273,11 @@ def _decode(
     moe = arch.moe
     experts = expected_distinct_experts(moe.n_experts, moe.top_k, tokens) if moe else None
     context = setup.prompt + setup.output / 2  # mean cached context over the generation
-    times = [
-        phase_time(
-            model,
-            arch,
-            hardware,
-            setup,
-            st,
-            tokens=tokens,
-            sequences=micro,
-            context=context,
-            experts=experts,
-            keys=context,
-        )
-        for st in model.stages
-    ]
-    slowest = max(times, key=lambda p: p.step_s)
-    through_all = sum(p.step_s for p in times) + _p2p(setup, hardware, tokens, arch)
+    through_all, slowest = _through_stages(
+        model, arch, hardware, setup, tokens=tokens, sequences=micro, context=context, experts=experts, keys=context
+    )
     # With pp micro-batches in flight a sequence advances once the slowest stage has served all pp of them.
-    per_step = max(through_all, setup.pp * slowest.step_s)
-    return per_step, slowest, experts
+    return max(through_all, setup.pp * slowest.step_s), slowest, experts
 
 
 def _prefill(model: _Model, arch: Architecture, hardware: Hardware, setup: ServingSetup) -> tuple[float, PhaseTime]:
@@ -292,24 +287,17 @@ def _prefill(model: _Model, arch: Architecture, hardware: Hardware, setup: Servi
     one prompt, not for the whole batch; steady-state prefill throughput is one prompt per slowest step.
     Every expert is read once (a long prompt touches them all).
     """
-    tokens = float(setup.prompt)
-    times = [
-        phase_time(
-            model,
-            arch,
-            hardware,
-            setup,
-            st,
-            tokens=tokens,
-            sequences=0.0,
-            context=0.0,
-            experts=None,
-            keys=setup.prompt / 2,
-        )
-        for st in model.stages
-    ]
-    slowest = max(times, key=lambda p: p.step_s)
-    return sum(p.step_s for p in times) + _p2p(setup, hardware, tokens, arch), slowest
+    return _through_stages(
+        model,
+        arch,
+        hardware,
+        setup,
+        tokens=float(setup.prompt),
+        sequences=0.0,
+        context=0.0,
+        experts=None,
+        keys=setup.prompt / 2,
+    )
 
 
 def compute_bound_batch(

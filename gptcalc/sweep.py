@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from gptcalc.errors import InputError
-from gptcalc.flops import get_convention
 from gptcalc.overrides import apply_overrides, coerce
-from gptcalc.scenario import ResolvedScenario, fields_to_release
+from gptcalc.scenario import ResolvedScenario, fields_to_release, scenario_run_context
 from gptcalc.specbase import Result
-from gptcalc.training import TrainingRun, run_context, run_numbers
+from gptcalc.training import TrainingRun, run_numbers
 from gptcalc.uncertainty import mid
 from gptcalc.units import parse_number
 
@@ -176,15 +175,7 @@ def sweep(
                     for a, v in zip(model_axes, model_values, strict=True)
                 }
                 arch = apply_overrides(arch, changes, "--vary")
-            _, fixed, cost_inputs = run_context(
-                arch,
-                resolved.hardware,
-                seq_len=resolved.seq_len,
-                dtype=s.dtype,
-                convention=get_convention(s.convention),
-                recompute=s.recompute,
-                costs=s.costs,
-            )
+            fixed, cost_inputs = scenario_run_context(resolved, arch)
             contexts[model_values] = (fixed, {k: mid(v) for k, v in cost_inputs.items()})
         return contexts[model_values]
 

@@ -15,6 +15,7 @@ from gptcalc.cli.options import (
     JsonOpt,
     ModelArg,
     PresetsOpt,
+    PriceOpt,
     SeqLenOpt,
     SetOpt,
     dirs,
@@ -44,7 +45,6 @@ TokensOpt = Annotated[str | None, typer.Option("--tokens", help="Training tokens
 GpusOpt = Annotated[str | None, typer.Option("--gpus", help="Accelerator count, e.g. 25k or 20k..25k.")]
 DaysOpt = Annotated[str | None, typer.Option("--days", help="Wall-clock days, e.g. 95 or 90..100.")]
 MfuOpt = Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, e.g. 0.34, 34% or 0.32..0.36.")]
-PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: the hardware preset's).")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="Number format of the peak rate: bf16, fp16, fp8, tf32, ...")]
 CostModelOpt = Annotated[str | None, typer.Option("--cost-model", help="rental (default) or owned.")]
 GpuPriceOpt = Annotated[str | None, typer.Option("--gpu-price", help="Owned: purchase price per accelerator, USD.")]

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from gptcalc.cli.app import app
-from gptcalc.cli.options import JsonOpt, PresetsOpt, SetOpt, dirs
+from gptcalc.cli.options import (
+    HardwareOpt,
+    JsonOpt,
+    PresetsOpt,
+    PriceOpt,
+    SetOpt,
+    dirs,
+)
 from gptcalc.errors import InputError
 from gptcalc.render import assumptions, console, print_json, table, to_jsonable
 from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_usd, parse_int, parse_number, sig3
@@ -26,8 +33,8 @@ def _num(text: str | None, flag: str) -> float | None:
 @app.command("plan")
 def plan_cmd(
     budget: Annotated[str | None, typer.Option("--budget", help="Money to spend, USD (e.g. 10M).")] = None,
-    hardware: Annotated[str, typer.Option("--hardware", help="Hardware preset or alias.")] = "h100",
-    price: Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: hardware's).")] = None,
+    hardware: HardwareOpt = "h100",
+    price: PriceOpt = None,
     gpus: Annotated[str | None, typer.Option("--gpus", help="GPUs available.")] = None,
     days: Annotated[str | None, typer.Option("--days", help="Days available.")] = None,
     mfu: Annotated[str, typer.Option("--mfu", help="Expected MFU.")] = "0.4",

@@ -8,7 +8,20 @@ import typer
 
 from gptcalc.cli import parsing
 from gptcalc.cli.app import app
-from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, dirs
+from gptcalc.cli.options import (
+    BatchOpt,
+    HardwareOpt,
+    JsonOpt,
+    KvDtypeOpt,
+    ModelArg,
+    PpOpt,
+    PresetsOpt,
+    PriceOpt,
+    SetOpt,
+    TpOpt,
+    WeightsDtypeOpt,
+    dirs,
+)
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.units import fmt_count, fmt_seconds, parse_int, parse_number
@@ -95,17 +108,17 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
 @app.command("serve")
 def serve_cmd(
     model: ModelArg,
-    hardware: Annotated[str, typer.Option("--hardware", help="Hardware preset or alias.")] = "h100",
+    hardware: HardwareOpt = "h100",
     gpus: Annotated[str | None, typer.Option("--gpus", help="GPUs per replica (tp x pp).")] = None,
-    tp: Annotated[str | None, typer.Option("--tp", help="Tensor-parallel degree.")] = None,
-    pp: Annotated[str | None, typer.Option("--pp", help="Pipeline stages.")] = None,
-    batch: Annotated[str | None, typer.Option("--batch", help="Concurrent sequences (default 1).")] = None,
+    tp: TpOpt = None,
+    pp: PpOpt = None,
+    batch: BatchOpt = None,
     prompt: Annotated[str | None, typer.Option("--prompt", help="Prompt tokens, e.g. 2k (default 2048).")] = None,
     output: Annotated[str | None, typer.Option("--output", help="Output tokens (default 512).")] = None,
-    price: Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: hardware's).")] = None,
+    price: PriceOpt = None,
     utilization: Annotated[str | None, typer.Option("--utilization", help="Share of paid time serving.")] = None,
-    weights_dtype: Annotated[str, typer.Option("--weights-dtype", help="bf16, fp8, int8, int4.")] = "bf16",
-    kv_dtype: Annotated[str, typer.Option("--kv-dtype", help="KV cache dtype.")] = "bf16",
+    weights_dtype: WeightsDtypeOpt = "bf16",
+    kv_dtype: KvDtypeOpt = "bf16",
     speculative: Annotated[str | None, typer.Option("--speculative", help="Tokens accepted per step.")] = None,
     compute_efficiency: Annotated[str | None, typer.Option("--compute-efficiency", help="Default 0.6.")] = None,
     bandwidth_efficiency: Annotated[str | None, typer.Option("--bandwidth-efficiency", help="Default 0.8.")] = None,

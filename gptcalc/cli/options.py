@@ -30,3 +30,16 @@ ConventionOpt = Annotated[
 
 def dirs(presets: list[Path] | None) -> list[Path]:
     return list(presets or [])
+
+
+# Shared by memory, fit and serve (and price by train, plan, serve).
+TpOpt = Annotated[str | None, typer.Option("--tp", help="Tensor-parallel degree.")]
+PpOpt = Annotated[str | None, typer.Option("--pp", help="Pipeline-parallel stages.")]
+BatchOpt = Annotated[str | None, typer.Option("--batch", help="Serving: concurrent sequences (default 1).")]
+ContextOpt = Annotated[str | None, typer.Option("--context", help="Serving: tokens per sequence, e.g. 8k.")]
+WeightsDtypeOpt = Annotated[str, typer.Option("--weights-dtype", help="Serving weights: bf16, fp8, int8, int4.")]
+KvDtypeOpt = Annotated[str, typer.Option("--kv-dtype", help="Serving KV cache: bf16, fp8, int8, int4.")]
+PrecisionOpt = Annotated[str, typer.Option("--precision", help="Training precision: bf16, fp16, fp8, fp32.")]
+OptimizerOpt = Annotated[str, typer.Option("--optimizer", help="adam, adam8bit, sgd.")]
+GlobalBatchOpt = Annotated[str | None, typer.Option("--global-batch", help="Sequences per optimizer step.")]
+PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: the hardware preset's).")]
