@@ -245,17 +245,9 @@ def sweep_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a scenario over a grid of its fields; table, terminal chart, CSV, JSON or PNG."""
-    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve
     from gptcalc.sweep import grid_size, parse_axis, series, sweep, write_csv
 
-    d = dirs(presets)
-    base = load_scenario(name, d)
-    if isinstance(base, ServingScenario):
-        raise InputError(
-            f"sweep: {name} is a serving scenario; sweeps cover training scenarios"
-            " (use gptcalc serve --sweep-batch for serving)"
-        )
-    resolved = resolve(override_scenario(base, list(set_ or [])), d)
+    resolved = _training_scenario("sweep", name, presets, set_, " (use gptcalc serve --sweep-batch for serving)")
     axes = [parse_axis(v) for v in vary]
     metrics = list(metric or ["cost_usd"])
     extra = [m for m in ("days", "gpu_hours", "mfu", "energy_mwh") if m not in metrics]
@@ -318,6 +310,17 @@ def sweep_cmd(
     out.print()
     written = [f"wrote {p}" for p in (csv, png) if p]
     out.print(assumptions([*result.notes, *written]))
+
+
+def _training_scenario(command: str, name: str, presets: Any, sets: list[str] | None, hint: str = "") -> Any:
+    """Load, override and resolve a training scenario; a serving one is a one-line error."""
+    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve
+
+    d = dirs(presets)
+    base = load_scenario(name, d)
+    if isinstance(base, ServingScenario):
+        raise InputError(f"{command}: {name} is a serving scenario; {command} covers training scenarios{hint}")
+    return resolve(override_scenario(base, list(sets or [])), d)
 
 
 def _claim(claims: Any, metric: str) -> float | None:
@@ -389,14 +392,9 @@ def sensitivity_cmd(
 ) -> None:
     """Tornado chart: each uncertain input across its range (or +-20%), largest effect first."""
     from gptcalc.charts import tornado
-    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve
     from gptcalc.sensitivity import sensitivity
 
-    d = dirs(presets)
-    base = load_scenario(name, d)
-    if isinstance(base, ServingScenario):
-        raise InputError(f"sensitivity: {name} is a serving scenario; sensitivity covers training scenarios")
-    resolved = resolve(override_scenario(base, list(set_ or [])), d)
+    resolved = _training_scenario("sensitivity", name, presets, set_)
     result = sensitivity(resolved, metric or ["cost_usd", "days"], parse_number(swing, name="--swing"))
     if json_out:
         print_json(result)
