@@ -95,14 +95,14 @@ def line_chart(
         grid[row][col] = ch
 
     for label, value in (marks or {}).items():
-        row = height - 1 - round((ty(value) - y_lo) / (y_hi - y_lo) * (height - 1))
+        mark_row = height - 1 - round((ty(value) - y_lo) / (y_hi - y_lo) * (height - 1))
         for col in range(width):
-            if grid[row][col] == " ":
-                grid[row][col] = "┄"
+            if grid[mark_row][col] == " ":
+                grid[mark_row][col] = "┄"
         tag = f" {label}"
         start = max(0, width - len(tag))
         for i, ch in enumerate(tag):
-            grid[row][start + i] = ch
+            grid[mark_row][start + i] = ch
     for i, (_, ys) in enumerate(series.items()):
         for x, y in zip(xs, ys, strict=True):
             if _finite(y, log_y):

@@ -94,28 +94,30 @@ def memory_cmd(
     if not train:
         ctx = parsing.length(context, "--context") or arch.context_length or 4096
         b = _int(batch, "--batch", 1)
-        mem = serving_memory(arch, hw, batch=b, context=ctx, weights_dtype=weights_dtype, kv_dtype=kv_dtype, tp=t, pp=p)
+        served = serving_memory(
+            arch, hw, batch=b, context=ctx, weights_dtype=weights_dtype, kv_dtype=kv_dtype, tp=t, pp=p
+        )
         if gpus is not None and parse_int(gpus, name="--gpus") != t * p:
             raise LayoutError(f"--gpus: {gpus} is not tp x pp = {t * p}")
         if json_out:
-            payload = mem.model_dump()
+            payload = served.model_dump()
             payload.update(mode="serve", model=arch.name, hardware=hw.name, tp=t, pp=p, batch=b, context=ctx)
             print_json(payload)
             return
         _print_breakdown(
             out,
             f"Serving {arch.name} on {t * p} x {hw.name} (tp {t}, pp {p})",
-            mem.breakdown,
-            mem.per_gpu_bytes,
-            mem.capacity_bytes,
-            mem.fits,
+            served.breakdown,
+            served.per_gpu_bytes,
+            served.capacity_bytes,
+            served.fits,
         )
         out.print(
-            f"KV cache: {fmt_bytes(mem.kv_bytes_per_token)} per token per GPU; largest batch at {ctx} tokens:"
-            f" [bold]{mem.max_batch}[/] ({mem.max_tokens:,} cached tokens)"
+            f"KV cache: {fmt_bytes(served.kv_bytes_per_token)} per token per GPU; largest batch at {ctx} tokens:"
+            f" [bold]{served.max_batch}[/] ({served.max_tokens:,} cached tokens)"
         )
-        if not mem.fits:
-            out.print(f"[bold red]Batch {b} x {ctx} does not fit; the largest that does is {mem.max_batch}.[/]")
+        if not served.fits:
+            out.print(f"[bold red]Batch {b} x {ctx} does not fit; the largest that does is {served.max_batch}.[/]")
         out.print(
             assumptions(
                 [
