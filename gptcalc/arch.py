@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
+from gptcalc.errors import InputError
 from gptcalc.specbase import NonNegInt, PosInt, Spec
 
 NormKind = Literal["layernorm", "rmsnorm", "nonparametric"]
@@ -118,7 +119,9 @@ class MLP(Spec):
     activation: Activation = Field(
         description="gelu/relu/silu: 2 matrices (GPT-2/3); swiglu/geglu/reglu: gated, 3 matrices (LLaMA, Gemma)."
     )
-    d_ff: PosInt = Field(description="Hidden width of the dense MLP (per matrix, not gate+up concatenated).")
+    d_ff: PosInt = Field(
+        le=1 << 24, description="Hidden width of the dense MLP (per matrix, not gate+up concatenated)."
+    )
     bias: bool = Field(default=False, description="Biases on the MLP (and expert) matrices.")
 
     @property
@@ -138,9 +141,12 @@ class MoE(Spec):
     Every expert uses the model's MLP activation and bias setting.
     """
 
-    n_experts: PosInt = Field(description="Routed experts per MoE layer (E).")
-    top_k: PosInt = Field(description="Routed experts each token uses (k).")
-    expert_d_ff: PosInt = Field(description="Hidden width of one routed expert.")
+    n_experts: PosInt = Field(le=1 << 16, description="Routed experts per MoE layer (E).")
+    top_k: PosInt | None = Field(
+        description="Routed experts each token uses (k). None: unknown (a config without num_experts_per_tok):"
+        " totals stay exact; active counts, FLOPs, memory and serving need it."
+    )
+    expert_d_ff: PosInt = Field(le=1 << 24, description="Hidden width of one routed expert.")
     n_shared_experts: NonNegInt = Field(default=0, description="Always-on shared experts per MoE layer.")
     shared_d_ff: PosInt | None = Field(
         default=None, description="Hidden width of each shared expert; None: expert_d_ff."
@@ -165,9 +171,18 @@ class MoE(Spec):
 
     @model_validator(mode="after")
     def _k_le_e(self) -> MoE:
-        if self.top_k > self.n_experts:
+        if self.top_k is not None and self.top_k > self.n_experts:
             raise ValueError(f"top_k ({self.top_k}) must be <= n_experts ({self.n_experts})")
         return self
+
+    @property
+    def k(self) -> int:
+        """top_k, or a clear error where a computation needs it and the spec leaves it unknown."""
+        if self.top_k is None:
+            raise InputError(
+                "moe.top_k: unknown for this model (no num_experts_per_tok); set it with --set moe.top_k=N"
+            )
+        return self.top_k
 
 
 class Architecture(Spec):
@@ -176,9 +191,9 @@ class Architecture(Spec):
     name: str = Field(default="custom", description="Short name.")
     description: str = Field(default="", description="What this is.")
     source: str = Field(default="", description="Public source of the numbers (paper, card, config).")
-    n_layers: PosInt = Field(description="Transformer blocks (L).")
-    hidden_size: PosInt = Field(description="Model width d_model (h).")
-    vocab_size: PosInt = Field(description="Vocabulary size (V) as instantiated (padded if padded).")
+    n_layers: PosInt = Field(le=100_000, description="Transformer blocks (L), at most 100,000.")
+    hidden_size: PosInt = Field(le=1 << 20, description="Model width d_model (h), at most 1,048,576.")
+    vocab_size: PosInt = Field(le=1 << 28, description="Vocabulary size (V) as instantiated (padded if padded).")
     attention: Attention = Field(description="Attention block.")
     mlp: MLP = Field(description="Dense feed-forward block (and the style of every expert).")
     moe: MoE | None = Field(default=None, description="Mixture-of-Experts settings; None for dense models.")

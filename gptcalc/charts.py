@@ -82,10 +82,12 @@ def line_chart(
         return "(nothing to plot)"
     x_lo, x_hi = tx(min(xs)), tx(max(xs))
     y_lo, y_hi = ty(min(ys_all)), ty(max(ys_all))
-    if y_hi == y_lo:
-        y_hi = y_lo + 1
-    if x_hi == x_lo:
-        x_hi = x_lo + 1
+    if not y_hi > y_lo:  # one value: widen around it, relative so that huge values still get a span
+        pad = abs(y_lo) or 1.0
+        y_lo, y_hi = y_lo - pad, y_hi + pad
+    if not x_hi > x_lo:
+        pad = abs(x_lo) or 1.0
+        x_lo, x_hi = x_lo - pad, x_hi + pad
     grid = [[" "] * width for _ in range(height)]
     glyphs = "●◆■▲*+o"
 

@@ -232,15 +232,17 @@ def fit_serving(
     weights_dtype: str = "bf16",
     kv_dtype: str = "bf16",
     max_gpus: int = 1024,
+    gpus: int | None = None,
     top: int = 10,
 ) -> FitResult:
-    """The fewest GPUs (tp x pp) that serve ``batch`` sequences of ``context`` tokens, and the layouts that fit."""
+    """The fewest GPUs (tp x pp) that serve ``batch`` sequences of ``context`` tokens, and the layouts that fit
+    (with ``gpus``, only layouts of exactly that many)."""
     capacity = float(hardware.memory_bytes)
     rows = []
     evaluated = 0
     # Serving engines split layers unevenly, so any stage count up to the layer count is a candidate.
     for tp, pp in product(tp_options(arch, hardware), range(1, arch.n_layers + 1)):
-        if tp * pp > max_gpus:
+        if tp * pp > (gpus or max_gpus) or (gpus is not None and tp * pp != gpus):
             continue
         evaluated += 1
         mem = serving_memory(
@@ -250,8 +252,9 @@ def fit_serving(
             layout = TrainLayout.model_construct(**{**_defaults(), "tp": tp, "pp": pp, "dp": 1})
             rows.append(_row(layout, mem.per_gpu_bytes, capacity, max_batch=mem.max_batch))
     if not rows:
+        where = f"exactly {gpus}" if gpus else f"up to {max_gpus}"
         raise InfeasibleError(
-            f"no serving layout of up to {max_gpus} {hardware.name} GPUs holds {arch.name} with batch {batch}"
+            f"no serving layout of {where} {hardware.name} GPUs holds {arch.name} with batch {batch}"
             f" x {context} tokens in {weights_dtype}"
         )
     rows.sort(key=lambda r: (r.gpus, -(r.max_batch or 0)))

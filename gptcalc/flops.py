@@ -190,14 +190,15 @@ def flops_per_token(
 
     forward  = 2*(active block weights + router + V*h) [+ attention core]
     training = 3 * forward  [- 2*2*V*h when the head's backward is not counted]
-    hardware = training + recomputed forward (full: blocks; selective: attention core only)
+    hardware = training + recomputed forward (full: blocks and attention core; selective: attention core),
+               the attention core counted whether or not the convention includes it in model FLOPs
     """
     if seq_len <= 0:
         raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
     conv = convention or CONVENTIONS[DEFAULT_CONVENTION]
     moe = arch.moe
     attn_w = arch.n_layers * attention_matmul_weights(arch)
-    dense_ffn, moe_ffn = ffn_matmul_weights(arch, moe.top_k if moe else 0)
+    dense_ffn, moe_ffn = ffn_matmul_weights(arch, moe.k if moe else 0)
     _, moe_ffn_all = ffn_matmul_weights(arch, moe.n_experts if moe else 0)
     router = arch.n_moe_layers * router_matmul_weights(arch)
     head = arch.vocab_size * arch.hidden_size
@@ -211,8 +212,10 @@ def flops_per_token(
     forward = matmul + (attn_core if included else 0.0)
     backward = 2.0 * forward - (0.0 if conv.logits_backward else 2.0 * head_fwd)
     training = forward + backward
+    # Recomputation is hardware work, so the recomputed attention core counts even under a convention that
+    # leaves attention out of model FLOPs; full recompute always costs at least selective.
     if recompute == "full":
-        extra = forward - head_fwd
+        extra = layers_fwd + router_fwd + attn_core
     elif recompute == "selective":
         extra = attn_core
     else:

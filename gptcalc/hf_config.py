@@ -11,6 +11,7 @@ ignored, and renamed keys are read under either name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -27,16 +28,28 @@ class _Config:
         self.defaults = defaults
 
     def get(self, key: str, *aliases: str) -> Any:
-        for name in (key, *aliases):
-            if name in self.data:
-                return self.data[name]
-        return self.defaults.get(key)
+        for source in (self.data, self.defaults):
+            for name in (key, *aliases):
+                if name in source:
+                    return source[name]
+        return None
 
-    def int(self, key: str, *aliases: str) -> int:
+    def int(self, key: str, *aliases: str, minimum: int = 1) -> int:
+        """A whole number >= ``minimum`` (sizes and counts are never zero)."""
         value = self.get(key, *aliases)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            raise ConfigImportError(f"config.json: {key} must be a whole number, got {value!r}")
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if not ok or value != int(value) or value < minimum:
+            raise ConfigImportError(f"config.json: {key} must be a whole number >= {minimum}, got {value!r}")
         return int(value)
+
+    def flag(self, key: str) -> bool:
+        """A true/false setting; absent or null is false (transformers' default for every flag read here)."""
+        value = self.get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise ConfigImportError(f"config.json: {key} must be true or false, got {value!r}")
+        return value
 
 
 _LLAMA_LIKE = {
@@ -93,6 +106,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "qwen2": {
         **_LLAMA_LIKE,
+        "num_key_value_heads": 32,  # the class default when the key is absent
         "vocab_size": 151936,
         "intermediate_size": 22016,
         "use_sliding_window": False,
@@ -102,6 +116,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "qwen2_moe": {
         **_LLAMA_LIKE,
+        "num_key_value_heads": 16,  # the class default when the key is absent
         "vocab_size": 151936,
         "hidden_size": 2048,
         "intermediate_size": 5632,
@@ -118,6 +133,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "qwen3": {
         **_LLAMA_LIKE,
+        "num_key_value_heads": 32,  # the class default when the key is absent
         "vocab_size": 151936,
         "intermediate_size": 22016,
         "head_dim": 128,
@@ -140,6 +156,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "gemma": {
         **_LLAMA_LIKE,
+        "num_key_value_heads": 16,  # the class default when the key is absent
         "vocab_size": 256000,
         "hidden_size": 3072,
         "intermediate_size": 24576,
@@ -232,27 +249,36 @@ def _activation(cfg: _Config, key: str, gated: bool) -> str:
     return _GATED[base] if gated else base
 
 
-def _window(cfg: _Config, n_layers: int, enabled: bool = True) -> dict[str, Any]:
-    """Sliding-window settings from ``sliding_window`` and (5.x) ``layer_types``.
+def _window(cfg: _Config, model_type: str, n_layers: int) -> dict[str, Any]:
+    """Sliding-window settings from ``sliding_window`` and ``layer_types`` (or the type's default pattern).
 
-    Holds no parameters; only FLOPs and KV-cache sizes use it. Patterns other than "all layers" and
-    "every n-th layer global" (e.g. Qwen2's max_window_layers) keep every layer global (conservative).
+    Holds no parameters; only FLOPs and KV-cache sizes use it. transformers' defaults when ``layer_types``
+    is absent: Mistral, Mixtral and Phi-3 slide on every layer, Gemma 2 on every other one (even layers),
+    Qwen2/Qwen3 (only with ``use_sliding_window``) on layers from ``max_window_layers`` on. Patterns other
+    than "all layers" and "every n-th layer global" keep every layer global (conservative, stated).
     """
-    window = cfg.get("sliding_window")
-    if not enabled or not window:
+    if model_type.startswith("qwen") and not cfg.flag("use_sliding_window"):
         return {}
+    if cfg.get("sliding_window") in (None, 0):
+        return {}
+    window = cfg.int("sliding_window")
     types = cfg.get("layer_types")
-    if not types:
-        return {"sliding_window": int(window)}
-    sliding = [t == "sliding_attention" for t in types][:n_layers]
+    if types:
+        sliding = [t == "sliding_attention" for t in list(types)[:n_layers]]
+    elif model_type == "gemma2":
+        sliding = [i % 2 == 0 for i in range(n_layers)]
+    elif model_type.startswith("qwen"):
+        first = cfg.get("max_window_layers") or 0
+        sliding = [i >= first for i in range(n_layers)]
+    else:
+        sliding = [True] * n_layers
     if all(sliding):
-        return {"sliding_window": int(window)}
+        return {"sliding_window": window}
     if not any(sliding):
         return {}
-    globals_ = [i for i, s in enumerate(sliding) if not s]
-    period = globals_[0] + 1
+    period = sliding.index(False) + 1
     if all(s == ((i + 1) % period != 0) for i, s in enumerate(sliding)):
-        return {"sliding_window": int(window), "global_every": period}
+        return {"sliding_window": window, "global_every": period}
     return {}
 
 
@@ -264,7 +290,7 @@ def _common(cfg: _Config, model_type: str) -> dict[str, Any]:
         "n_layers": cfg.int("num_hidden_layers"),
         "hidden_size": h,
         "vocab_size": cfg.int("vocab_size"),
-        "tie_embeddings": bool(cfg.get("tie_word_embeddings")),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
         "context_length": cfg.get("max_position_embeddings"),
         "norm": "rmsnorm",
         "attention": {
@@ -275,19 +301,24 @@ def _common(cfg: _Config, model_type: str) -> dict[str, Any]:
     }
 
 
+# Which llama-like model classes read the bias flags (transformers 5.24 modeling code); the others hard-code them.
+ATTENTION_BIAS_TYPES = frozenset({"llama", "qwen3", "qwen3_moe", "gemma", "gemma2", "olmo"})
+MLP_BIAS_TYPES = frozenset({"llama"})
+
+
 def _llama_like(cfg: _Config, model_type: str) -> dict[str, Any]:
     """llama, mistral, qwen2, qwen3, gemma, gemma2, olmo, phi3 and the attention of their MoE cousins."""
     spec = _common(cfg, model_type)
-    bias = bool(cfg.get("attention_bias"))
+    bias = cfg.flag("attention_bias") if model_type in ATTENTION_BIAS_TYPES else False
     spec["attention"].update(qkv_bias=bias, out_bias=bias)
     spec["mlp"] = {
         "activation": _activation(cfg, "hidden_act", gated=True),
         "d_ff": cfg.int("intermediate_size"),
-        "bias": bool(cfg.get("mlp_bias")),
+        "bias": cfg.flag("mlp_bias") if model_type in MLP_BIAS_TYPES else False,
     }
     if model_type in ("qwen2", "qwen2_moe"):
-        # Qwen2 biases q/k/v but not o (4.x hard-codes it; 5.x reads qkv_bias for qwen2_moe).
-        qkv = bool(cfg.get("qkv_bias")) if model_type == "qwen2_moe" else True
+        # Qwen2 biases q/k/v but not o (hard-coded; qwen2_moe reads qkv_bias in 5.x).
+        qkv = cfg.get("qkv_bias") is not False if model_type == "qwen2_moe" else True
         spec["attention"].update(qkv_bias=qkv, out_bias=False)
     if model_type in ("qwen3", "qwen3_moe"):
         spec["attention"]["qk_norm"] = "head"
@@ -295,22 +326,15 @@ def _llama_like(cfg: _Config, model_type: str) -> dict[str, Any]:
         spec["norms_per_layer"] = 4  # pre/post attention and pre/post feed-forward
     if model_type == "olmo":
         spec["norm"] = "nonparametric"
-    if model_type == "phi3":
-        spec["attention"].update(qkv_bias=False, out_bias=False)
-        spec["mlp"]["bias"] = False
-    n_layers = spec["n_layers"]
-    if model_type in ("mistral", "mixtral", "phi3", "gemma2", "qwen3", "qwen3_moe"):
-        enabled = model_type in ("mistral", "mixtral", "phi3", "gemma2") or bool(cfg.get("use_sliding_window"))
-        spec["attention"].update(_window(cfg, n_layers, enabled))
-    if model_type in ("qwen2", "qwen2_moe"):
-        spec["attention"].update(_window(cfg, n_layers, bool(cfg.get("use_sliding_window"))))
+    spec["attention"].update(_window(cfg, model_type, spec["n_layers"]))
     return spec
 
 
 def _mixtral(cfg: _Config, model_type: str) -> dict[str, Any]:
     spec = _llama_like(cfg, model_type)
     spec["moe"] = {
-        "n_experts": cfg.int("num_local_experts", "num_experts"),
+        # 5.x maps num_experts onto num_local_experts, so num_experts wins when both are present.
+        "n_experts": cfg.int("num_experts", "num_local_experts"),
         "top_k": cfg.int("num_experts_per_tok"),
         "expert_d_ff": spec["mlp"]["d_ff"],
     }
@@ -320,8 +344,10 @@ def _mixtral(cfg: _Config, model_type: str) -> dict[str, Any]:
 def _qwen_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
     """Qwen MoE: layer i is sparse iff i not in mlp_only_layers and (i+1) % decoder_sparse_step == 0."""
     spec = _llama_like(cfg, model_type)
-    experts = cfg.int("num_experts", "num_local_experts")
-    step = cfg.int("decoder_sparse_step")
+    # qwen2_moe knows only num_experts; qwen3_moe 5.x maps num_experts onto num_local_experts.
+    aliases = ("num_local_experts",) if model_type == "qwen3_moe" else ()
+    experts = cfg.int("num_experts", *aliases, minimum=0)
+    step = cfg.int("decoder_sparse_step", minimum=0)
     if experts <= 0 or step <= 0:
         return spec  # transformers builds a dense model
     moe: dict[str, Any] = {
@@ -330,7 +356,8 @@ def _qwen_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
         "expert_d_ff": cfg.int("moe_intermediate_size"),
         "first_dense_layers": step - 1,
         "layer_freq": step,
-        "dense_layers": sorted({int(i) for i in (cfg.get("mlp_only_layers") or []) if int(i) < spec["n_layers"]}),
+        # Indices outside the model (negative or too large) never match a layer in transformers either.
+        "dense_layers": sorted({int(i) for i in (cfg.get("mlp_only_layers") or []) if 0 <= int(i) < spec["n_layers"]}),
     }
     if model_type == "qwen2_moe":
         moe.update(
@@ -365,26 +392,21 @@ def _deepseek(cfg: _Config, model_type: str) -> dict[str, Any]:
         qk_rope_head_dim=cfg.int("qk_rope_head_dim"),
         qk_nope_head_dim=cfg.int("qk_nope_head_dim"),
         v_head_dim=cfg.int("v_head_dim"),
-        bias=bool(cfg.get("attention_bias")),
+        bias=cfg.flag("attention_bias"),
     )
     spec["mlp"] = {
         "activation": _activation(cfg, "hidden_act", gated=True),
         "d_ff": cfg.int("intermediate_size"),
-        "bias": bool(cfg.get("mlp_bias")) if model_type == "deepseek_v2" else False,
+        "bias": cfg.flag("mlp_bias") if model_type == "deepseek_v2" else False,
     }
-    first_dense = cfg.int("first_k_dense_replace")
+    first_dense = cfg.int("first_k_dense_replace", minimum=0)
     if first_dense >= spec["n_layers"]:
         return spec
-    top_k = cfg.get("num_experts_per_tok")
-    if top_k is None:
-        raise ConfigImportError(
-            f"config.json: {model_type} needs num_experts_per_tok (transformers' default is null, which "
-            "cannot route); add it to the file"
-        )
-    shared = cfg.get("n_shared_experts") or 0
+    top_k = cfg.get("num_experts_per_tok")  # transformers' deepseek_v2 default is null: counted, k unknown
+    shared = cfg.int("n_shared_experts", minimum=0) if cfg.get("n_shared_experts") is not None else 0
     spec["moe"] = {
-        "n_experts": cfg.int("n_routed_experts", "num_experts"),
-        "top_k": int(top_k),
+        "n_experts": cfg.int("n_routed_experts", "num_experts" if model_type == "deepseek_v2" else "num_local_experts"),
+        "top_k": None if top_k is None else cfg.int("num_experts_per_tok"),
         "expert_d_ff": cfg.int("moe_intermediate_size"),
         "n_shared_experts": int(shared),
         "first_dense_layers": first_dense,
@@ -395,13 +417,13 @@ def _deepseek(cfg: _Config, model_type: str) -> dict[str, Any]:
 
 def _gpt2(cfg: _Config, model_type: str) -> dict[str, Any]:
     """GPT-2: Conv1D projections with biases, LayerNorm, learned positions, tied head by default."""
-    if cfg.get("add_cross_attention"):
+    if cfg.flag("add_cross_attention"):
         raise ConfigImportError(
             "config.json: gpt2 with add_cross_attention=true (an encoder-decoder block) is not supported"
         )
     h = cfg.int("n_embd", "hidden_size")
     heads = cfg.int("n_head", "num_attention_heads")
-    inner = cfg.get("n_inner")
+    inner = cfg.int("n_inner") if cfg.get("n_inner") is not None else None
     return {
         "name": str(cfg.data.get("_name_or_path") or model_type),
         "n_layers": cfg.int("n_layer", "num_hidden_layers"),
@@ -410,14 +432,14 @@ def _gpt2(cfg: _Config, model_type: str) -> dict[str, Any]:
         "attention": {"n_heads": heads, "head_dim": h // heads, "qkv_bias": True, "out_bias": True},
         "mlp": {
             "activation": _activation(cfg, "activation_function", gated=False),
-            "d_ff": int(inner) if inner else 4 * h,
+            "d_ff": inner or 4 * h,
             "bias": True,
         },
         "norm": "layernorm",
         "position_embedding": "learned",
         "max_position_embeddings": cfg.int("n_positions", "max_position_embeddings"),
         "context_length": cfg.int("n_positions", "max_position_embeddings"),
-        "tie_embeddings": bool(cfg.get("tie_word_embeddings")),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
     }
 
 
@@ -426,7 +448,7 @@ def _gpt_neox(cfg: _Config, model_type: str) -> dict[str, Any]:
     spec = _common(cfg, model_type)
     h = spec["hidden_size"]
     heads = spec["attention"]["n_heads"]
-    bias = bool(cfg.get("attention_bias"))
+    bias = cfg.flag("attention_bias") if cfg.get("attention_bias") is not None else True
     spec["attention"] = {"n_heads": heads, "head_dim": h // heads, "qkv_bias": bias, "out_bias": bias}
     spec["mlp"] = {
         "activation": _activation(cfg, "hidden_act", gated=False),
@@ -459,7 +481,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
 def architecture_from_hf(config: dict[str, Any], name: str | None = None, origin: str = "config.json") -> Architecture:
     """Build an :class:`Architecture` from a Hugging Face config dict (see the module docstring)."""
     model_type = config.get("model_type")
-    if model_type not in _BUILDERS:
+    if not isinstance(model_type, str) or model_type not in _BUILDERS:
         shown = "missing" if model_type is None else repr(model_type)
         raise ConfigImportError(
             f"{origin}: model_type {shown} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
@@ -467,7 +489,9 @@ def architecture_from_hf(config: dict[str, Any], name: str | None = None, origin
     cfg = _Config(config, DEFAULTS[model_type])
     try:
         spec = _BUILDERS[model_type](cfg, model_type)
-    except (TypeError, ValueError, KeyError) as err:
+    except ConfigImportError as err:
+        raise ConfigImportError(f"{origin}: {str(err).removeprefix('config.json: ')}") from None
+    except (TypeError, ValueError, KeyError, ArithmeticError) as err:
         raise ConfigImportError(f"{origin}: cannot read {model_type} config ({err})") from None
     if name:
         spec["name"] = name

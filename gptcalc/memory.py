@@ -127,7 +127,7 @@ def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int
     mats_per_token = arch.mlp.n_matrices  # plain: fc1 output, activation output; gated: gate, up, product
     moe = arch.moe
     if moe_layer and moe is not None:
-        routed = layout.capacity_factor * moe.top_k
+        routed = layout.capacity_factor * moe.k
         per_token_expert = p * (h + mats_per_token * moe.expert_d_ff)
         shared = p * mats_per_token * moe.n_shared_experts * moe.shared_width
         router = 4 * moe.n_experts  # fp32 router logits

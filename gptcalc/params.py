@@ -104,7 +104,7 @@ class LayerKind(Result):
     kind: str = Field(description="'dense' or 'moe'.")
     count: int = Field(description="How many blocks of this kind.")
     params_each: int = Field(description="Parameters of one block, including its norms.")
-    active_each: int = Field(description="Parameters of one block a single token touches.")
+    active_each: int | None = Field(description="Parameters of one block a single token touches (None: k unknown).")
 
 
 class Breakdown(Result):
@@ -128,12 +128,12 @@ class ParamCount(Result):
 
     model: str = Field(description="Architecture name.")
     total: int = Field(description="Unique parameters (tied weights once).")
-    active: int = Field(description="Parameters one token touches (top-k routed experts).")
+    active: int | None = Field(description="Parameters one token touches (top-k routed experts); None if k unknown.")
     embedding: int = Field(description="Token and position embeddings plus an untied output head.")
     non_embedding: int = Field(description="total - embedding (Kaplan et al. 2020's N).")
     one_routed_expert: int = Field(description="One routed expert summed over all MoE layers (the leak's 111B).")
     breakdown: Breakdown = Field(description="Total by component.")
-    active_breakdown: Breakdown = Field(description="Active parameters by component.")
+    active_breakdown: Breakdown | None = Field(description="Active parameters by component; None if k unknown.")
     layers: list[LayerKind] = Field(description="Blocks by kind.")
 
 
@@ -150,7 +150,8 @@ def count_params(arch: Architecture) -> ParamCount:
     router = router_params(arch)
     moe = arch.moe
     n_experts = moe.n_experts if moe else 0
-    top_k = moe.top_k if moe else 0
+    top_k = (moe.top_k if moe else 0) or 0
+    known_k = moe is None or moe.top_k is not None
 
     embedding = arch.vocab_size * h
     if arch.position_embedding == "learned":
@@ -181,7 +182,7 @@ def count_params(arch: Architecture) -> ParamCount:
                 kind="moe",
                 count=n_moe,
                 params_each=base + n_experts * expert,
-                active_each=base + top_k * expert,
+                active_each=base + top_k * expert if known_k else None,
             )
         )
     total_n = total.total()
@@ -189,11 +190,11 @@ def count_params(arch: Architecture) -> ParamCount:
     return ParamCount(
         model=arch.name,
         total=total_n,
-        active=active.total(),
+        active=active.total() if known_k else None,
         embedding=emb,
         non_embedding=total_n - emb,
         one_routed_expert=n_moe * expert,
         breakdown=total,
-        active_breakdown=active,
+        active_breakdown=active if known_k else None,
         layers=layers,
     )

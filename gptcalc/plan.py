@@ -24,6 +24,7 @@ from gptcalc.shapes import llama_style
 from gptcalc.specbase import Result
 
 ASPECT = 128  # d_model / n_layers
+MAX_PLAN_FLOPS = 1e32  # ~1e19 parameters at the optimum: far past any model the width search can shape
 
 
 class Plan(Result):
@@ -75,8 +76,8 @@ def _dataframe(records: list[dict[str, Any]]) -> Any:
 def suggest_architecture(params: float, *, vocab: int = 128_256, aspect: int = ASPECT) -> Architecture:
     """A Llama-style model whose exact parameter count is within ~2% of ``params``, d_model/n_layers near
     ``aspect``: scan layer counts, size the width (a multiple of 128) to the target, keep the best shape."""
-    if params < 1e6:
-        raise InputError(f"params: {params:.3g} is too small to shape into a transformer (at least 1M)")
+    if not 1e6 <= params <= 1e16:
+        raise InputError(f"params: {params:.3g} is outside what the planner shapes (1M to 1e16 parameters)")
     best: tuple[float, Architecture] | None = None
     # non-embedding ~ 12.5 h^2 L and h ~ aspect L  =>  L ~ (N / (12.5 aspect^2))^(1/3)
     guess = max(round((params / (12.5 * aspect * aspect)) ** (1 / 3)), 2)
@@ -149,6 +150,10 @@ def plan(
         raise InputError("plan: give --budget, or both --gpus and --days (any of them may be the binding limit)")
     binding = min(limits, key=lambda k: limits[k])
     flops = limits[binding]
+    if not math.isfinite(flops) or flops > MAX_PLAN_FLOPS:
+        raise InputError(
+            f"plan: the limits allow {flops:.3g} FLOPs, beyond the {MAX_PLAN_FLOPS:.0e} this planner shapes models for"
+        )
     optimal = compute_optimal(flops, fit)
     arch = suggest_architecture(optimal.params)
     n = count_params(arch).total

@@ -36,6 +36,7 @@ from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import (
     attention_flops_per_key,
     attention_matmul_weights,
+    mean_keys,
     mlp_matmul_weights,
     router_matmul_weights,
 )
@@ -70,15 +71,15 @@ class ServingSetup(Spec):
         default=None, description="Tensor-core format for the matmuls; None: bf16, or fp8 for fp8 weights."
     )
     compute_efficiency: float = Field(
-        default=DEFAULT_COMPUTE_EFFICIENCY, gt=0, le=1, description="Achievable fraction of peak FLOP/s."
+        default=DEFAULT_COMPUTE_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of peak FLOP/s."
     )
     bandwidth_efficiency: float = Field(
-        default=DEFAULT_BANDWIDTH_EFFICIENCY, gt=0, le=1, description="Achievable fraction of memory bandwidth."
+        default=DEFAULT_BANDWIDTH_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of memory bandwidth."
     )
     allreduce_latency_s: float = Field(
         default=DEFAULT_ALLREDUCE_LATENCY_S, ge=0, description="Fixed latency of one tensor-parallel all-reduce."
     )
-    speculative: float = Field(default=1.0, ge=1, description="Tokens accepted per decoding step (1 = none).")
+    speculative: float = Field(default=1.0, ge=1, le=64, description="Tokens accepted per decoding step (1 = none).")
     price_per_gpu_hour: PosValue | None = Field(default=None, description="USD per GPU-hour; None: hardware's.")
     utilization: FractionValue = Field(default=1.0, description="Share of paid GPU time spent serving.")
 
@@ -184,7 +185,7 @@ class _Model:
             head=arch.vocab_size * arch.hidden_size,
             per_key=attention_flops_per_key(arch),
             window=arch.attention.sliding_window,
-            top_k=moe.top_k if moe else 0,
+            top_k=moe.k if moe else 0,
             stages=stages,
         )
 
@@ -194,11 +195,13 @@ class _Model:
         head = self.head if st.last else 0
         return st.dense_layers * (self.attn + self.dense_mlp) + st.moe_layers * moe_layer + head
 
-    def keys_read(self, st: _Stage, keys: float) -> float:
-        """Layer-keys a token attends to in this stage: windowed layers see at most the window."""
+    def keys_read(self, st: _Stage, keys: float, windowed_keys: float | None = None) -> float:
+        """Layer-keys summed over the stage: ``keys`` on global layers, ``windowed_keys`` (default: at most the
+        window) on sliding-window layers."""
         full = st.dense_layers + st.moe_layers - st.sliding_layers
-        windowed = min(keys, self.window) if self.window else keys
-        return full * keys + st.sliding_layers * windowed
+        if windowed_keys is None:
+            windowed_keys = min(keys, self.window) if self.window else keys
+        return full * keys + st.sliding_layers * windowed_keys
 
 
 def _allreduce(setup: ServingSetup, hardware: Hardware, nbytes: float) -> float:
@@ -220,6 +223,7 @@ def phase_time(
     context: float,
     experts: float | None,
     keys: float,
+    windowed_keys: float | None = None,
 ) -> PhaseTime:
     """One step of one stage on one GPU: ``tokens`` new tokens from ``sequences`` sequences, each reading
     ``context`` cached tokens (0 in prefill) and attending to ``keys`` keys per new token."""
@@ -227,7 +231,7 @@ def phase_time(
     t = setup.tp
     used = model.top_k if experts is None else experts
     active = model.weights(st, model.top_k)
-    flops = tokens * (2 * active + model.per_key * model.keys_read(st, keys)) / t
+    flops = tokens * (2 * active + model.per_key * model.keys_read(st, keys, windowed_keys)) / t
     read_experts = (arch.moe.n_experts if arch.moe else 0) if experts is None else used
     kv_layer = kv_bytes_per_layer(arch, setup.kv_dtype, t)
     nbytes = model.weights(st, read_experts) * per_param / t + sequences * kv_layer * model.keys_read(st, context)
@@ -271,7 +275,7 @@ def _decode(
     micro = batch / setup.pp
     tokens = micro * setup.speculative
     moe = arch.moe
-    experts = expected_distinct_experts(moe.n_experts, moe.top_k, tokens) if moe else None
+    experts = expected_distinct_experts(moe.n_experts, moe.k, tokens) if moe else None
     context = setup.prompt + setup.output / 2  # mean cached context over the generation
     through_all, slowest = _through_stages(
         model, arch, hardware, setup, tokens=tokens, sequences=micro, context=context, experts=experts, keys=context
@@ -296,7 +300,8 @@ def _prefill(model: _Model, arch: Architecture, hardware: Hardware, setup: Servi
         sequences=0.0,
         context=0.0,
         experts=None,
-        keys=setup.prompt / 2,
+        keys=mean_keys(setup.prompt, None, causal=True),
+        windowed_keys=mean_keys(setup.prompt, model.window, causal=True) if model.window else None,
     )
 
 

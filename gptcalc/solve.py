@@ -36,11 +36,11 @@ class SolveTargets(Spec):
 class SolveShape(Spec):
     """Everything about the architecture except its width."""
 
-    layers: PosInt
-    experts: int | None = Field(default=None, gt=0)
+    layers: PosInt = Field(le=10_000)
+    experts: int | None = Field(default=None, gt=0, le=1 << 16)
     top_k: int | None = Field(default=None, gt=0)
-    ffn_ratio: float = Field(default=4.0, gt=0)
-    vocab: PosInt = 100_000
+    ffn_ratio: float = Field(default=4.0, gt=0, le=64)
+    vocab: PosInt = Field(default=100_000, le=1 << 24)
     activation: str = "gelu"
     attention: Attn = "mha"
     kv_heads: int | None = Field(default=None, gt=0)
@@ -49,7 +49,7 @@ class SolveShape(Spec):
     positions: str = "learned"
     context: PosInt = 8192
     tie: bool = False
-    multiple: PosInt = Field(default=128, description="Valid hidden sizes are multiples of this.")
+    multiple: PosInt = Field(default=128, le=1 << 16, description="Valid hidden sizes are multiples of this.")
 
 
 class SolveRow(Result):

@@ -99,7 +99,7 @@ def step_time(
     ep_comm = 0.0
     moe = arch.moe
     if moe is not None and layout.ep > 1:
-        routed = layout.capacity_factor * moe.top_k
+        routed = layout.capacity_factor * moe.k
         bytes_out = (layout.ep - 1) / layout.ep * p * routed * micro_tokens * h / t
         spans_nodes = layout.ep * t > hardware.devices_per_node
         bw = hardware.inter_node_bandwidth if spans_nodes else hardware.intra_node_bandwidth

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gptcalc.errors import InputError
-from gptcalc.overrides import apply_overrides, coerce
+from gptcalc.overrides import apply_overrides
 from gptcalc.scenario import ResolvedScenario, fields_to_release, scenario_run_context
 from gptcalc.specbase import Result
 from gptcalc.training import TrainingRun, run_numbers
@@ -171,7 +171,7 @@ def sweep(
             arch = resolved.arch
             if model_axes:
                 changes = {
-                    a.field[len("model.") :]: coerce(a.field, f"{v:g}")
+                    a.field[len("model.") :]: int(v) if float(v).is_integer() else v
                     for a, v in zip(model_axes, model_values, strict=True)
                 }
                 arch = apply_overrides(arch, changes, "--vary")
@@ -223,9 +223,13 @@ def sweep(
 def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = False) -> None:
     """Write a file through a temporary sibling and rename it into place: never half-written."""
     target = Path(path)
+    if not str(path).strip() or target.name in ("", ".", ".."):
+        raise InputError(f"output file: {str(path)!r} is not a file name")
+    if target.is_dir():
+        raise InputError(f"output file: {target} is a folder; give a file name inside it")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"{target}: folder {folder} does not exist")
+        raise InputError(f"output file: folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
         with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as handle:

@@ -115,6 +115,53 @@ def run_numbers(
     missing = [k for k, v in (("tokens", tokens), ("gpus", gpus), ("days", days), ("mfu", mfu)) if v is None]
     if len(missing) != 1:
         raise InputError(_unknowns_message(missing))
+    try:
+        out = _solve_and_cost(
+            flops_per_token,
+            hardware_flops_per_token,
+            peak_flops,
+            tdp_w,
+            price_per_gpu_hour,
+            gpu_price_usd,
+            hardware_overhead,
+            depreciation_oom_per_year,
+            energy_usd_per_kwh,
+            pue,
+            grid_kg_per_kwh,
+            owned,
+            tokens,
+            gpus,
+            days,
+            mfu,
+        )
+    except (ZeroDivisionError, OverflowError):
+        out = {"flops": math.inf}
+    if not all(math.isfinite(v) for v in out.values()):
+        raise InputError(
+            "run: the inputs put a result out of floating-point range; check for extreme values"
+            " (tokens, gpus, days, mfu, prices)"
+        )
+    return out
+
+
+def _solve_and_cost(
+    flops_per_token: float,
+    hardware_flops_per_token: float,
+    peak_flops: float,
+    tdp_w: float,
+    price_per_gpu_hour: float,
+    gpu_price_usd: float,
+    hardware_overhead: float,
+    depreciation_oom_per_year: float,
+    energy_usd_per_kwh: float,
+    pue: float,
+    grid_kg_per_kwh: float,
+    owned: bool,
+    tokens: float | None,
+    gpus: float | None,
+    days: float | None,
+    mfu: float | None,
+) -> dict[str, float]:
     rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
     if tokens is None:
         assert gpus is not None and days is not None and mfu is not None

@@ -49,6 +49,13 @@ def test_recompute_is_hardware_flops_only() -> None:
     # Full recompute reruns the blocks' forward (not the head); selective only the attention core.
     assert full.hardware_training_per_token == base.training_per_token + base.forward_per_token - 2 * 100 * 64
     assert selective.hardware_training_per_token == base.training_per_token + base.attention_forward
+    # Under 6n (attention left out of model FLOPs) the recomputed attention is still hardware work.
+    six = {r: flops_per_token(arch, 32, CONVENTIONS["6n"], recompute=r) for r in ("none", "selective", "full")}
+    assert six["selective"].hardware_training_per_token == six["none"].training_per_token + base.attention_forward
+    assert six["full"].hardware_training_per_token == (
+        six["none"].training_per_token + six["none"].matmul_forward - 2 * 100 * 64 + base.attention_forward
+    )
+    assert six["full"].hardware_training_per_token >= six["selective"].hardware_training_per_token
 
 
 def test_moe_counts_only_routed_topk() -> None:

@@ -20,7 +20,6 @@ CASES = golden_cases()
 # Configs transformers accepts but gptcalc refuses on purpose, with the reason.
 REFUSED = {
     "gpt2-saved-5x": "add_cross_attention",  # an encoder-decoder block, not a decoder-only LM
-    "deepseek_v2-minimal": "num_experts_per_tok",  # transformers' default is null: the model cannot route
 }
 # Where the two transformers versions disagree we follow 5.x, for the reason given.
 VERSION_DIFFERENCES = {
@@ -28,6 +27,12 @@ VERSION_DIFFERENCES = {
     "deepseek_v2-saved-4x": "expert biases",
     # 5.x writes num_local_experts; 4.57 does not know that key and falls back to its default of 128 experts.
     "qwen3_moe-saved-5x": "renamed key",
+    # The default vocab_size of deepseek_v2 changed from 32,000 (4.57) to 102,400 (5.x).
+    "deepseek_v2-minimal": "changed default",
+    # Expert-count aliases 5.x added (4.57 ignores the key and keeps its default expert count).
+    "variant-deepseek_v2-num-experts": "alias",
+    "variant-deepseek_v3-num-local-experts": "alias",
+    "variant-mixtral-both-expert-keys": "alias",
 }
 CURRENT = "5.24.0"
 
@@ -65,7 +70,7 @@ def test_every_supported_type_has_dense_or_moe_goldens() -> None:
     assert set(by_type) == set(SUPPORTED_MODEL_TYPES)
     assert all(n >= 2 for n in by_type.values()), by_type
     styles = {c["style"] for c in CASES}
-    assert {"hub", "minimal", "saved-4.x", "saved-5.x"} <= styles
+    assert {"hub", "minimal", "saved-4.x", "saved-5.x", "variant"} <= styles
 
 
 def test_unsupported_model_type_lists_supported() -> None:
@@ -73,3 +78,55 @@ def test_unsupported_model_type_lists_supported() -> None:
         architecture_from_hf({"model_type": "t5"})
     with pytest.raises(ConfigImportError, match="missing"):
         architecture_from_hf({"hidden_size": 5})
+
+
+def test_unknown_top_k_keeps_totals_and_says_what_is_missing() -> None:
+    # transformers' deepseek_v2 default num_experts_per_tok is null: the total is still exact, the active count is not.
+    case = next(c for c in CASES if c["case"] == "deepseek_v2-minimal")
+    arch = architecture_from_hf(case["config"])
+    counts = count_params(arch)
+    assert counts.total == _expected(case) and counts.active is None
+    from gptcalc.errors import InputError
+    from gptcalc.flops import flops_per_token
+
+    with pytest.raises(InputError, match=r"moe.top_k: unknown"):
+        flops_per_token(arch, 4096)
+
+
+def test_gemma2_hub_config_alternates_windows() -> None:
+    # Gemma2Config's default layer_types: even layers slide over 4,096 tokens, odd layers attend globally.
+    from gptcalc.load import load_model
+    from gptcalc.memory import kv_bytes_per_token
+
+    case = next(c for c in CASES if c["case"] == "gemma-2-9b")
+    arch = architecture_from_hf(case["config"])
+    assert (arch.attention.sliding_window, arch.attention.global_every) == (4096, 2)
+    assert kv_bytes_per_token(arch, context=8192) == kv_bytes_per_token(load_model("gemma-2-9b"), context=8192)
+
+
+def test_qwen_windows_only_when_enabled() -> None:
+    base = {"model_type": "qwen2", "sliding_window": 4096, "max_window_layers": 0, "num_hidden_layers": 4}
+    assert architecture_from_hf(base).attention.sliding_window is None  # use_sliding_window defaults to false
+    on = architecture_from_hf({**base, "use_sliding_window": True})
+    assert on.attention.sliding_window == 4096 and on.attention.global_every is None
+    # Layers from max_window_layers on slide: a pattern the spec cannot express keeps every layer global.
+    assert (
+        architecture_from_hf({**base, "use_sliding_window": True, "max_window_layers": 2}).attention.sliding_window
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"model_type": "llama", "num_attention_heads": 0}, "num_attention_heads must be a whole number >= 1"),
+        ({"model_type": "llama", "hidden_size": float("inf")}, "hidden_size must be a whole number"),
+        ({"model_type": "llama", "tie_word_embeddings": "false"}, "tie_word_embeddings must be true or false"),
+        ({"model_type": "gpt2", "n_inner": 1.5}, "n_inner must be a whole number"),
+        ({"model_type": "mistral", "sliding_window": True}, "sliding_window must be a whole number"),
+        ({"model_type": ["llama"]}, "is not supported"),
+    ],
+)
+def test_malformed_configs_say_which_key(config: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigImportError, match=message):
+        architecture_from_hf(config)

@@ -200,3 +200,37 @@ def test_csv_not_written_on_error(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "x.csv"
     assert_one_line_error(run(runner, "sweep", "gpt-4-a100", "--vary", "mfu=2,3", "--csv", str(out)), "mfu")
     assert not out.exists()
+
+
+def test_model_axis_values_are_exact() -> None:
+    from gptcalc.load import load_model
+    from gptcalc.scenario import evaluate
+
+    base = resolved()
+    result = sweep(base, [parse_axis("model.vocab_size=1000003")], ["flops"])
+    arch = load_model("gpt-4", overrides=["vocab_size=1000003"])
+    expected = evaluate(base.model_copy(update={"arch": arch})).flops.mid
+    assert result.columns["flops"][0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["sweep", "gpt-4-a100", "--vary", "gpus=10k,20k", "--csv", "/tmp"], ["is a folder"]),
+        (["sweep", "gpt-4-a100", "--vary", "gpus=10k,20k", "--csv", ""], ["not a file name"]),
+        (["sweep", "gpt-4-a100", "--vary", "days=1e-300,1"], ["out of floating-point range"]),
+        (["train", "llama-2-7b", "--tokens", "1e300", "--gpus", "1000", "--days", "10"], ["floating-point range"]),
+        (["plan", "--budget", "1e308"], ["beyond"]),
+        (["serve", "llama-2-7b", "--speculative", "1e300"], ["speculative"]),
+        (["solve", "--total", "1.8T", "--layers", "1e9"], ["layers"]),
+        (["params", "gpt-4", "--set", "n_layers=1e9"], ["n_layers", "100000"]),
+        (["fit", "llama-2-7b", "--global-batch", "0"], ["--global-batch"]),
+    ],
+)
+def test_extreme_inputs(runner: CliRunner, args: list[str], fragments: list[str]) -> None:
+    assert_one_line_error(run(runner, *args), *fragments)
+
+
+def test_fit_serve_exact_gpus(runner: CliRunner) -> None:
+    data = json.loads(run(runner, "fit", "llama-2-7b", "--serve", "--gpus", "4", "--json").stdout)
+    assert {r["gpus"] for r in data["rows"]} == {4}

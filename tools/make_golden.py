@@ -118,28 +118,38 @@ HUB = "Dimensions from the published config.json on the Hugging Face hub (writte
 CASES = [
     # ------------------------------------------------------------------ gpt2
     dict(
-        case="gpt2", model_type="gpt2", style="hub",
+        case="gpt2",
+        model_type="gpt2",
+        style="hub",
         description="openai-community/gpt2 (GPT-2 small, 124M; lm_head tied to wte). " + HUB,
         config=dict(_GPT2_COMMON, n_embd=768, n_head=12, n_layer=12),
     ),
     dict(
-        case="gpt2-medium", model_type="gpt2", style="hub",
+        case="gpt2-medium",
+        model_type="gpt2",
+        style="hub",
         description="openai-community/gpt2-medium (355M; n_embd 1024, 24 layers, 16 heads). " + HUB,
         config=dict(_GPT2_COMMON, n_embd=1024, n_head=16, n_layer=24, n_special=0, predict_special_tokens=true),
     ),
     dict(
-        case="gpt2-xl", model_type="gpt2", style="hub",
+        case="gpt2-xl",
+        model_type="gpt2",
+        style="hub",
         description="openai-community/gpt2-xl (1.5B; n_embd 1600, 48 layers, 25 heads). " + HUB,
         config=dict(_GPT2_COMMON, n_embd=1600, n_head=25, n_layer=48, output_past=true),
     ),
     dict(
-        case="gpt2-minimal", model_type="gpt2", style="minimal",
+        case="gpt2-minimal",
+        model_type="gpt2",
+        style="minimal",
         description="Only model_type: every dimension comes from GPT2Config defaults (== gpt2 small).",
         config={"model_type": "gpt2"},
     ),
     # ------------------------------------------------------------------ gpt_neox
     dict(
-        case="pythia-160m", model_type="gpt_neox", style="hub",
+        case="pythia-160m",
+        model_type="gpt_neox",
+        style="hub",
         description="EleutherAI/pythia-160m (untied embed_in / embed_out, parallel residual, rotary_pct 0.25). " + HUB,
         config={
             "architectures": ["GPTNeoXForCausalLM"],
@@ -165,7 +175,9 @@ CASES = [
         },
     ),
     dict(
-        case="gpt-neox-20b", model_type="gpt_neox", style="hub",
+        case="gpt-neox-20b",
+        model_type="gpt_neox",
+        style="hub",
         description="EleutherAI/gpt-neox-20b (hidden 6144, 44 layers, 64 heads, vocab 50432). " + HUB,
         config={
             "architectures": ["GPTNeoXForCausalLM"],
@@ -193,13 +205,17 @@ CASES = [
         },
     ),
     dict(
-        case="gpt_neox-minimal", model_type="gpt_neox", style="minimal",
+        case="gpt_neox-minimal",
+        model_type="gpt_neox",
+        style="minimal",
         description="model_type + num_hidden_layers only; the rest are GPTNeoXConfig defaults (gpt-neox-20b-like, attention_bias default true).",
         config={"model_type": "gpt_neox", "num_hidden_layers": 2},
     ),
     # ------------------------------------------------------------------ llama
     dict(
-        case="llama-2-7b", model_type="llama", style="hub",
+        case="llama-2-7b",
+        model_type="llama",
+        style="hub",
         description="meta-llama/Llama-2-7b-hf (MHA, 32 layers, vocab 32000). " + HUB,
         config={
             "_name_or_path": "meta-llama/Llama-2-7b-hf",
@@ -226,7 +242,9 @@ CASES = [
         },
     ),
     dict(
-        case="llama-2-70b", model_type="llama", style="hub",
+        case="llama-2-70b",
+        model_type="llama",
+        style="hub",
         description="meta-llama/Llama-2-70b-hf (GQA 64 heads / 8 kv heads, 80 layers). " + HUB,
         config={
             "_name_or_path": "meta-llama/Llama-2-70b-hf",
@@ -253,8 +271,11 @@ CASES = [
         },
     ),
     dict(
-        case="llama-3.1-8b", model_type="llama", style="hub",
-        description="meta-llama/Llama-3.1-8B (rope_scaling llama3, vocab 128256, eos list in the Instruct variant). " + HUB,
+        case="llama-3.1-8b",
+        model_type="llama",
+        style="hub",
+        description="meta-llama/Llama-3.1-8B (rope_scaling llama3, vocab 128256, eos list in the Instruct variant). "
+        + HUB,
         config={
             "architectures": ["LlamaForCausalLM"],
             "attention_bias": false,
@@ -283,7 +304,9 @@ CASES = [
         },
     ),
     dict(
-        case="llama-3.1-405b", model_type="llama", style="hub",
+        case="llama-3.1-405b",
+        model_type="llama",
+        style="hub",
         description="meta-llama/Llama-3.1-405B (hidden 16384, 126 layers, 128 heads / 8 kv heads). " + HUB,
         config={
             "architectures": ["LlamaForCausalLM"],
@@ -313,8 +336,11 @@ CASES = [
         },
     ),
     dict(
-        case="llama-3.2-1b", model_type="llama", style="hub",
-        description="meta-llama/Llama-3.2-1B (tied embeddings, explicit head_dim 64, rope_scaling llama3 factor 32). " + HUB,
+        case="llama-3.2-1b",
+        model_type="llama",
+        style="hub",
+        description="meta-llama/Llama-3.2-1B (tied embeddings, explicit head_dim 64, rope_scaling llama3 factor 32). "
+        + HUB,
         config={
             "architectures": ["LlamaForCausalLM"],
             "attention_bias": false,
@@ -350,13 +376,17 @@ CASES = [
         },
     ),
     dict(
-        case="llama-minimal", model_type="llama", style="minimal",
+        case="llama-minimal",
+        model_type="llama",
+        style="minimal",
         description="model_type + num_key_value_heads only; LlamaConfig defaults otherwise (Llama-2-7B shape with GQA 8 kv heads).",
         config={"model_type": "llama", "num_key_value_heads": 8},
     ),
     # ------------------------------------------------------------------ mistral
     dict(
-        case="mistral-7b-v0.1", model_type="mistral", style="hub",
+        case="mistral-7b-v0.1",
+        model_type="mistral",
+        style="hub",
         description="mistralai/Mistral-7B-v0.1 (sliding_window 4096, vocab 32000). " + HUB,
         config={
             "architectures": ["MistralForCausalLM"],
@@ -382,7 +412,9 @@ CASES = [
         },
     ),
     dict(
-        case="mistral-7b-v0.3", model_type="mistral", style="hub",
+        case="mistral-7b-v0.3",
+        model_type="mistral",
+        style="hub",
         description="mistralai/Mistral-7B-v0.3 (vocab 32768, sliding_window null, rope_theta 1e6). " + HUB,
         config={
             "architectures": ["MistralForCausalLM"],
@@ -409,8 +441,11 @@ CASES = [
         },
     ),
     dict(
-        case="mistral-nemo-12b", model_type="mistral", style="hub",
-        description="mistralai/Mistral-Nemo-Base-2407 (explicit head_dim 128 while hidden_size/heads = 160; vocab 131072). " + HUB,
+        case="mistral-nemo-12b",
+        model_type="mistral",
+        style="hub",
+        description="mistralai/Mistral-Nemo-Base-2407 (explicit head_dim 128 while hidden_size/heads = 160; vocab 131072). "
+        + HUB,
         config={
             "architectures": ["MistralForCausalLM"],
             "attention_dropout": 0.0,
@@ -437,13 +472,17 @@ CASES = [
         },
     ),
     dict(
-        case="mistral-minimal", model_type="mistral", style="minimal",
+        case="mistral-minimal",
+        model_type="mistral",
+        style="minimal",
         description="Only model_type: MistralConfig defaults (== Mistral-7B-v0.1 shape).",
         config={"model_type": "mistral"},
     ),
     # ------------------------------------------------------------------ mixtral
     dict(
-        case="mixtral-8x7b", model_type="mixtral", style="hub",
+        case="mixtral-8x7b",
+        model_type="mixtral",
+        style="hub",
         description="mistralai/Mixtral-8x7B-v0.1 (8 experts, top-2, no shared expert). " + HUB,
         config={
             "architectures": ["MixtralForCausalLM"],
@@ -474,8 +513,11 @@ CASES = [
         },
     ),
     dict(
-        case="mixtral-8x22b", model_type="mixtral", style="hub",
-        description="mistralai/Mixtral-8x22B-v0.1 (hidden 6144, 56 layers, 48 heads / 8 kv, expert ffn 16384, vocab 32000). " + HUB,
+        case="mixtral-8x22b",
+        model_type="mixtral",
+        style="hub",
+        description="mistralai/Mixtral-8x22B-v0.1 (hidden 6144, 56 layers, 48 heads / 8 kv, expert ffn 16384, vocab 32000). "
+        + HUB,
         config={
             "architectures": ["MixtralForCausalLM"],
             "attention_dropout": 0.0,
@@ -505,13 +547,17 @@ CASES = [
         },
     ),
     dict(
-        case="mixtral-minimal", model_type="mixtral", style="minimal",
+        case="mixtral-minimal",
+        model_type="mixtral",
+        style="minimal",
         description="model_type + num_local_experts=4; MixtralConfig defaults otherwise (Mixtral-8x7B shape).",
         config={"model_type": "mixtral", "num_local_experts": 4},
     ),
     # ------------------------------------------------------------------ qwen2
     dict(
-        case="qwen2-0.5b", model_type="qwen2", style="hub",
+        case="qwen2-0.5b",
+        model_type="qwen2",
+        style="hub",
         description="Qwen/Qwen2-0.5B (tied embeddings, q/k/v biases, 14 heads / 2 kv heads). " + HUB,
         config={
             "architectures": ["Qwen2ForCausalLM"],
@@ -540,7 +586,9 @@ CASES = [
         },
     ),
     dict(
-        case="qwen2-7b", model_type="qwen2", style="hub",
+        case="qwen2-7b",
+        model_type="qwen2",
+        style="hub",
         description="Qwen/Qwen2-7B (untied, vocab 152064, 28 heads / 4 kv heads). " + HUB,
         config={
             "architectures": ["Qwen2ForCausalLM"],
@@ -569,14 +617,19 @@ CASES = [
         },
     ),
     dict(
-        case="qwen2-minimal", model_type="qwen2", style="minimal",
+        case="qwen2-minimal",
+        model_type="qwen2",
+        style="minimal",
         description="Only model_type: Qwen2Config defaults (hidden 4096, 32 layers, 32 kv heads, intermediate 22016, vocab 151936, untied).",
         config={"model_type": "qwen2"},
     ),
     # ------------------------------------------------------------------ qwen2_moe
     dict(
-        case="qwen1.5-moe-a2.7b", model_type="qwen2_moe", style="hub",
-        description="Qwen/Qwen1.5-MoE-A2.7B (60 experts of 1408, top-4, shared expert 5632 with sigmoid shared_expert_gate, every layer MoE). " + HUB,
+        case="qwen1.5-moe-a2.7b",
+        model_type="qwen2_moe",
+        style="hub",
+        description="Qwen/Qwen1.5-MoE-A2.7B (60 experts of 1408, top-4, shared expert 5632 with sigmoid shared_expert_gate, every layer MoE). "
+        + HUB,
         config={
             "architectures": ["Qwen2MoeForCausalLM"],
             "attention_dropout": 0.0,
@@ -612,7 +665,9 @@ CASES = [
         },
     ),
     dict(
-        case="qwen2-57b-a14b", model_type="qwen2_moe", style="hub",
+        case="qwen2-57b-a14b",
+        model_type="qwen2_moe",
+        style="hub",
         description="Qwen/Qwen2-57B-A14B (64 experts of 2560, top-8, shared expert 20480, 28 heads / 4 kv). " + HUB,
         config={
             "architectures": ["Qwen2MoeForCausalLM"],
@@ -649,13 +704,17 @@ CASES = [
         },
     ),
     dict(
-        case="qwen2_moe-minimal", model_type="qwen2_moe", style="minimal",
+        case="qwen2_moe-minimal",
+        model_type="qwen2_moe",
+        style="minimal",
         description="model_type + decoder_sparse_step=2 (odd-indexed layers MoE, even-indexed layers dense MLP of intermediate_size); Qwen2MoeConfig defaults otherwise.",
         config={"model_type": "qwen2_moe", "decoder_sparse_step": 2},
     ),
     # ------------------------------------------------------------------ qwen3
     dict(
-        case="qwen3-0.6b", model_type="qwen3", style="hub",
+        case="qwen3-0.6b",
+        model_type="qwen3",
+        style="hub",
         description="Qwen/Qwen3-0.6B (tied; head_dim 128 so heads*head_dim=2048 != hidden 1024; q_norm/k_norm). " + HUB,
         config={
             "architectures": ["Qwen3ForCausalLM"],
@@ -687,7 +746,9 @@ CASES = [
         },
     ),
     dict(
-        case="qwen3-8b", model_type="qwen3", style="hub",
+        case="qwen3-8b",
+        model_type="qwen3",
+        style="hub",
         description="Qwen/Qwen3-8B (untied, 36 layers, 32 heads / 8 kv, head_dim 128). " + HUB,
         config={
             "architectures": ["Qwen3ForCausalLM"],
@@ -719,14 +780,19 @@ CASES = [
         },
     ),
     dict(
-        case="qwen3-minimal", model_type="qwen3", style="minimal",
+        case="qwen3-minimal",
+        model_type="qwen3",
+        style="minimal",
         description="model_type + hidden_size=1024: head_dim keeps its class default 128 (NOT hidden_size/heads = 32); everything else Qwen3Config defaults.",
         config={"model_type": "qwen3", "hidden_size": 1024},
     ),
     # ------------------------------------------------------------------ qwen3_moe
     dict(
-        case="qwen3-30b-a3b", model_type="qwen3_moe", style="hub",
-        description="Qwen/Qwen3-30B-A3B (128 experts of 768, top-8, no shared expert; head_dim 128 given explicitly although Qwen3MoeConfig has no head_dim field). " + HUB,
+        case="qwen3-30b-a3b",
+        model_type="qwen3_moe",
+        style="hub",
+        description="Qwen/Qwen3-30B-A3B (128 experts of 768, top-8, no shared expert; head_dim 128 given explicitly although Qwen3MoeConfig has no head_dim field). "
+        + HUB,
         config={
             "architectures": ["Qwen3MoeForCausalLM"],
             "attention_bias": false,
@@ -765,8 +831,11 @@ CASES = [
         },
     ),
     dict(
-        case="qwen3-235b-a22b", model_type="qwen3_moe", style="hub",
-        description="Qwen/Qwen3-235B-A22B (94 layers, 64 heads / 4 kv, head_dim 128, 128 experts of 1536, top-8). " + HUB,
+        case="qwen3-235b-a22b",
+        model_type="qwen3_moe",
+        style="hub",
+        description="Qwen/Qwen3-235B-A22B (94 layers, 64 heads / 4 kv, head_dim 128, 128 experts of 1536, top-8). "
+        + HUB,
         config={
             "architectures": ["Qwen3MoeForCausalLM"],
             "attention_bias": false,
@@ -805,14 +874,19 @@ CASES = [
         },
     ),
     dict(
-        case="qwen3_moe-minimal", model_type="qwen3_moe", style="minimal",
+        case="qwen3_moe-minimal",
+        model_type="qwen3_moe",
+        style="minimal",
         description="Only model_type: Qwen3MoeConfig defaults (hidden 2048, 24 layers, 32 heads / 4 kv, 128 experts of 768). No head_dim field -> hidden_size/heads = 64 (unlike the real Qwen3-30B-A3B which says 128).",
         config={"model_type": "qwen3_moe"},
     ),
     # ------------------------------------------------------------------ gemma
     dict(
-        case="gemma-2b", model_type="gemma", style="hub",
-        description="google/gemma-2b (MQA 8 heads / 1 kv, head_dim 256, tied embeddings by class default, vocab 256000). " + HUB,
+        case="gemma-2b",
+        model_type="gemma",
+        style="hub",
+        description="google/gemma-2b (MQA 8 heads / 1 kv, head_dim 256, tied embeddings by class default, vocab 256000). "
+        + HUB,
         config={
             "architectures": ["GemmaForCausalLM"],
             "attention_bias": false,
@@ -840,7 +914,9 @@ CASES = [
         },
     ),
     dict(
-        case="gemma-7b", model_type="gemma", style="hub",
+        case="gemma-7b",
+        model_type="gemma",
+        style="hub",
         description="google/gemma-7b (16 heads x head_dim 256 = 4096 != hidden 3072; tied by class default). " + HUB,
         config={
             "architectures": ["GemmaForCausalLM"],
@@ -869,13 +945,17 @@ CASES = [
         },
     ),
     dict(
-        case="gemma-minimal", model_type="gemma", style="minimal",
+        case="gemma-minimal",
+        model_type="gemma",
+        style="minimal",
         description="model_type + num_hidden_layers=2; GemmaConfig defaults otherwise (gemma-7b shape, head_dim 256, tied).",
         config={"model_type": "gemma", "num_hidden_layers": 2},
     ),
     # ------------------------------------------------------------------ gemma2
     dict(
-        case="gemma-2-2b", model_type="gemma2", style="hub",
+        case="gemma-2-2b",
+        model_type="gemma2",
+        style="hub",
         description="google/gemma-2-2b (4 norms per layer, tied, head_dim 256). " + HUB,
         config={
             "architectures": ["Gemma2ForCausalLM"],
@@ -909,7 +989,9 @@ CASES = [
         },
     ),
     dict(
-        case="gemma-2-9b", model_type="gemma2", style="hub",
+        case="gemma-2-9b",
+        model_type="gemma2",
+        style="hub",
         description="google/gemma-2-9b (hidden 3584, 42 layers, 16 heads / 8 kv, head_dim 256). " + HUB,
         config={
             "architectures": ["Gemma2ForCausalLM"],
@@ -944,8 +1026,11 @@ CASES = [
         },
     ),
     dict(
-        case="gemma-2-27b", model_type="gemma2", style="hub",
-        description="google/gemma-2-27b (hidden 4608, 46 layers, 32 heads / 16 kv, head_dim 128, query_pre_attn_scalar 144). " + HUB,
+        case="gemma-2-27b",
+        model_type="gemma2",
+        style="hub",
+        description="google/gemma-2-27b (hidden 4608, 46 layers, 32 heads / 16 kv, head_dim 128, query_pre_attn_scalar 144). "
+        + HUB,
         config={
             "architectures": ["Gemma2ForCausalLM"],
             "attention_bias": false,
@@ -979,14 +1064,19 @@ CASES = [
         },
     ),
     dict(
-        case="gemma2-minimal", model_type="gemma2", style="minimal",
+        case="gemma2-minimal",
+        model_type="gemma2",
+        style="minimal",
         description="Only model_type: Gemma2Config defaults (== gemma-2-2b shape).",
         config={"model_type": "gemma2"},
     ),
     # ------------------------------------------------------------------ phi3
     dict(
-        case="phi-3-mini-4k", model_type="phi3", style="hub",
-        description="microsoft/Phi-3-mini-4k-instruct (fused qkv_proj and gate_up_proj, vocab 32064). Carries auto_map for remote code, but trust_remote_code=False uses the native phi3 classes. " + HUB,
+        case="phi-3-mini-4k",
+        model_type="phi3",
+        style="hub",
+        description="microsoft/Phi-3-mini-4k-instruct (fused qkv_proj and gate_up_proj, vocab 32064). Carries auto_map for remote code, but trust_remote_code=False uses the native phi3 classes. "
+        + HUB,
         config={
             "_name_or_path": "Phi-3-mini-4k-instruct",
             "architectures": ["Phi3ForCausalLM"],
@@ -1023,8 +1113,11 @@ CASES = [
         },
     ),
     dict(
-        case="phi-3-medium-4k", model_type="phi3", style="hub",
-        description="microsoft/Phi-3-medium-4k-instruct (hidden 5120, 40 layers, 40 heads / 10 kv, intermediate 17920). " + HUB,
+        case="phi-3-medium-4k",
+        model_type="phi3",
+        style="hub",
+        description="microsoft/Phi-3-medium-4k-instruct (hidden 5120, 40 layers, 40 heads / 10 kv, intermediate 17920). "
+        + HUB,
         config={
             "architectures": ["Phi3ForCausalLM"],
             "attention_dropout": 0.0,
@@ -1059,7 +1152,9 @@ CASES = [
         },
     ),
     dict(
-        case="phi-3-mini-128k", model_type="phi3", style="hub",
+        case="phi-3-mini-128k",
+        model_type="phi3",
+        style="hub",
         description="microsoft/Phi-3-mini-128k-instruct shape (same dims as mini-4k, rope_scaling longrope with 48-entry short/long factor lists). "
         "The factor VALUES are placeholders (all 1.0), only their count (head_dim/2 = 48) is as on the hub; they do not affect parameter count.",
         config={
@@ -1093,13 +1188,17 @@ CASES = [
         },
     ),
     dict(
-        case="phi3-minimal", model_type="phi3", style="minimal",
+        case="phi3-minimal",
+        model_type="phi3",
+        style="minimal",
         description="model_type + num_key_value_heads=8; Phi3Config defaults otherwise (phi-3-mini shape).",
         config={"model_type": "phi3", "num_key_value_heads": 8},
     ),
     # ------------------------------------------------------------------ olmo
     dict(
-        case="olmo-1b", model_type="olmo", style="hub",
+        case="olmo-1b",
+        model_type="olmo",
+        style="hub",
         description="allenai/OLMo-1B-hf (HF-native OLMo; tied embeddings; non-parametric LayerNorm). " + HUB,
         config={
             "architectures": ["OlmoForCausalLM"],
@@ -1128,7 +1227,9 @@ CASES = [
         },
     ),
     dict(
-        case="olmo-7b", model_type="olmo", style="hub",
+        case="olmo-7b",
+        model_type="olmo",
+        style="hub",
         description="allenai/OLMo-7B-hf (untied; non-parametric LayerNorm). " + HUB,
         config={
             "architectures": ["OlmoForCausalLM"],
@@ -1157,14 +1258,19 @@ CASES = [
         },
     ),
     dict(
-        case="olmo-minimal", model_type="olmo", style="minimal",
+        case="olmo-minimal",
+        model_type="olmo",
+        style="minimal",
         description="model_type + tie_word_embeddings=true; OlmoConfig defaults otherwise (OLMo-7B shape).",
         config={"model_type": "olmo", "tie_word_embeddings": true},
     ),
     # ------------------------------------------------------------------ deepseek_v2
     dict(
-        case="deepseek-v2-lite", model_type="deepseek_v2", style="hub",
-        description="deepseek-ai/DeepSeek-V2-Lite (q_lora_rank null -> plain q_proj; first_k_dense_replace 1; 64 routed experts of 1408 + 2 shared; moe_layer_freq is ignored by HF). " + HUB,
+        case="deepseek-v2-lite",
+        model_type="deepseek_v2",
+        style="hub",
+        description="deepseek-ai/DeepSeek-V2-Lite (q_lora_rank null -> plain q_proj; first_k_dense_replace 1; 64 routed experts of 1408 + 2 shared; moe_layer_freq is ignored by HF). "
+        + HUB,
         config={
             "architectures": ["DeepseekV2ForCausalLM"],
             "attention_bias": false,
@@ -1220,8 +1326,11 @@ CASES = [
         },
     ),
     dict(
-        case="deepseek-v2", model_type="deepseek_v2", style="hub",
-        description="deepseek-ai/DeepSeek-V2 (236B; q_lora_rank 1536, 160 routed experts of 1536 + 2 shared, top-6, group_limited_greedy n_group 8 / topk_group 3). " + HUB,
+        case="deepseek-v2",
+        model_type="deepseek_v2",
+        style="hub",
+        description="deepseek-ai/DeepSeek-V2 (236B; q_lora_rank 1536, 160 routed experts of 1536 + 2 shared, top-6, group_limited_greedy n_group 8 / topk_group 3). "
+        + HUB,
         config={
             "architectures": ["DeepseekV2ForCausalLM"],
             "attention_bias": false,
@@ -1277,13 +1386,17 @@ CASES = [
         },
     ),
     dict(
-        case="deepseek_v2-minimal", model_type="deepseek_v2", style="minimal",
+        case="deepseek_v2-minimal",
+        model_type="deepseek_v2",
+        style="minimal",
         description="Only model_type: DeepseekV2Config defaults. NOTE the default vocab_size differs: 32000 in 4.57.6 vs 102400 in 5.24.0, so the two totals differ.",
         config={"model_type": "deepseek_v2"},
     ),
     # ------------------------------------------------------------------ deepseek_v3
     dict(
-        case="deepseek-v3", model_type="deepseek_v3", style="hub",
+        case="deepseek-v3",
+        model_type="deepseek_v3",
+        style="hub",
         description="deepseek-ai/DeepSeek-V3 (671B; 61 layers, first 3 dense, 256 routed experts of 2048 + 1 shared, top-8, noaux_tc with e_score_correction_bias). "
         "HF does not instantiate the MTP layer (num_nextn_predict_layers=1, would be layer 61, ~14B more), so the total excludes it. "
         "quantization_config (fp8) is ignored by from_config. " + HUB,
@@ -1350,8 +1463,11 @@ CASES = [
         },
     ),
     dict(
-        case="moonlight-16b-a3b", model_type="deepseek_v3", style="hub",
-        description="moonshotai/Moonlight-16B-A3B (a published deepseek_v3-type model: q_lora_rank null, 27 layers, first_k_dense_replace 1, 64 experts of 1408 + 2 shared, n_group 1 / topk_group 1, vocab 163840). " + HUB,
+        case="moonlight-16b-a3b",
+        model_type="deepseek_v3",
+        style="hub",
+        description="moonshotai/Moonlight-16B-A3B (a published deepseek_v3-type model: q_lora_rank null, 27 layers, first_k_dense_replace 1, 64 experts of 1408 + 2 shared, n_group 1 / topk_group 1, vocab 163840). "
+        + HUB,
         config={
             "architectures": ["DeepseekV3ForCausalLM"],
             "attention_bias": false,
@@ -1401,7 +1517,9 @@ CASES = [
         },
     ),
     dict(
-        case="deepseek-v3-scaled-down", model_type="deepseek_v3", style="hub",
+        case="deepseek-v3-scaled-down",
+        model_type="deepseek_v3",
+        style="hub",
         description="SYNTHETIC hub-format config (not a published model): DeepSeek-V3 layout scaled down - hidden 1024, 6 layers with first_k_dense_replace 2, "
         "32 routed experts of 256 + 2 shared, top-4, n_group 4 / topk_group 2, q_lora_rank 384, kv_lora_rank 128, num_nextn_predict_layers 1 (not instantiated).",
         config={
@@ -1447,11 +1565,200 @@ CASES = [
         },
     ),
     dict(
-        case="deepseek_v3-minimal", model_type="deepseek_v3", style="minimal",
+        case="deepseek_v3-minimal",
+        model_type="deepseek_v3",
+        style="minimal",
         description="model_type + num_hidden_layers=5: DeepseekV3Config defaults otherwise (DeepSeek-V3 dims; layers 0-2 dense, 3-4 MoE).",
         config={"model_type": "deepseek_v3", "num_hidden_layers": 5},
     ),
 ]
+
+# --------------------------------------------------------------------------------------
+# "variant" cases: small configs that probe one importer rule each (bias flags a model class
+# ignores, class defaults of num_key_value_heads, renamed expert-count keys, odd layer lists).
+# --------------------------------------------------------------------------------------
+
+_S = dict(
+    vocab_size=1000,
+    hidden_size=256,
+    intermediate_size=512,
+    num_hidden_layers=4,
+    num_attention_heads=8,
+    num_key_value_heads=8,
+    pad_token_id=0,
+    bos_token_id=1,
+    eos_token_id=2,
+)
+_S_NO_KV = {k: v for k, v in _S.items() if k != "num_key_value_heads"}
+_S_WIDE = dict(_S_NO_KV, hidden_size=2048, num_attention_heads=64)  # heads != the class's kv default
+_MOE = dict(num_experts_per_tok=2, moe_intermediate_size=64)
+_MLA = dict(q_lora_rank=64, kv_lora_rank=32, qk_rope_head_dim=16, qk_nope_head_dim=32, v_head_dim=32)
+
+
+def _variant(name: str, model_type: str, why: str, **config) -> dict:
+    return dict(
+        case=f"variant-{name}",
+        model_type=model_type,
+        style="variant",
+        description=why,
+        config={"model_type": model_type, **config},
+    )
+
+
+VARIANTS = [
+    _variant(
+        "mistral-biases",
+        "mistral",
+        "mistral ignores attention_bias and mlp_bias (hard-coded False)",
+        **_S,
+        attention_bias=True,
+        mlp_bias=True,
+    ),
+    _variant(
+        "mixtral-biases",
+        "mixtral",
+        "mixtral ignores attention_bias and mlp_bias",
+        **_S,
+        num_local_experts=4,
+        num_experts_per_tok=2,
+        attention_bias=True,
+        mlp_bias=True,
+    ),
+    _variant("qwen2-mlp-bias", "qwen2", "qwen2 ignores mlp_bias (and always biases q/k/v)", **_S, mlp_bias=True),
+    _variant(
+        "qwen3-mlp-bias",
+        "qwen3",
+        "qwen3 ignores mlp_bias, reads attention_bias",
+        **_S,
+        mlp_bias=True,
+        attention_bias=True,
+    ),
+    _variant(
+        "gemma-mlp-bias",
+        "gemma",
+        "gemma ignores mlp_bias, reads attention_bias",
+        **_S,
+        mlp_bias=True,
+        attention_bias=True,
+    ),
+    _variant("gemma2-mlp-bias", "gemma2", "gemma2 ignores mlp_bias", **_S, mlp_bias=True),
+    _variant(
+        "olmo-mlp-bias", "olmo", "olmo ignores mlp_bias, reads attention_bias", **_S, mlp_bias=True, attention_bias=True
+    ),
+    _variant(
+        "llama-biases",
+        "llama",
+        "llama reads both attention_bias and mlp_bias",
+        **_S,
+        mlp_bias=True,
+        attention_bias=True,
+    ),
+    _variant(
+        "qwen2_moe-mlp-bias",
+        "qwen2_moe",
+        "qwen2_moe ignores mlp_bias",
+        **_S,
+        **_MOE,
+        num_experts=4,
+        shared_expert_intermediate_size=128,
+        mlp_bias=True,
+    ),
+    _variant(
+        "qwen3_moe-mlp-bias", "qwen3_moe", "qwen3_moe ignores mlp_bias", **_S, **_MOE, num_experts=4, mlp_bias=True
+    ),
+    _variant(
+        "qwen2-kv-default",
+        "qwen2",
+        "no num_key_value_heads: Qwen2Config's default is 32, not the head count",
+        **_S_WIDE,
+    ),
+    _variant(
+        "qwen3-kv-default", "qwen3", "no num_key_value_heads: Qwen3Config's default is 32", **_S_WIDE, head_dim=32
+    ),
+    _variant(
+        "gemma-kv-default", "gemma", "no num_key_value_heads: GemmaConfig's default is 16", **_S_WIDE, head_dim=32
+    ),
+    _variant(
+        "qwen2_moe-kv-default",
+        "qwen2_moe",
+        "no num_key_value_heads: Qwen2MoeConfig's default is 16",
+        **dict(_S_WIDE, num_attention_heads=32),
+        **_MOE,
+        num_experts=4,
+        shared_expert_intermediate_size=128,
+    ),
+    _variant(
+        "deepseek_v3-num-local-experts",
+        "deepseek_v3",
+        "deepseek_v3 reads num_local_experts as n_routed_experts",
+        **_S,
+        **_MOE,
+        **_MLA,
+        num_local_experts=6,
+        first_k_dense_replace=1,
+        n_shared_experts=1,
+    ),
+    _variant(
+        "deepseek_v2-num-experts",
+        "deepseek_v2",
+        "deepseek_v2 reads num_experts as n_routed_experts",
+        **_S,
+        **_MOE,
+        **_MLA,
+        num_experts=6,
+        first_k_dense_replace=1,
+        n_shared_experts=1,
+    ),
+    _variant(
+        "qwen2_moe-num-local-experts",
+        "qwen2_moe",
+        "qwen2_moe has no num_local_experts alias: default 60 experts",
+        **_S,
+        **_MOE,
+        num_local_experts=6,
+        shared_expert_intermediate_size=128,
+    ),
+    _variant(
+        "mixtral-both-expert-keys",
+        "mixtral",
+        "mixtral with num_local_experts 4 and num_experts 6",
+        **_S,
+        num_local_experts=4,
+        num_experts=6,
+        num_experts_per_tok=2,
+    ),
+    _variant(
+        "qwen2_moe-negative-mlp-only",
+        "qwen2_moe",
+        "mlp_only_layers [-1] matches no layer: every layer is MoE",
+        **_S,
+        **_MOE,
+        num_experts=4,
+        shared_expert_intermediate_size=128,
+        mlp_only_layers=[-1],
+    ),
+    _variant(
+        "qwen3_moe-sparse-step-2",
+        "qwen3_moe",
+        "decoder_sparse_step 2 with mlp_only_layers [3]",
+        **_S,
+        **_MOE,
+        num_experts=4,
+        decoder_sparse_step=2,
+        mlp_only_layers=[3],
+    ),
+    _variant(
+        "phi3-gqa", "phi3", "phi3 with 2 key/value heads in the fused qkv projection", **dict(_S, num_key_value_heads=2)
+    ),
+    _variant(
+        "gpt_neox-no-attention-bias",
+        "gpt_neox",
+        "attention_bias false: the MLP keeps its biases",
+        **{k: v for k, v in _S.items() if k != "num_key_value_heads"},
+        attention_bias=False,
+    ),
+]
+CASES += VARIANTS
 
 # --------------------------------------------------------------------------------------
 # "saved" cases: AutoConfig.for_model(model_type, **kwargs) serialized under one major
@@ -1460,111 +1767,485 @@ CASES = [
 
 SAVED = {
     "4": [
-        ("gpt2", dict(n_layer=2, n_embd=128, n_head=4, n_inner=300, vocab_size=1000, n_positions=256, tie_word_embeddings=False),
-         "untied lm_head, explicit n_inner 300"),
-        ("gpt_neox", dict(hidden_size=128, num_attention_heads=4, num_hidden_layers=2, intermediate_size=256, vocab_size=1000,
-                          attention_bias=False, tie_word_embeddings=True, rotary_pct=0.5, max_position_embeddings=512),
-         "attention_bias false (MLP keeps its biases), tied embeddings"),
-        ("llama", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=3, intermediate_size=320,
-                       vocab_size=1000, attention_bias=True, mlp_bias=True, head_dim=48,
-                       rope_scaling={"rope_type": "linear", "factor": 2.0}),
-         "attention_bias + mlp_bias true, head_dim 48 != hidden/heads, linear rope_scaling"),
-        ("mistral", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=1, head_dim=64, num_hidden_layers=2,
-                         intermediate_size=256, vocab_size=1000, sliding_window=None, tie_word_embeddings=True),
-         "MQA, head_dim 64 != hidden/heads, tied"),
-        ("mixtral", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2, intermediate_size=256,
-                         num_local_experts=4, num_experts_per_tok=1, vocab_size=1000, head_dim=64),
-         "4 experts top-1, head_dim 64"),
-        ("qwen2", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=3, intermediate_size=200,
-                       vocab_size=1000, tie_word_embeddings=True, use_sliding_window=True, max_window_layers=1),
-         "tied, sliding window on"),
-        ("qwen2_moe", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=4, intermediate_size=256,
-                           moe_intermediate_size=64, shared_expert_intermediate_size=96, num_experts=8, num_experts_per_tok=2,
-                           decoder_sparse_step=2, qkv_bias=False, norm_topk_prob=True, vocab_size=1000),
-         "decoder_sparse_step 2 (layers 1,3 MoE; 0,2 dense), qkv_bias false, shared expert 96"),
-        ("qwen3", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, head_dim=64, num_hidden_layers=2,
-                       intermediate_size=256, attention_bias=True, tie_word_embeddings=True, vocab_size=1000),
-         "attention_bias true (o_proj too), head_dim 64, tied"),
-        ("qwen3_moe", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, head_dim=64, num_hidden_layers=4,
-                           intermediate_size=256, moe_intermediate_size=48, num_experts=8, num_experts_per_tok=2,
-                           decoder_sparse_step=2, norm_topk_prob=True, vocab_size=1000),
-         "head_dim 64 passed as extra attribute (no such field in Qwen3MoeConfig), decoder_sparse_step 2"),
-        ("gemma", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=1, head_dim=64, num_hidden_layers=2,
-                       intermediate_size=512, vocab_size=1000, tie_word_embeddings=False, attention_bias=True),
-         "untied lm_head, attention_bias true, MQA"),
-        ("gemma2", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, head_dim=32, num_hidden_layers=3,
-                        intermediate_size=256, vocab_size=1000, attention_bias=True),
-         "attention_bias true, head_dim 32 (= hidden/heads)"),
-        ("phi3", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2, intermediate_size=256,
-                      vocab_size=1000, pad_token_id=0, eos_token_id=2, tie_word_embeddings=True),
-         "GQA, tied (pad/eos ids moved inside the small vocab)"),
-        ("olmo", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2, intermediate_size=256,
-                      attention_bias=True, clip_qkv=8.0, vocab_size=1000),
-         "attention_bias true, GQA, clip_qkv"),
-        ("deepseek_v2", dict(hidden_size=128, num_attention_heads=4, num_hidden_layers=3, intermediate_size=256,
-                             moe_intermediate_size=64, n_routed_experts=8, n_shared_experts=1, num_experts_per_tok=2,
-                             first_k_dense_replace=1, kv_lora_rank=32, q_lora_rank=48, qk_nope_head_dim=16,
-                             qk_rope_head_dim=8, v_head_dim=24, vocab_size=1000, attention_bias=True, mlp_bias=True),
-         "attention_bias + mlp_bias true (4.x gives routed experts biases, 5.x fused experts have none), q_lora_rank 48, first layer dense"),
-        ("deepseek_v3", dict(hidden_size=128, num_attention_heads=4, num_key_value_heads=4, num_hidden_layers=4, intermediate_size=256,
-                             moe_intermediate_size=32, n_routed_experts=8, n_shared_experts=1, num_experts_per_tok=2,
-                             n_group=4, topk_group=2, first_k_dense_replace=2, kv_lora_rank=32, q_lora_rank=64,
-                             qk_nope_head_dim=16, qk_rope_head_dim=8, v_head_dim=16, vocab_size=1000, attention_bias=True),
-         "first 2 layers dense, n_group 4 / topk_group 2, attention_bias true"),
+        (
+            "gpt2",
+            dict(
+                n_layer=2,
+                n_embd=128,
+                n_head=4,
+                n_inner=300,
+                vocab_size=1000,
+                n_positions=256,
+                tie_word_embeddings=False,
+            ),
+            "untied lm_head, explicit n_inner 300",
+        ),
+        (
+            "gpt_neox",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_hidden_layers=2,
+                intermediate_size=256,
+                vocab_size=1000,
+                attention_bias=False,
+                tie_word_embeddings=True,
+                rotary_pct=0.5,
+                max_position_embeddings=512,
+            ),
+            "attention_bias false (MLP keeps its biases), tied embeddings",
+        ),
+        (
+            "llama",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=3,
+                intermediate_size=320,
+                vocab_size=1000,
+                attention_bias=True,
+                mlp_bias=True,
+                head_dim=48,
+                rope_scaling={"rope_type": "linear", "factor": 2.0},
+            ),
+            "attention_bias + mlp_bias true, head_dim 48 != hidden/heads, linear rope_scaling",
+        ),
+        (
+            "mistral",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=1,
+                head_dim=64,
+                num_hidden_layers=2,
+                intermediate_size=256,
+                vocab_size=1000,
+                sliding_window=None,
+                tie_word_embeddings=True,
+            ),
+            "MQA, head_dim 64 != hidden/heads, tied",
+        ),
+        (
+            "mixtral",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=2,
+                intermediate_size=256,
+                num_local_experts=4,
+                num_experts_per_tok=1,
+                vocab_size=1000,
+                head_dim=64,
+            ),
+            "4 experts top-1, head_dim 64",
+        ),
+        (
+            "qwen2",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=3,
+                intermediate_size=200,
+                vocab_size=1000,
+                tie_word_embeddings=True,
+                use_sliding_window=True,
+                max_window_layers=1,
+            ),
+            "tied, sliding window on",
+        ),
+        (
+            "qwen2_moe",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=4,
+                intermediate_size=256,
+                moe_intermediate_size=64,
+                shared_expert_intermediate_size=96,
+                num_experts=8,
+                num_experts_per_tok=2,
+                decoder_sparse_step=2,
+                qkv_bias=False,
+                norm_topk_prob=True,
+                vocab_size=1000,
+            ),
+            "decoder_sparse_step 2 (layers 1,3 MoE; 0,2 dense), qkv_bias false, shared expert 96",
+        ),
+        (
+            "qwen3",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                head_dim=64,
+                num_hidden_layers=2,
+                intermediate_size=256,
+                attention_bias=True,
+                tie_word_embeddings=True,
+                vocab_size=1000,
+            ),
+            "attention_bias true (o_proj too), head_dim 64, tied",
+        ),
+        (
+            "qwen3_moe",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                head_dim=64,
+                num_hidden_layers=4,
+                intermediate_size=256,
+                moe_intermediate_size=48,
+                num_experts=8,
+                num_experts_per_tok=2,
+                decoder_sparse_step=2,
+                norm_topk_prob=True,
+                vocab_size=1000,
+            ),
+            "head_dim 64 passed as extra attribute (no such field in Qwen3MoeConfig), decoder_sparse_step 2",
+        ),
+        (
+            "gemma",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=1,
+                head_dim=64,
+                num_hidden_layers=2,
+                intermediate_size=512,
+                vocab_size=1000,
+                tie_word_embeddings=False,
+                attention_bias=True,
+            ),
+            "untied lm_head, attention_bias true, MQA",
+        ),
+        (
+            "gemma2",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                head_dim=32,
+                num_hidden_layers=3,
+                intermediate_size=256,
+                vocab_size=1000,
+                attention_bias=True,
+            ),
+            "attention_bias true, head_dim 32 (= hidden/heads)",
+        ),
+        (
+            "phi3",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=2,
+                intermediate_size=256,
+                vocab_size=1000,
+                pad_token_id=0,
+                eos_token_id=2,
+                tie_word_embeddings=True,
+            ),
+            "GQA, tied (pad/eos ids moved inside the small vocab)",
+        ),
+        (
+            "olmo",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=2,
+                intermediate_size=256,
+                attention_bias=True,
+                clip_qkv=8.0,
+                vocab_size=1000,
+            ),
+            "attention_bias true, GQA, clip_qkv",
+        ),
+        (
+            "deepseek_v2",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_hidden_layers=3,
+                intermediate_size=256,
+                moe_intermediate_size=64,
+                n_routed_experts=8,
+                n_shared_experts=1,
+                num_experts_per_tok=2,
+                first_k_dense_replace=1,
+                kv_lora_rank=32,
+                q_lora_rank=48,
+                qk_nope_head_dim=16,
+                qk_rope_head_dim=8,
+                v_head_dim=24,
+                vocab_size=1000,
+                attention_bias=True,
+                mlp_bias=True,
+            ),
+            "attention_bias + mlp_bias true (4.x gives routed experts biases, 5.x fused experts have none), q_lora_rank 48, first layer dense",
+        ),
+        (
+            "deepseek_v3",
+            dict(
+                hidden_size=128,
+                num_attention_heads=4,
+                num_key_value_heads=4,
+                num_hidden_layers=4,
+                intermediate_size=256,
+                moe_intermediate_size=32,
+                n_routed_experts=8,
+                n_shared_experts=1,
+                num_experts_per_tok=2,
+                n_group=4,
+                topk_group=2,
+                first_k_dense_replace=2,
+                kv_lora_rank=32,
+                q_lora_rank=64,
+                qk_nope_head_dim=16,
+                qk_rope_head_dim=8,
+                v_head_dim=16,
+                vocab_size=1000,
+                attention_bias=True,
+            ),
+            "first 2 layers dense, n_group 4 / topk_group 2, attention_bias true",
+        ),
     ],
     "5": [
-        ("gpt2", dict(n_layer=3, n_embd=64, n_head=2, vocab_size=500, n_positions=128, add_cross_attention=True),
-         "add_cross_attention true (adds crossattention + ln_cross_attn per block), tied"),
-        ("gpt_neox", dict(hidden_size=96, num_attention_heads=6, num_hidden_layers=3, intermediate_size=200, vocab_size=777,
-                          use_parallel_residual=False, max_position_embeddings=64),
-         "sequential residual, untied"),
-        ("llama", dict(hidden_size=256, num_attention_heads=8, num_key_value_heads=1, num_hidden_layers=2, intermediate_size=512,
-                       tie_word_embeddings=True, head_dim=16, attention_bias=True, vocab_size=1000),
-         "MQA, head_dim 16 != hidden/heads, attention_bias true, tied"),
-        ("mistral", dict(hidden_size=192, num_attention_heads=6, num_key_value_heads=2, num_hidden_layers=3, intermediate_size=384,
-                         vocab_size=1024, head_dim=48),
-         "head_dim 48 != hidden/heads"),
-        ("mixtral", dict(hidden_size=64, num_attention_heads=4, num_key_value_heads=4, num_hidden_layers=3, intermediate_size=96,
-                         num_local_experts=6, num_experts_per_tok=2, tie_word_embeddings=True, vocab_size=800),
-         "6 experts, MHA, tied"),
-        ("qwen2", dict(hidden_size=96, num_attention_heads=3, num_key_value_heads=1, num_hidden_layers=2, intermediate_size=160,
-                       vocab_size=512, head_dim=64),
-         "head_dim 64 passed as an extra attribute (Qwen2Config has no head_dim field, modeling uses getattr)"),
-        ("qwen2_moe", dict(hidden_size=64, num_attention_heads=4, num_key_value_heads=4, num_hidden_layers=4, intermediate_size=128,
-                           moe_intermediate_size=32, shared_expert_intermediate_size=48, num_experts=6, num_experts_per_tok=2,
-                           mlp_only_layers=[0, 3], tie_word_embeddings=True, vocab_size=800),
-         "mlp_only_layers [0,3] dense, tied"),
-        ("qwen3", dict(hidden_size=96, num_attention_heads=6, num_key_value_heads=3, head_dim=24, num_hidden_layers=3,
-                       intermediate_size=200, vocab_size=640, use_sliding_window=True, max_window_layers=1),
-         "head_dim 24 != hidden/heads, sliding window on"),
-        ("qwen3_moe", dict(hidden_size=64, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=3, intermediate_size=160,
-                           moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, mlp_only_layers=[1],
-                           attention_bias=True, tie_word_embeddings=True, vocab_size=700),
-         ("mlp_only_layers [1], attention_bias true, tied, no head_dim (-> hidden/heads). NB: 5.x writes the expert count under its alias "
-         "'num_local_experts' (no 'num_experts' key); 4.57.6 does not know that key and builds its default 128 experts, hence the version disagreement")),
-        ("gemma", dict(hidden_size=96, num_attention_heads=2, num_key_value_heads=2, head_dim=32, num_hidden_layers=3,
-                       intermediate_size=256, vocab_size=1200),
-         "head_dim 32 != hidden/heads, tied (default)"),
-        ("gemma2", dict(hidden_size=64, num_attention_heads=2, num_key_value_heads=1, head_dim=128, num_hidden_layers=2,
-                        intermediate_size=192, vocab_size=900, tie_word_embeddings=False),
-         "head_dim 128 > hidden, untied"),
-        ("phi3", dict(hidden_size=96, num_attention_heads=6, num_key_value_heads=6, num_hidden_layers=3, intermediate_size=200,
-                      vocab_size=2000, pad_token_id=None, eos_token_id=1),
-         "MHA, untied (pad_token_id None, eos inside vocab)"),
-        ("olmo", dict(hidden_size=64, num_attention_heads=4, num_hidden_layers=3, intermediate_size=172, tie_word_embeddings=True,
-                      vocab_size=1000),
-         "tied, MHA"),
-        ("deepseek_v2", dict(hidden_size=64, num_attention_heads=2, num_hidden_layers=3, intermediate_size=128,
-                             moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=2, num_experts_per_tok=2,
-                             first_k_dense_replace=0, kv_lora_rank=16, q_lora_rank=None, qk_nope_head_dim=32,
-                             qk_rope_head_dim=16, v_head_dim=16, n_group=2, topk_group=1, topk_method="group_limited_greedy",
-                             vocab_size=512, tie_word_embeddings=True),
-         "all layers MoE (first_k_dense_replace 0), q_lora_rank None, group-limited routing, tied"),
-        ("deepseek_v3", dict(hidden_size=96, num_attention_heads=3, num_hidden_layers=3, intermediate_size=192,
-                             moe_intermediate_size=24, n_routed_experts=6, n_shared_experts=2, num_experts_per_tok=2,
-                             n_group=2, topk_group=1, first_k_dense_replace=1, q_lora_rank=None, kv_lora_rank=24,
-                             qk_nope_head_dim=8, qk_rope_head_dim=8, v_head_dim=12, tie_word_embeddings=True, vocab_size=640),
-         "q_lora_rank None, first layer dense, 2 shared experts, tied"),
+        (
+            "gpt2",
+            dict(n_layer=3, n_embd=64, n_head=2, vocab_size=500, n_positions=128, add_cross_attention=True),
+            "add_cross_attention true (adds crossattention + ln_cross_attn per block), tied",
+        ),
+        (
+            "gpt_neox",
+            dict(
+                hidden_size=96,
+                num_attention_heads=6,
+                num_hidden_layers=3,
+                intermediate_size=200,
+                vocab_size=777,
+                use_parallel_residual=False,
+                max_position_embeddings=64,
+            ),
+            "sequential residual, untied",
+        ),
+        (
+            "llama",
+            dict(
+                hidden_size=256,
+                num_attention_heads=8,
+                num_key_value_heads=1,
+                num_hidden_layers=2,
+                intermediate_size=512,
+                tie_word_embeddings=True,
+                head_dim=16,
+                attention_bias=True,
+                vocab_size=1000,
+            ),
+            "MQA, head_dim 16 != hidden/heads, attention_bias true, tied",
+        ),
+        (
+            "mistral",
+            dict(
+                hidden_size=192,
+                num_attention_heads=6,
+                num_key_value_heads=2,
+                num_hidden_layers=3,
+                intermediate_size=384,
+                vocab_size=1024,
+                head_dim=48,
+            ),
+            "head_dim 48 != hidden/heads",
+        ),
+        (
+            "mixtral",
+            dict(
+                hidden_size=64,
+                num_attention_heads=4,
+                num_key_value_heads=4,
+                num_hidden_layers=3,
+                intermediate_size=96,
+                num_local_experts=6,
+                num_experts_per_tok=2,
+                tie_word_embeddings=True,
+                vocab_size=800,
+            ),
+            "6 experts, MHA, tied",
+        ),
+        (
+            "qwen2",
+            dict(
+                hidden_size=96,
+                num_attention_heads=3,
+                num_key_value_heads=1,
+                num_hidden_layers=2,
+                intermediate_size=160,
+                vocab_size=512,
+                head_dim=64,
+            ),
+            "head_dim 64 passed as an extra attribute (Qwen2Config has no head_dim field, modeling uses getattr)",
+        ),
+        (
+            "qwen2_moe",
+            dict(
+                hidden_size=64,
+                num_attention_heads=4,
+                num_key_value_heads=4,
+                num_hidden_layers=4,
+                intermediate_size=128,
+                moe_intermediate_size=32,
+                shared_expert_intermediate_size=48,
+                num_experts=6,
+                num_experts_per_tok=2,
+                mlp_only_layers=[0, 3],
+                tie_word_embeddings=True,
+                vocab_size=800,
+            ),
+            "mlp_only_layers [0,3] dense, tied",
+        ),
+        (
+            "qwen3",
+            dict(
+                hidden_size=96,
+                num_attention_heads=6,
+                num_key_value_heads=3,
+                head_dim=24,
+                num_hidden_layers=3,
+                intermediate_size=200,
+                vocab_size=640,
+                use_sliding_window=True,
+                max_window_layers=1,
+            ),
+            "head_dim 24 != hidden/heads, sliding window on",
+        ),
+        (
+            "qwen3_moe",
+            dict(
+                hidden_size=64,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                num_hidden_layers=3,
+                intermediate_size=160,
+                moe_intermediate_size=32,
+                num_experts=4,
+                num_experts_per_tok=2,
+                mlp_only_layers=[1],
+                attention_bias=True,
+                tie_word_embeddings=True,
+                vocab_size=700,
+            ),
+            (
+                "mlp_only_layers [1], attention_bias true, tied, no head_dim (-> hidden/heads). NB: 5.x writes the expert count under its alias "
+                "'num_local_experts' (no 'num_experts' key); 4.57.6 does not know that key and builds its default 128 experts, hence the version disagreement"
+            ),
+        ),
+        (
+            "gemma",
+            dict(
+                hidden_size=96,
+                num_attention_heads=2,
+                num_key_value_heads=2,
+                head_dim=32,
+                num_hidden_layers=3,
+                intermediate_size=256,
+                vocab_size=1200,
+            ),
+            "head_dim 32 != hidden/heads, tied (default)",
+        ),
+        (
+            "gemma2",
+            dict(
+                hidden_size=64,
+                num_attention_heads=2,
+                num_key_value_heads=1,
+                head_dim=128,
+                num_hidden_layers=2,
+                intermediate_size=192,
+                vocab_size=900,
+                tie_word_embeddings=False,
+            ),
+            "head_dim 128 > hidden, untied",
+        ),
+        (
+            "phi3",
+            dict(
+                hidden_size=96,
+                num_attention_heads=6,
+                num_key_value_heads=6,
+                num_hidden_layers=3,
+                intermediate_size=200,
+                vocab_size=2000,
+                pad_token_id=None,
+                eos_token_id=1,
+            ),
+            "MHA, untied (pad_token_id None, eos inside vocab)",
+        ),
+        (
+            "olmo",
+            dict(
+                hidden_size=64,
+                num_attention_heads=4,
+                num_hidden_layers=3,
+                intermediate_size=172,
+                tie_word_embeddings=True,
+                vocab_size=1000,
+            ),
+            "tied, MHA",
+        ),
+        (
+            "deepseek_v2",
+            dict(
+                hidden_size=64,
+                num_attention_heads=2,
+                num_hidden_layers=3,
+                intermediate_size=128,
+                moe_intermediate_size=32,
+                n_routed_experts=4,
+                n_shared_experts=2,
+                num_experts_per_tok=2,
+                first_k_dense_replace=0,
+                kv_lora_rank=16,
+                q_lora_rank=None,
+                qk_nope_head_dim=32,
+                qk_rope_head_dim=16,
+                v_head_dim=16,
+                n_group=2,
+                topk_group=1,
+                topk_method="group_limited_greedy",
+                vocab_size=512,
+                tie_word_embeddings=True,
+            ),
+            "all layers MoE (first_k_dense_replace 0), q_lora_rank None, group-limited routing, tied",
+        ),
+        (
+            "deepseek_v3",
+            dict(
+                hidden_size=96,
+                num_attention_heads=3,
+                num_hidden_layers=3,
+                intermediate_size=192,
+                moe_intermediate_size=24,
+                n_routed_experts=6,
+                n_shared_experts=2,
+                num_experts_per_tok=2,
+                n_group=2,
+                topk_group=1,
+                first_k_dense_replace=1,
+                q_lora_rank=None,
+                kv_lora_rank=24,
+                qk_nope_head_dim=8,
+                qk_rope_head_dim=8,
+                v_head_dim=12,
+                tie_word_embeddings=True,
+                vocab_size=640,
+            ),
+            "q_lora_rank None, first layer dense, 2 shared experts, tied",
+        ),
     ],
 }
 
@@ -1574,14 +2255,19 @@ def saved_cases():
     for major, items in SAVED.items():
         for model_type, kwargs, what in items:
             name = f"{model_type}-saved-{major}x"
-            out.append(dict(
-                case=name, model_type=model_type, style=f"saved-{major}.x", kwargs=kwargs,
-                description=(
-                    f"Small config produced by AutoConfig.for_model({model_type!r}, **{json.dumps(kwargs, sort_keys=True)}) "
-                    f"and serialized with to_json_string(use_diff=False) (== to_dict()) under transformers {major}.x "
-                    f"(that is how a {major}.x save_pretrained-style config.json looks, without the diff filtering). Non-default choices: {what}."
-                ),
-            ))
+            out.append(
+                dict(
+                    case=name,
+                    model_type=model_type,
+                    style=f"saved-{major}.x",
+                    kwargs=kwargs,
+                    description=(
+                        f"Small config produced by AutoConfig.for_model({model_type!r}, **{json.dumps(kwargs, sort_keys=True)}) "
+                        f"and serialized with to_json_string(use_diff=False) (== to_dict()) under transformers {major}.x "
+                        f"(that is how a {major}.x save_pretrained-style config.json looks, without the diff filtering). Non-default choices: {what}."
+                    ),
+                )
+            )
     return out
 
 
@@ -1681,7 +2367,7 @@ def main(argv=None):
         # ---- count under the running version
         try:
             total, names_now, buffers, cls_name = count(config)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             n_fail += 1
             msg = f"{type(e).__name__}: {e}".strip().splitlines()[0][:300]
             print(f"FAIL {case['case']}: {msg}", file=sys.stderr)

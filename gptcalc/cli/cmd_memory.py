@@ -270,7 +270,7 @@ def fit_cmd(
             seq_len=parsing.length(seq_len, "--seq-len") or arch.context_length or 2048,
             max_gpus=_int(max_gpus, "--max-gpus", 65_536),
             gpus=_int(gpus, "--gpus", 0) or None,
-            global_batch=_int(global_batch, "--global-batch", 0, 0) or None,
+            global_batch=None if global_batch is None else parse_int(global_batch, name="--global-batch"),
             precision=_choice(precision, "--precision", ("bf16", "fp16", "fp8", "fp32")),
             optimizer=_choice(optimizer, "--optimizer", ("adam", "adam8bit", "sgd")),
             top=n_top,
@@ -284,6 +284,7 @@ def fit_cmd(
             weights_dtype=weights_dtype,
             kv_dtype=kv_dtype,
             max_gpus=_int(max_gpus, "--max-gpus", 1024),
+            gpus=None if gpus is None else parse_int(gpus, name="--gpus"),
             top=n_top,
         )
     if json_out:

@@ -32,7 +32,14 @@ def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None,
     out = console()
     summary = [
         ["total", fmt_count(result.total), f"{result.total:,}"],
-        ["active per token", fmt_count(result.active), f"{result.active:,}"],
+        [
+            "active per token",
+            *(
+                (fmt_count(result.active), f"{result.active:,}")
+                if result.active is not None
+                else ("unknown", "set moe.top_k")
+            ),
+        ],
         ["embedding (incl. untied head)", fmt_count(result.embedding), f"{result.embedding:,}"],
         ["non-embedding", fmt_count(result.non_embedding), f"{result.non_embedding:,}"],
     ]
@@ -46,15 +53,16 @@ def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None,
         )
     out.print(table(f"Parameters of {arch.name}", ["", "count", "exact"], summary))
     out.print()
-    total, active = result.breakdown.model_dump(), result.active_breakdown.model_dump()
+    total = result.breakdown.model_dump()
+    active = result.active_breakdown.model_dump() if result.active_breakdown else dict.fromkeys(total)
     rows = [
-        [label, fmt_count(total[key]), fmt_count(active[key]), f"{total[key] / result.total:.1%}"]
+        [label, fmt_count(total[key]), _maybe(active[key]), f"{total[key] / result.total:.1%}"]
         for key, label in _LABELS.items()
         if total[key]
     ]
     out.print(table("By component", ["component", "total", "active", "share"], rows))
     out.print()
-    layer_rows = [[k.kind, str(k.count), fmt_count(k.params_each), fmt_count(k.active_each)] for k in result.layers]
+    layer_rows = [[k.kind, str(k.count), fmt_count(k.params_each), _maybe(k.active_each)] for k in result.layers]
     out.print(table("By layer kind", ["kind", "layers", "params each", "active each"], layer_rows))
     out.print()
     att = arch.attention
@@ -73,3 +81,7 @@ def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None,
             f" expert d_ff {m.expert_d_ff}, {arch.n_moe_layers} of {arch.n_layers} layers",
         )
     out.print(assumptions(notes))
+
+
+def _maybe(value: int | None) -> str:
+    return "unknown" if value is None else fmt_count(value)
