@@ -116,24 +116,40 @@ def run_numbers(
     if len(missing) != 1:
         raise InputError(_unknowns_message(missing))
     try:
-        out = _solve_and_cost(
-            flops_per_token,
-            hardware_flops_per_token,
-            peak_flops,
-            tdp_w,
-            price_per_gpu_hour,
-            gpu_price_usd,
-            hardware_overhead,
-            depreciation_oom_per_year,
-            energy_usd_per_kwh,
-            pue,
-            grid_kg_per_kwh,
-            owned,
-            tokens,
-            gpus,
-            days,
-            mfu,
-        )
+        rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
+        if tokens is None:
+            assert gpus is not None and days is not None and mfu is not None
+            tokens = gpus * rate * mfu * days / flops_per_token
+        flops = tokens * flops_per_token
+        if gpus is None:
+            assert days is not None and mfu is not None
+            gpus = flops / (rate * mfu * days)
+        elif days is None:
+            assert mfu is not None
+            days = flops / (rate * mfu * gpus)
+        elif mfu is None:
+            mfu = flops / (rate * gpus * days)
+        gpu_hours = gpus * days * 24.0
+        energy_kwh = gpu_hours * tdp_w * pue / 1000.0
+        rental = gpu_hours * price_per_gpu_hour
+        yearly_capex = gpu_price_usd * hardware_overhead * depreciation_oom_per_year * math.log(10)
+        owned_cost = gpu_hours / HOURS_PER_YEAR * yearly_capex + energy_kwh * energy_usd_per_kwh
+        hardware_flops = tokens * hardware_flops_per_token
+        out = {
+            "tokens": tokens,
+            "flops": flops,
+            "hardware_flops": hardware_flops,
+            "gpus": gpus,
+            "days": days,
+            "mfu": mfu,
+            "hfu": mfu * hardware_flops / flops,
+            "gpu_hours": gpu_hours,
+            "cost_usd": owned_cost if owned else rental,
+            "rental_cost_usd": rental,
+            "owned_cost_usd": owned_cost,
+            "energy_mwh": energy_kwh / 1000.0,
+            "emissions_t": energy_kwh * grid_kg_per_kwh / 1000.0,
+        }
     except (ZeroDivisionError, OverflowError):
         out = {"flops": math.inf}
     if not all(math.isfinite(v) for v in out.values()):
@@ -142,60 +158,6 @@ def run_numbers(
             " (tokens, gpus, days, mfu, prices)"
         )
     return out
-
-
-def _solve_and_cost(
-    flops_per_token: float,
-    hardware_flops_per_token: float,
-    peak_flops: float,
-    tdp_w: float,
-    price_per_gpu_hour: float,
-    gpu_price_usd: float,
-    hardware_overhead: float,
-    depreciation_oom_per_year: float,
-    energy_usd_per_kwh: float,
-    pue: float,
-    grid_kg_per_kwh: float,
-    owned: bool,
-    tokens: float | None,
-    gpus: float | None,
-    days: float | None,
-    mfu: float | None,
-) -> dict[str, float]:
-    rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
-    if tokens is None:
-        assert gpus is not None and days is not None and mfu is not None
-        tokens = gpus * rate * mfu * days / flops_per_token
-    flops = tokens * flops_per_token
-    if gpus is None:
-        assert days is not None and mfu is not None
-        gpus = flops / (rate * mfu * days)
-    elif days is None:
-        assert mfu is not None
-        days = flops / (rate * mfu * gpus)
-    elif mfu is None:
-        mfu = flops / (rate * gpus * days)
-    gpu_hours = gpus * days * 24.0
-    energy_kwh = gpu_hours * tdp_w * pue / 1000.0
-    rental = gpu_hours * price_per_gpu_hour
-    yearly_capex = gpu_price_usd * hardware_overhead * depreciation_oom_per_year * math.log(10)
-    owned_cost = gpu_hours / HOURS_PER_YEAR * yearly_capex + energy_kwh * energy_usd_per_kwh
-    hardware_flops = tokens * hardware_flops_per_token
-    return {
-        "tokens": tokens,
-        "flops": flops,
-        "hardware_flops": hardware_flops,
-        "gpus": gpus,
-        "days": days,
-        "mfu": mfu,
-        "hfu": mfu * hardware_flops / flops,
-        "gpu_hours": gpu_hours,
-        "cost_usd": owned_cost if owned else rental,
-        "rental_cost_usd": rental,
-        "owned_cost_usd": owned_cost,
-        "energy_mwh": energy_kwh / 1000.0,
-        "emissions_t": energy_kwh * grid_kg_per_kwh / 1000.0,
-    }
 
 
 def training_run(**inputs: Any) -> TrainingRun:
