@@ -158,3 +158,21 @@ def test_train_unique_tokens_times_epochs(runner: CliRunner) -> None:
     assert_one_line_error(
         run(runner, "train", "llama-2-7b", "--epochs", "2", "--gpus", "8", "--mfu", "0.4"), "--epochs"
     )
+
+
+def test_convention_overrides_and_flops_input(runner: CliRunner) -> None:
+    base = js(runner, "flops", "gpt-4")
+    custom = js(runner, "flops", "gpt-4", "--attention", "full", "--no-head-backward")
+    assert custom["convention"] == {"name": "6n+custom", "attention": "full", "logits_backward": False}
+    # Full attention adds 3 x the attention term; dropping the head's backward removes 2 x 2 V h.
+    head = 2 * 100277 * 10752
+    assert custom["training_per_token"] == pytest.approx(
+        base["training_per_token"] + 3 * custom["attention_forward"] - 2 * head
+    )
+    run_ = js(runner, "train", "gpt-4", "--flops", "2.15e25", "--hardware", "a100", "--gpus", "25k", "--mfu", "0.34")
+    assert run_["flops"] == pytest.approx(2.15e25)
+    assert run_["tokens"] == pytest.approx(2.15e25 / base["training_per_token"])
+    assert_one_line_error(
+        run(runner, "train", "gpt-4", "--flops", "1e25", "--tokens", "1T", "--gpus", "8", "--mfu", "0.4"), "--flops"
+    )
+    assert_one_line_error(run(runner, "flops", "gpt-4", "--attention", "half"), "--attention")

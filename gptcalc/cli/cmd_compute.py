@@ -10,8 +10,10 @@ from gptcalc.audit import audit
 from gptcalc.cli import parsing
 from gptcalc.cli.app import app
 from gptcalc.cli.options import (
+    AttentionModeOpt,
     ConventionOpt,
     HardwareOpt,
+    HeadBackwardOpt,
     JsonOpt,
     ModelArg,
     PresetsOpt,
@@ -65,6 +67,8 @@ def flops_cmd(
     model: ModelArg,
     seq_len: SeqLenOpt = None,
     convention: ConventionOpt = None,
+    attention: AttentionModeOpt = None,
+    head_backward: HeadBackwardOpt = None,
     recompute: RecomputeOpt = "none",
     tokens: TokensOpt = None,
     set_: SetOpt = None,
@@ -74,7 +78,7 @@ def flops_cmd(
     """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
     arch = load_model(model, dirs(presets), set_ or [])
     length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
-    conv = parsing.convention(convention)
+    conv = parsing.convention(convention, attention, head_backward)
     result = flops_per_token(arch, length, conv, _recompute(recompute))
     rows = compare_conventions(arch, length)
     total_tokens = parsing.value(tokens, "--tokens")
@@ -186,6 +190,11 @@ def train_cmd(
     dtype: DtypeOpt = "bf16",
     seq_len: SeqLenOpt = None,
     convention: ConventionOpt = None,
+    attention: AttentionModeOpt = None,
+    head_backward: HeadBackwardOpt = None,
+    flops: Annotated[
+        str | None, typer.Option("--flops", help="Training FLOPs instead of --tokens (tokens = FLOPs / per token).")
+    ] = None,
     recompute: RecomputeOpt = "none",
     cost_model: CostModelOpt = None,
     gpu_price: GpuPriceOpt = None,
@@ -209,6 +218,12 @@ def train_cmd(
             raise InputError("--epochs: give --tokens (unique tokens) or --dataset to repeat")
         total_tokens = _times(total_tokens, parse_number(epochs, name="--epochs"))
     length = parsing.length(seq_len, "--seq-len") or (data.seq_len if data else None) or arch.context_length or 2048
+    conv = parsing.convention(convention, attention, head_backward)
+    if flops is not None:
+        if total_tokens is not None:
+            raise InputError("--flops: give either --flops or --tokens/--dataset, not both")
+        per_token = flops_per_token(arch, length, conv).training_per_token
+        total_tokens = _times(parsing.value(flops, "--flops"), 1.0 / per_token)
     est = estimate_training(
         arch,
         hw,
@@ -218,7 +233,7 @@ def train_cmd(
         days=parsing.value(days, "--days"),
         mfu=parsing.value(mfu, "--mfu"),
         dtype=dtype,
-        convention=parsing.convention(convention),
+        convention=conv,
         recompute=_recompute(recompute),
         costs=parsing.costs(
             price=price, cost_model=cost_model, gpu_price=gpu_price, pue=pue, grid=grid, energy_price=energy_price

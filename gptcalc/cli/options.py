@@ -43,3 +43,10 @@ PrecisionOpt = Annotated[str, typer.Option("--precision", help="Training precisi
 OptimizerOpt = Annotated[str, typer.Option("--optimizer", help="adam, adam8bit, sgd.")]
 GlobalBatchOpt = Annotated[str | None, typer.Option("--global-batch", help="Sequences per optimizer step.")]
 PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: the hardware preset's).")]
+AttentionModeOpt = Annotated[
+    str | None, typer.Option("--attention", help="Override the convention's attention FLOPs: excluded, causal, full.")
+]
+HeadBackwardOpt = Annotated[
+    bool | None,
+    typer.Option("--head-backward/--no-head-backward", help="Override whether the output head's backward counts."),
+]

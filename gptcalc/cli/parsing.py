@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gptcalc.errors import InputError
-from gptcalc.flops import FlopsConvention, get_convention
+from gptcalc.flops import DEFAULT_CONVENTION, FlopsConvention, get_convention
 from gptcalc.specbase import validate_spec
 from gptcalc.training import CostAssumptions
 from gptcalc.uncertainty import Value
@@ -21,8 +21,23 @@ def length(text: str | None, flag: str) -> int | None:
     return None if text is None else parse_length(text, name=flag)
 
 
-def convention(name: str | None) -> FlopsConvention | None:
-    return None if name is None else get_convention(name)
+def convention(
+    name: str | None, attention: str | None = None, head_backward: bool | None = None
+) -> FlopsConvention | None:
+    """A named convention (default 6n), with its attention mode or head-backward choice overridden."""
+    if name is None and attention is None and head_backward is None:
+        return None
+    base = get_convention(name or DEFAULT_CONVENTION)
+    changes: dict[str, Any] = {}
+    if attention is not None:
+        if attention not in ("excluded", "causal", "full"):
+            raise InputError(f"--attention: unknown {attention!r}; allowed: excluded, causal, full")
+        changes["attention"] = attention
+    if head_backward is not None:
+        changes["logits_backward"] = head_backward
+    if not changes:
+        return base
+    return base.model_copy(update={**changes, "name": f"{base.name}+custom"})
 
 
 def costs(
