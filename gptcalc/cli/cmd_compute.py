@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 
-from gptcalc.audit import audit
 from gptcalc.cli import parsing
 from gptcalc.cli.app import app
 from gptcalc.cli.options import (
@@ -22,22 +21,8 @@ from gptcalc.cli.options import (
     SetOpt,
     dirs,
 )
-from gptcalc.cli.report import cells, print_estimate
-from gptcalc.compare import RunForModels, compare
 from gptcalc.errors import InputError
-from gptcalc.flops import CONVENTIONS, DEFAULT_CONVENTION, compare_conventions, flops_per_token
-from gptcalc.load import load_dataset, load_hardware, load_model
 from gptcalc.render import assumptions, cell, console, print_json, table
-from gptcalc.scenario import (
-    ServingScenario,
-    evaluate,
-    fields_to_release,
-    load_scenario,
-    override_scenario,
-    resolve,
-    resolve_serving,
-)
-from gptcalc.training import estimate_training
 from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_seconds, parse_number, parse_range
 
 RecomputeOpt = Annotated[
@@ -76,6 +61,9 @@ def flops_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
+    from gptcalc.flops import CONVENTIONS, DEFAULT_CONVENTION, compare_conventions, flops_per_token
+    from gptcalc.load import load_model
+
     arch = load_model(model, dirs(presets), set_ or [])
     length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
     conv = parsing.convention(convention, attention, head_backward)
@@ -143,6 +131,7 @@ def _times(tokens: Any, per_token: float) -> Any:
 
 
 def _estimate_json(est: Any) -> dict[str, Any]:
+
     keep = (
         "tokens",
         "flops",
@@ -206,6 +195,11 @@ def train_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy."""
+    from gptcalc.cli.report import print_estimate
+    from gptcalc.flops import flops_per_token
+    from gptcalc.load import load_dataset, load_hardware, load_model
+    from gptcalc.training import estimate_training
+
     d = dirs(presets)
     arch = load_model(model, d, set_ or [])
     hw = load_hardware(hardware, d)
@@ -246,6 +240,8 @@ def train_cmd(
 
 
 def _scenario(name: str, presets: Any, sets: list[str], flags: dict[str, str | None]) -> Any:
+    from gptcalc.scenario import load_scenario, override_scenario, resolve
+
     d = dirs(presets)
     sc = load_scenario(name, d)
     assignments = list(sets)
@@ -276,6 +272,9 @@ def scenario_cmd(
     scenario had set, in the order mfu, days, gpus (the GPU count is the most physical of the three).
     Serving scenarios take --hardware, --price and --set serving.X=... (e.g. serving.batch=512).
     """
+    from gptcalc.cli.report import print_estimate
+    from gptcalc.scenario import ServingScenario, evaluate, fields_to_release, load_scenario
+
     d = dirs(presets)
     base = load_scenario(name, d)
     sets = list(set_ or [])
@@ -333,6 +332,7 @@ def _serving_scenario(
     training_flags: dict[str, str | None],
 ) -> None:
     from gptcalc.cli.cmd_serve import print_serving, serving_payload
+    from gptcalc.scenario import override_scenario, resolve_serving
     from gptcalc.serving import estimate_serving, implied_by_cost
 
     wrong = [flag for flag, value in training_flags.items() if value is not None]
@@ -403,6 +403,9 @@ def audit_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Each claimed figure of a scenario beside what the model and the other claims imply."""
+    from gptcalc.audit import audit
+    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve_serving
+
     tol = parse_range(tolerance, name="--tolerance")
     if not isinstance(tol, float) or not 0 <= tol < 1:
         raise InputError(f"--tolerance: a single fraction in [0, 1), got {tolerance!r}")
@@ -478,6 +481,10 @@ def compare_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Models or scenarios side by side; the cheapest and fastest runs are highlighted."""
+    from gptcalc.cli.report import cells
+    from gptcalc.compare import RunForModels, compare
+    from gptcalc.load import load_hardware
+
     if len(refs) < 2:
         raise InputError("compare: give at least two models or scenarios")
     d = dirs(presets)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, dirs
-from gptcalc.load import load_model
-from gptcalc.params import count_params
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.units import fmt_count
 
@@ -24,6 +22,9 @@ _LABELS = {
 @app.command("params")
 def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None, json_out: JsonOpt = False) -> None:
     """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
+    from gptcalc.load import load_model
+    from gptcalc.params import count_params
+
     arch = load_model(model, dirs(presets), set_ or [])
     result = count_params(arch)
     if json_out:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gptcalc.errors import InputError
-from gptcalc.flops import DEFAULT_CONVENTION, FlopsConvention, get_convention
-from gptcalc.specbase import validate_spec
-from gptcalc.training import CostAssumptions
-from gptcalc.uncertainty import Value
 from gptcalc.units import parse_length, parse_range
+
+if TYPE_CHECKING:  # the CLI imports the math modules only when a command runs
+    from gptcalc.flops import FlopsConvention
+    from gptcalc.training import CostAssumptions
+    from gptcalc.uncertainty import Value
 
 
 def value(text: str | None, flag: str) -> Value | None:
@@ -25,6 +26,8 @@ def convention(
     name: str | None, attention: str | None = None, head_backward: bool | None = None
 ) -> FlopsConvention | None:
     """A named convention (default 6n), with its attention mode or head-backward choice overridden."""
+    from gptcalc.flops import DEFAULT_CONVENTION, get_convention
+
     if name is None and attention is None and head_backward is None:
         return None
     base = get_convention(name or DEFAULT_CONVENTION)
@@ -51,6 +54,9 @@ def costs(
     base: CostAssumptions | None = None,
 ) -> CostAssumptions:
     """Cost assumptions from flags, over ``base`` (a scenario's) or the defaults."""
+    from gptcalc.specbase import validate_spec
+    from gptcalc.training import CostAssumptions
+
     data: dict[str, Any] = (base or CostAssumptions()).model_dump()
     given = {
         "price_per_gpu_hour": value(price, "--price"),

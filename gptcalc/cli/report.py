@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
 from gptcalc.render import assumptions, cell, table
-from gptcalc.training import TrainingEstimate
+
+if TYPE_CHECKING:
+    from gptcalc.training import TrainingEstimate
 from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_si, fmt_usd, sig3
 
 
