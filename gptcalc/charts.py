@@ -40,22 +40,6 @@ def bar_chart(
     return "\n".join(lines)
 
 
-def stacked_bar(items: Sequence[tuple[str, float]], capacity: float, width: int = 60) -> str:
-    """One bar split into components (letters A, B, C...) against a capacity, with a legend."""
-    total = sum(v for _, v in items)
-    scale = max(total, capacity)
-    glyphs = "█▓▒░#=+*"
-    bar = ""
-    legend = []
-    for i, (label, value) in enumerate(items):
-        n = round(value / scale * width)
-        bar += glyphs[i % len(glyphs)] * n
-        legend.append(f"{glyphs[i % len(glyphs)]} {label}")
-    cap_pos = round(capacity / scale * width)
-    axis = " " * cap_pos + "▲ capacity" if cap_pos < width + 1 else ""
-    return "\n".join([f"[{bar:<{width}}]", f" {axis}", "  ".join(legend)])
-
-
 def line_chart(
     xs: Sequence[float],
     series: dict[str, Sequence[float]],
