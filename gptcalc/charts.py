@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
@@ -42,7 +42,7 @@ def bar_chart(
 
 def line_chart(
     xs: Sequence[float],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     *,
     width: int = 60,
     height: int = 14,
@@ -50,7 +50,7 @@ def line_chart(
     log_y: bool = False,
     x_fmt: Callable[[float], str] = lambda v: f"{v:g}",
     y_fmt: Callable[[float], str] = lambda v: f"{v:.3g}",
-    marks: dict[str, float] | None = None,
+    marks: Mapping[str, float] | None = None,
 ) -> str:
     """A text line chart of one or more series over ``xs``; ``marks`` draws labelled horizontal lines."""
 

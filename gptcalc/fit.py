@@ -16,6 +16,7 @@ for batch x context and allowance fit; they are ranked by GPU count, then by the
 from __future__ import annotations
 
 from itertools import product
+from typing import Any
 
 from pydantic import Field
 
@@ -195,7 +196,7 @@ def fit_training(
     )
 
 
-def _defaults() -> dict[str, object]:
+def _defaults() -> dict[str, Any]:
     return {name: field.default for name, field in TrainLayout.model_fields.items()}
 
 

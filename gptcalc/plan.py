@@ -67,7 +67,7 @@ class Plan(Result):
 
 def _dataframe(records: list[dict[str, Any]]) -> Any:
     try:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped]
     except ImportError:
         raise InputError("to_dataframe needs pandas: pip install 'gptcalc[pandas]'") from None
     return pd.DataFrame.from_records(records)

@@ -91,7 +91,7 @@ def loss(n_params: float, tokens: float, fit: LossFit | None = None) -> float:
     if n_params <= 0 or tokens <= 0:
         raise InputError(f"loss: parameters and tokens must be > 0, got {n_params} and {tokens}")
     f = fit or FITS[DEFAULT_FIT]
-    return f.E + f.A / n_params**f.alpha + f.B / tokens**f.beta
+    return float(f.E + f.A / n_params**f.alpha + f.B / tokens**f.beta)
 
 
 class ComputeOptimal(Result):

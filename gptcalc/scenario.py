@@ -117,8 +117,9 @@ def load_scenario(ref: str, preset_dirs: Sequence[str | Path] = ()) -> TrainingS
     path = find_preset("scenarios", ref, preset_dirs)
     data = read_file(path)
     data.setdefault("name", path.stem)
-    cls = ServingScenario if _scenario_kind(data) == "serving" else TrainingScenario
-    return validate_spec(cls, data, origin=str(path))
+    if _scenario_kind(data) == "serving":
+        return validate_spec(ServingScenario, data, origin=str(path))
+    return validate_spec(TrainingScenario, data, origin=str(path))
 
 
 S = TypeVar("S", TrainingScenario, ServingScenario)

@@ -10,6 +10,7 @@ tornado chart.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -55,7 +56,7 @@ def sensitivity(
         value = resolved.tokens if key == "tokens" else getattr(s, key)
         if value is not None:
             inputs[key] = value
-    centre = {k: mid(v) for k, v in inputs.items()}
+    centre: dict[str, Any] = {k: mid(v) for k, v in inputs.items()}
     base = run_numbers(**fixed, **centre)
     rows = []
     for key, value in inputs.items():

@@ -50,6 +50,7 @@ from gptcalc.memory import (
 )
 from gptcalc.parallel import check_layout
 from gptcalc.specbase import PosInt, Result, Spec
+from gptcalc.uncertainty import mid
 from gptcalc.units import FractionValue, PosValue
 
 DEFAULT_COMPUTE_EFFICIENCY = 0.6
@@ -92,7 +93,7 @@ def expected_distinct_experts(n_experts: int, top_k: int, tokens: float) -> floa
     """E (1 - (1 - k/E)^T): distinct experts T tokens touch when each picks k of E uniformly."""
     if tokens <= 0:
         return 0.0
-    return n_experts * (1.0 - (1.0 - top_k / n_experts) ** tokens)
+    return float(n_experts * (1.0 - (1.0 - top_k / n_experts) ** tokens))
 
 
 class PhaseTime(Result):
@@ -345,8 +346,8 @@ def estimate_serving(
     if setup.batch < setup.pp:
         raise InputError(f"batch: {setup.batch} is smaller than pp ({setup.pp}); each stage needs a micro-batch")
     price = setup.price_per_gpu_hour if setup.price_per_gpu_hour is not None else hardware.price_per_hour
-    price_mid = price.mid if hasattr(price, "mid") else float(price)  # type: ignore[union-attr]
-    util = setup.utilization.mid if hasattr(setup.utilization, "mid") else float(setup.utilization)  # type: ignore[union-attr]
+    price_mid = mid(price)
+    util = mid(setup.utilization)
     context = setup.prompt + setup.output
     mem = serving_memory(
         arch,

@@ -98,7 +98,7 @@ _GETTERS: dict[str, Callable[[ParamCount], float]] = {
     "total": lambda c: c.total,
     "expert": lambda c: c.one_routed_expert,
     "attention": lambda c: c.breakdown.attention,
-    "active": lambda c: c.active,
+    "active": lambda c: float(c.active or 0),
 }
 
 

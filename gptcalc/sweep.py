@@ -85,8 +85,8 @@ def _check_values(name: str, values: list[float]) -> None:
     """Run and cost inputs have the same bounds as in a scenario: positive, MFU at most 1."""
     if name.startswith("model."):
         return  # checked when the model is rebuilt with each value
-    floor_ok = (lambda v: v >= 0) if name in ("grid", "energy_price", "gpu_price") else (lambda v: v > 0)
-    bad = [v for v in values if not floor_ok(v) or (name == "mfu" and v > 1)]
+    zero_ok = name in ("grid", "energy_price", "gpu_price")
+    bad = [v for v in values if (v < 0 if zero_ok else v <= 0) or (name == "mfu" and v > 1)]
     if bad:
         allowed = "(0, 1]" if name == "mfu" else (">= 0" if name in ("grid", "energy_price", "gpu_price") else "> 0")
         raise InputError(f"--vary {name}: {bad[0]:g} is out of range; allowed {allowed}")
@@ -126,7 +126,7 @@ class SweepResult(Result):
     def to_dataframe(self) -> Any:
         """A pandas DataFrame (needs the optional ``pandas`` extra)."""
         try:
-            import pandas as pd
+            import pandas as pd  # type: ignore[import-untyped]
         except ImportError:
             raise InputError("to_dataframe needs pandas: pip install 'gptcalc[pandas]'") from None
         return pd.DataFrame(self.columns)

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 try:  # typer >= 0.20 vendors click; older releases depend on it
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException
+    from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef]
 
 from gptcalc.errors import GptcalcError
 
@@ -28,7 +28,7 @@ class OneLineErrors(TyperGroup):
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         except ClickException as err:
             message = " ".join(err.format_message().split())
             if not standalone_mode:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -240,10 +241,12 @@ def train_cmd(
 
 
 def _scenario(name: str, presets: Any, sets: list[str], flags: dict[str, str | None]) -> Any:
-    from gptcalc.scenario import load_scenario, override_scenario, resolve
+    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve
 
     d = dirs(presets)
     sc = load_scenario(name, d)
+    if isinstance(sc, ServingScenario):  # callers dispatch serving scenarios before this
+        raise InputError(f"{name}: a serving scenario, not a training run")
     assignments = list(sets)
     for key, text in flags.items():
         if text is not None:
@@ -535,7 +538,10 @@ def compare_cmd(
     lines: list[list[str]] = [
         ["kind", *[e.kind for e in result.entries]],
         ["total params", *[fmt_count(e.params.total) for e in result.entries]],
-        ["active params", *[fmt_count(e.params.active) for e in result.entries]],
+        [
+            "active params",
+            *[fmt_count(e.params.active) if e.params.active is not None else "unknown" for e in result.entries],
+        ],
         ["forward FLOPs/token", *[fmt_flops(e.flops.forward_per_token) for e in result.entries]],
         ["training FLOPs/token", *[fmt_flops(e.flops.training_per_token) for e in result.entries]],
     ]
@@ -565,7 +571,7 @@ def compare_cmd(
         names = [
             n + (" ★$" if e.name == result.cheapest_serving else "") for n, e in zip(names, result.entries, strict=True)
         ]
-        for label, fn in (
+        serving_rows: list[tuple[str, Callable[[Any], str]]] = [
             ("serving hardware", lambda x: f"{x.gpus} x {x.hardware}"),
             ("batch", lambda x: str(x.batch)),
             ("time per output token", lambda x: fmt_seconds(x.tpot_s)),
@@ -574,7 +580,8 @@ def compare_cmd(
             ("$ per 1M output", lambda x: f"${x.cost_per_million_output_usd:.3g}"),
             ("$ per 1M blended", lambda x: f"${x.cost_per_million_tokens_usd:.3g}"),
             ("blended cost vs cheapest", lambda x: f"{x.cost_per_million_tokens_usd / floor:.2f}x"),
-        ):
+        ]
+        for label, fn in serving_rows:
             lines.append([label, *[fn(e.serving) if e.serving is not None else "–" for e in result.entries]])
     out.print(table("Comparison", ["", *names], lines))
     out.print()

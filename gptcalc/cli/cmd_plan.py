@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -81,7 +82,7 @@ def plan_cmd(
         [
             "suggested architecture",
             f"{a.n_layers} layers, d_model {a.hidden_size}, {a.attention.n_heads} heads"
-            f" ({a.attention.kv_heads} kv), d_ff {a.mlp.d_ff}, vocab {a.vocab_size}",
+            f" ({getattr(a.attention, 'kv_heads', a.attention.n_heads)} kv), d_ff {a.mlp.d_ff}, vocab {a.vocab_size}",
         ],
         ["its exact parameters", f"{fmt_count(p.params)} ({p.params:,})"],
         ["tokens to spend the budget", fmt_count(p.tokens)],
@@ -407,7 +408,7 @@ def sensitivity_cmd(
             if r.at_low[m] != r.at_high[m]
         ]
         out.print(f"[bold]{m}[/] of {result.scenario} (centre {_fmt(m, result.base[m])})")
-        out.print(tornado(rows, result.base[m], lambda v, m=m: _fmt(m, v)), markup=False)
+        out.print(tornado(rows, result.base[m], partial(_fmt, m)), markup=False)
         out.print()
     out.print(
         assumptions(

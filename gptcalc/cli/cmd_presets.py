@@ -20,7 +20,7 @@ def _kind(value: str) -> PresetKind:
     kind = aliases.get(value, value)
     if kind not in KINDS:
         raise InputError(f"kind: unknown {value!r}; allowed: {', '.join(KINDS)}")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 @app.command("presets")

@@ -29,7 +29,7 @@ from gptcalc.units import fmt_count, fmt_seconds, parse_int, parse_number
 
 def serving_payload(est: Any) -> dict[str, Any]:
     """The JSON object of a serving estimate (shared by serve, scenario and compare)."""
-    payload = est.model_dump()
+    payload: dict[str, Any] = est.model_dump()
     payload["decode_bound"] = est.decode_bound
     return payload
 
@@ -178,9 +178,10 @@ def serve_cmd(
 def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     from gptcalc.charts import line_chart
     from gptcalc.serving import estimate_serving
+    from gptcalc.uncertainty import as_range
 
-    rng = parsing.value(spec, "--sweep-batch")
-    low, high = (rng.low, rng.high) if hasattr(rng, "low") else (rng, rng)  # type: ignore[union-attr]
+    rng = as_range(parsing.value(spec, "--sweep-batch") or 0.0)
+    low, high = rng.low, rng.high
     if low < 1 or high > 1 << 20:
         raise InputError(f"--sweep-batch: batches from 1 to {1 << 20}, got {spec!r}")
     batches, b = [], max(int(low), setup.pp)
