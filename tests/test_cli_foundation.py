@@ -93,3 +93,10 @@ def test_bad_files(runner: CliRunner, tmp_path: Path) -> None:
     broken.write_text("[[[")
     assert_one_line_error(run(runner, "params", str(broken)), "m.toml: malformed TOML")
     assert_one_line_error(run(runner, "params", "gpt-4", "--presets", str(tmp_path / "none")), "not a folder")
+
+
+def test_help(runner: CliRunner) -> None:
+    for args in ([], ["--help"], ["serve", "--help"]):
+        r = run(runner, *args)
+        assert r.exit_code == 0 and "Usage" in r.stdout, args
+    assert "Memory and capacity" in run(runner, "--help").stdout

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from gptcalc.cli import cmd_compute, cmd_memory, cmd_params, cmd_plan, cmd_presets, cmd_serve  # noqa: F401  (registers)
+# Importing the command modules registers their commands; the order is the order of `gptcalc --help`.
+# isort: off
+from gptcalc.cli import cmd_presets, cmd_params, cmd_compute, cmd_memory, cmd_serve, cmd_plan  # noqa: F401
+
+# isort: on
 from gptcalc.cli.app import app
 
 

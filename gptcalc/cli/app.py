@@ -33,6 +33,8 @@ class OneLineErrors(TyperGroup):
             message = " ".join(err.format_message().split())
             if not standalone_mode:
                 raise
+            if not message:  # `gptcalc` alone: the help was printed, nothing went wrong
+                raise SystemExit(0) from None
             fail(message, err.exit_code)
         except typer.Abort:
             fail("aborted", 1)

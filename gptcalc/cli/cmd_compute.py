@@ -48,7 +48,7 @@ def _recompute(value: str) -> Any:
     return value
 
 
-@app.command("flops")
+@app.command("flops", rich_help_panel="Compute, time and cost")
 def flops_cmd(
     model: ModelArg,
     seq_len: SeqLenOpt = None,
@@ -164,7 +164,7 @@ def _estimate_json(est: Any) -> dict[str, Any]:
     return payload
 
 
-@app.command("train")
+@app.command("train", rich_help_panel="Compute, time and cost")
 def train_cmd(
     model: ModelArg,
     hardware: HardwareOpt = "a100-80gb",
@@ -254,7 +254,7 @@ def _scenario(name: str, presets: Any, sets: list[str], flags: dict[str, str | N
     return resolve(override_scenario(sc, assignments), d)
 
 
-@app.command("scenario")
+@app.command("scenario", rich_help_panel="Compute, time and cost")
 def scenario_cmd(
     name: Annotated[str, typer.Argument(help="Scenario preset name or file.")],
     gpus: GpusOpt = None,
@@ -397,7 +397,7 @@ def _print_implied(out: Any, implied: Any) -> None:
     out.print(table("What the claimed price implies", ["", ""], rows))
 
 
-@app.command("audit")
+@app.command("audit", rich_help_panel="Compute, time and cost")
 def audit_cmd(
     name: Annotated[str, typer.Argument(help="Scenario preset name or file.")],
     tolerance: Annotated[str, typer.Option("--tolerance", help="Relative slack for agreement.")] = "5%",
@@ -468,7 +468,7 @@ def audit_cmd(
     )
 
 
-@app.command("compare")
+@app.command("compare", rich_help_panel="Compute, time and cost")
 def compare_cmd(
     refs: Annotated[list[str], typer.Argument(help="Models or scenarios (prefix model: or scenario: to choose).")],
     seq_len: SeqLenOpt = None,

@@ -44,7 +44,7 @@ def _choice(value: str, flag: str, allowed: tuple[str, ...]) -> Any:
     return value
 
 
-@app.command("memory")
+@app.command("memory", rich_help_panel="Memory and capacity")
 def memory_cmd(
     model: ModelArg,
     hardware: HardwareOpt = "h100",
@@ -235,7 +235,7 @@ def _print_breakdown(
     out.print(f"\n{verdict}: {fmt_bytes(total)} of {fmt_bytes(capacity)} ({fmt_bytes(capacity - total)} headroom)\n")
 
 
-@app.command("fit")
+@app.command("fit", rich_help_panel="Memory and capacity")
 def fit_cmd(
     model: ModelArg,
     hardware: HardwareOpt = "h100",

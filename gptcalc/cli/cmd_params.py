@@ -19,7 +19,7 @@ _LABELS = {
 }
 
 
-@app.command("params")
+@app.command("params", rich_help_panel="Models and presets")
 def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None, json_out: JsonOpt = False) -> None:
     """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
     from gptcalc.load import load_model

@@ -31,7 +31,7 @@ def _num(text: str | None, flag: str) -> float | None:
     return None if text is None else parse_number(text, name=flag)
 
 
-@app.command("plan")
+@app.command("plan", rich_help_panel="Planning")
 def plan_cmd(
     budget: Annotated[str | None, typer.Option("--budget", help="Money to spend, USD (e.g. 10M).")] = None,
     hardware: HardwareOpt = "h100",
@@ -139,7 +139,7 @@ def _reference(
     }
 
 
-@app.command("solve")
+@app.command("solve", rich_help_panel="Planning")
 def solve_cmd(
     total: Annotated[str | None, typer.Option("--total", help="Claimed total parameters, e.g. 1.8T.")] = None,
     layers: Annotated[str, typer.Option("--layers", help="Layer count.")] = "120",
@@ -233,7 +233,7 @@ def solve_cmd(
     )
 
 
-@app.command("sweep")
+@app.command("sweep", rich_help_panel="Planning")
 def sweep_cmd(
     name: Annotated[str, typer.Argument(help="Training scenario preset name or file.")],
     vary: Annotated[list[str], typer.Option("--vary", help="field=low..high:step or field=a,b,c (repeatable).")],
@@ -382,7 +382,7 @@ def _draw_png(result: Any, metric: str, claim: float | None, path: str) -> None:
     plt.close(fig)
 
 
-@app.command("sensitivity")
+@app.command("sensitivity", rich_help_panel="Planning")
 def sensitivity_cmd(
     name: Annotated[str, typer.Argument(help="Training scenario preset name or file.")],
     metric: Annotated[list[str] | None, typer.Option("--metric", help="Outputs (default cost_usd and days).")] = None,

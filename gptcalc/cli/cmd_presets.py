@@ -23,7 +23,7 @@ def _kind(value: str) -> PresetKind:
     return kind
 
 
-@app.command("presets")
+@app.command("presets", rich_help_panel="Models and presets")
 def presets_cmd(kind: KindArg = None, presets: PresetsOpt = None, json_out: JsonOpt = False) -> None:
     """List the presets of one kind, or of every kind."""
     kinds = [_kind(kind)] if kind else list(KINDS)
@@ -43,7 +43,7 @@ def presets_cmd(kind: KindArg = None, presets: PresetsOpt = None, json_out: Json
         out.print()
 
 
-@app.command("show")
+@app.command("show", rich_help_panel="Models and presets")
 def show_cmd(
     name: Annotated[str, typer.Argument(help="Preset name or file.")],
     kind: Annotated[str | None, typer.Option("--kind", help="Restrict to one kind.")] = None,

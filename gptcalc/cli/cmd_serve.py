@@ -105,7 +105,7 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
     return validate_spec(ServingSetup, data, "serving options")
 
 
-@app.command("serve")
+@app.command("serve", rich_help_panel="Serving")
 def serve_cmd(
     model: ModelArg,
     hardware: HardwareOpt = "h100",
