@@ -124,13 +124,20 @@ def plan(
     budget_usd: float | None = None,
     gpus: float | None = None,
     days: float | None = None,
+    flops: float | None = None,
     dtype: str = "bf16",
     fit: LossFit | None = None,
 ) -> Plan:
     """The compute-optimal dense model and run that the given limits buy (module docstring)."""
     if not 0 < mfu <= 1:
         raise InputError(f"mfu: must be in (0, 1], got {mfu}")
-    for name, value in (("budget", budget_usd), ("gpus", gpus), ("days", days), ("price", price_per_gpu_hour)):
+    for name, value in (
+        ("budget", budget_usd),
+        ("gpus", gpus),
+        ("days", days),
+        ("price", price_per_gpu_hour),
+        ("flops", flops),
+    ):
         if value is not None and not value > 0:
             raise InputError(f"{name}: must be > 0, got {value}")
     fit = fit or get_fit(DEFAULT_FIT)
@@ -146,19 +153,24 @@ def plan(
         limits["budget"] = budget_usd / price * per_gpu_hour
     if gpus is not None and days is not None:
         limits["gpus x days"] = gpus * days * 24.0 * per_gpu_hour
+    if flops is not None:
+        limits["flops"] = flops
     if not limits:
-        raise InputError("plan: give --budget, or both --gpus and --days (any of them may be the binding limit)")
-    binding = min(limits, key=lambda k: limits[k])
-    flops = limits[binding]
-    if not math.isfinite(flops) or flops > MAX_PLAN_FLOPS:
         raise InputError(
-            f"plan: the limits allow {flops:.3g} FLOPs, beyond the {MAX_PLAN_FLOPS:.0e} this planner shapes models for"
+            "plan: give --budget, both --gpus and --days, or --flops (any of them may be the binding limit)"
         )
-    optimal = compute_optimal(flops, fit)
+    binding = min(limits, key=lambda k: limits[k])
+    budget_flops = limits[binding]
+    if not math.isfinite(budget_flops) or budget_flops > MAX_PLAN_FLOPS:
+        raise InputError(
+            f"plan: the limits allow {budget_flops:.3g} FLOPs, beyond the {MAX_PLAN_FLOPS:.0e} this planner"
+            " shapes models for"
+        )
+    optimal = compute_optimal(budget_flops, fit)
     arch = suggest_architecture(optimal.params)
     n = count_params(arch).total
-    tokens = flops / (6.0 * n)
-    gpu_hours = flops / per_gpu_hour
+    tokens = budget_flops / (6.0 * n)
+    gpu_hours = budget_flops / per_gpu_hour
     need_gpus = gpu_hours / (days * 24.0) if days is not None else None
     need_days = gpu_hours / (gpus * 24.0) if gpus is not None else None
     return Plan(
@@ -168,7 +180,7 @@ def plan(
         price_per_gpu_hour=price,
         limits=limits,
         binding=binding,
-        flops=flops,
+        flops=budget_flops,
         fit=fit.name,
         optimal_params=optimal.params,
         optimal_tokens=optimal.tokens,

@@ -128,3 +128,10 @@ def test_solve_infeasible_and_bad_input() -> None:
     with pytest.raises(InputError, match="--expert-params needs --experts"):
         solve(SolveTargets(expert=1e9), SolveShape(layers=12))
     assert math.isfinite(solve(SolveTargets(total=7e9), SolveShape(layers=32)).hidden_continuous)
+
+
+def test_plan_from_a_flop_budget() -> None:
+    p = plan(load_hardware("h100"), mfu=0.4, flops=CHINCHILLA_BUDGET)
+    assert p.binding == "flops" and p.flops == CHINCHILLA_BUDGET
+    assert p.optimal_params == pytest.approx(compute_optimal(CHINCHILLA_BUDGET).params)
+    assert p.gpu_hours == pytest.approx(CHINCHILLA_BUDGET / (989.4e12 * 0.4 * 3600))

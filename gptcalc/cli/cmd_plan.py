@@ -38,6 +38,7 @@ def plan_cmd(
     price: PriceOpt = None,
     gpus: Annotated[str | None, typer.Option("--gpus", help="GPUs available.")] = None,
     days: Annotated[str | None, typer.Option("--days", help="Days available.")] = None,
+    flops: Annotated[str | None, typer.Option("--flops", help="A FLOP budget, e.g. 5.76e23.")] = None,
     mfu: Annotated[str, typer.Option("--mfu", help="Expected MFU.")] = "0.4",
     dtype: Annotated[str, typer.Option("--dtype", help="Peak-rate number format.")] = "bf16",
     fit: FitOpt = "besiroglu",
@@ -61,6 +62,7 @@ def plan_cmd(
         budget_usd=_num(budget, "--budget"),
         gpus=_num(gpus, "--gpus"),
         days=_num(days, "--days"),
+        flops=_num(flops, "--flops"),
         dtype=dtype,
         fit=chosen,
     )
