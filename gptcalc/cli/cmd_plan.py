@@ -76,7 +76,7 @@ def plan_cmd(
     a = p.architecture
     rows = [
         *[
-            [f"FLOPs the {k} allows", fmt_flops(v) + ("  ← binding" if k == p.binding else "")]
+            [f"FLOP budget from {k}", fmt_flops(v) + ("  ← binding" if k == p.binding else "")]
             for k, v in p.limits.items()
         ],
         ["compute-optimal parameters (fit)", fmt_count(p.optimal_params)],
