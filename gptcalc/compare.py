@@ -136,6 +136,9 @@ def compare(
                 name=name, kind=kind, params=count_params(arch), flops=fpt, training=estimate, serving=serving
             )
         )
+    names = [e.name for e in entries]
+    if len(set(names)) < len(names):  # the same name as a model and as a scenario: label them by kind
+        entries = [e.model_copy(update={"name": f"{e.kind}:{e.name}"}) for e in entries]
     with_runs = [e for e in entries if e.training is not None]
     cheapest = min(with_runs, key=lambda e: e.training.cost_usd.mid).name if with_runs else None  # type: ignore[union-attr]
     fastest = min(with_runs, key=lambda e: e.training.days.mid).name if with_runs else None  # type: ignore[union-attr]

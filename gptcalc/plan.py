@@ -126,7 +126,7 @@ def plan(
     days: float | None = None,
     flops: float | None = None,
     dtype: str = "bf16",
-    fit: LossFit | None = None,
+    fit: LossFit | str | None = None,
 ) -> Plan:
     """The compute-optimal dense model and run that the given limits buy (module docstring)."""
     if not 0 < mfu <= 1:
@@ -140,7 +140,7 @@ def plan(
     ):
         if value is not None and not value > 0:
             raise InputError(f"{name}: must be > 0, got {value}")
-    fit = fit or get_fit(DEFAULT_FIT)
+    fit = get_fit(fit or DEFAULT_FIT) if not isinstance(fit, LossFit) else fit
     price = price_per_gpu_hour or hardware.price_per_hour
     peak = hardware.peak_flops(dtype)
     per_gpu_hour = peak * mfu * 3600.0

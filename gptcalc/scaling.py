@@ -86,11 +86,17 @@ def get_fit(name: str) -> LossFit:
         raise InputError(f"fit: unknown {name!r}; allowed: {', '.join(FITS)}") from None
 
 
-def loss(n_params: float, tokens: float, fit: LossFit | None = None) -> float:
-    """L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, Eq. 2)."""
+def _fit(fit: LossFit | str | None) -> LossFit:
+    if fit is None:
+        return FITS[DEFAULT_FIT]
+    return get_fit(fit) if isinstance(fit, str) else fit
+
+
+def loss(n_params: float, tokens: float, fit: LossFit | str | None = None) -> float:
+    """L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, Eq. 2); ``fit`` is a fit or its name."""
     if n_params <= 0 or tokens <= 0:
         raise InputError(f"loss: parameters and tokens must be > 0, got {n_params} and {tokens}")
-    f = fit or FITS[DEFAULT_FIT]
+    f = _fit(fit)
     return float(f.E + f.A / n_params**f.alpha + f.B / tokens**f.beta)
 
 
@@ -105,11 +111,11 @@ class ComputeOptimal(Result):
     loss: float = Field(description="Predicted loss at the optimum (nats per token, MassiveText).")
 
 
-def compute_optimal(flops: float, fit: LossFit | None = None) -> ComputeOptimal:
+def compute_optimal(flops: float, fit: LossFit | str | None = None) -> ComputeOptimal:
     """N_opt and D_opt minimising L(N, D) subject to 6 N D = C (Hoffmann et al. 2022, Eq. 4)."""
     if flops <= 0:
         raise InputError(f"flops: the compute budget must be > 0, got {flops}")
-    f = fit or FITS[DEFAULT_FIT]
+    f = _fit(fit)
     g = (f.alpha * f.A / (f.beta * f.B)) ** (1.0 / (f.alpha + f.beta))
     a = f.beta / (f.alpha + f.beta)
     b = f.alpha / (f.alpha + f.beta)

@@ -5,14 +5,33 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing_extensions import Self
 
 from gptcalc.errors import SpecError
 
 
 class Spec(BaseModel):
-    """Frozen, strict about unknown fields, rejects NaN and infinity."""
+    """Frozen, strict about unknown fields, rejects NaN and infinity; invalid input raises :class:`SpecError`
+    (a :class:`gptcalc.errors.GptcalcError`) naming the class and field, however the spec is built."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True, defer_build=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise SpecError(f"{type(self).__name__}: {describe_validation_error(err)}") from None
+
+    # Mark this __init__ as pydantic's own, so that nested specs are still validated inside pydantic-core (one
+    # error with the full field path) rather than through this wrapper.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as err:
+            raise SpecError(f"{cls.__name__}: {describe_validation_error(err)}") from None
 
 
 class Result(BaseModel):
@@ -37,7 +56,7 @@ def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
     first = err.errors()[0]
     # Tagged unions add the tag ("standard", "mla") to the location; drop it so the path matches the keys.
     loc = ".".join(str(p) for p in first["loc"] if str(p) not in _UNION_TAGS and not str(p).startswith("function-"))
-    where = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "value"
+    where = f"{prefix}{loc}" if loc else prefix.rstrip(".")
     msg = first["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -48,13 +67,13 @@ def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
     shown = "" if quiet else f" (got {got!r})"
     more = len(err.errors()) - 1
     tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
-    return f"{where}: {msg}{shown}{tail}"
+    return f"{where}: {msg}{shown}{tail}" if where else f"{msg}{shown}{tail}"
 
 
 def validate_spec(cls: type[S], data: Any, origin: str = "") -> S:
     """Validate ``data`` as ``cls``; on failure raise :class:`SpecError` naming ``origin`` and the field."""
     try:
-        return cls.model_validate(data)
+        return cls.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as err:
         where = f"{origin}: " if origin else ""
         raise SpecError(where + describe_validation_error(err)) from None

@@ -234,6 +234,9 @@ def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = 
     try:
         with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as handle:
             write(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -175,22 +175,26 @@ def _unknowns_message(missing: list[str]) -> str:
     return f"{' and '.join(missing)} are all unknown; give three of {flags} (any three give the fourth)"
 
 
-def check_run_inputs(tokens: Value | None, gpus: Value | None, days: Value | None, mfu: Value | None) -> str:
-    """Validate the four run unknowns and return the one to solve for."""
+def check_run_inputs(
+    tokens: Value | None, gpus: Value | None, days: Value | None, mfu: Value | None, *, flags: bool = False
+) -> str:
+    """Validate the four run unknowns and return the one to solve for (``flags``: name them as CLI flags and
+    only check the values given, not how many)."""
     given = {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}
     missing = [k for k, v in given.items() if v is None]
-    if len(missing) != 1:
+    if len(missing) != 1 and not flags:
         raise InputError(_unknowns_message(missing))
     for key, value in given.items():
         if value is None:
             continue
+        name = f"--{key}" if flags else key
         low = value.low if isinstance(value, Range) else float(value)
         high = value.high if isinstance(value, Range) else float(value)
         if not low > 0:
-            raise InputError(f"{key}: must be > 0, got {value}")
+            raise InputError(f"{name}: must be > 0, got {value}")
         if key == "mfu" and high > 1:
-            raise InputError(f"mfu: must be in (0, 1], got {value}")
-    return missing[0]
+            raise InputError(f"{name}: must be in (0, 1], got {value}")
+    return missing[0] if missing else ""
 
 
 class TrainingEstimate(Result):
@@ -311,7 +315,7 @@ def estimate_training(
         origin = (
             "given"
             if costs.price_per_gpu_hour is not None
-            else f"{hardware.name} preset, {hardware.price_date}: {hardware.price_source.split(';')[0][:70]}"
+            else f"{hardware.name} preset, {hardware.price_date}: {_first_words(hardware.price_source, 70)}"
         )
         notes.append(f"rental at {price} $/GPU-hour ({origin})")
     notes.append(f"energy = GPU-hours x TDP x PUE {costs.pue}; emissions at {costs.grid_kg_per_kwh} kg CO2e/kWh")
@@ -328,3 +332,11 @@ def estimate_training(
         assumptions=notes,
         **{k: v for k, v in ranged.items() if k in TrainingRun.model_fields},
     )
+
+
+def _first_words(text: str, limit: int) -> str:
+    """The first clause of a source note, cut at a word boundary."""
+    clause = text.split(";")[0].strip()
+    if len(clause) <= limit:
+        return clause
+    return clause[:limit].rsplit(" ", 1)[0] + "…"

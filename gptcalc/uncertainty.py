@@ -20,15 +20,15 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from gptcalc.specbase import Spec
 
 MAX_RANGED_INPUTS = 12  # 4,096 corners; beyond that the CLI would stop feeling instant
 
 
-class Range(BaseModel):
+class Range(Spec):
     """An uncertain quantity: low <= mid <= high. ``mid`` is the central value used for point answers."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     low: float = Field(description="Lowest plausible value.")
     mid: float = Field(description="Central value (midpoint unless given).")

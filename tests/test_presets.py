@@ -138,3 +138,18 @@ def test_dataset_presets() -> None:
     gpt4 = load_dataset("gpt-4")
     assert gpt4.total_tokens == 13e12
     assert gpt4.seq_len == 8192
+
+
+def test_specs_built_directly_raise_typed_errors() -> None:
+    import gptcalc as gc
+
+    for build in (
+        lambda: gc.TrainLayout(tp=0),
+        lambda: gc.ServingSetup(prompt=0),
+        lambda: gc.Dataset(name="x"),
+        lambda: gc.Architecture.model_validate({"n_layers": -1}),
+        lambda: gc.Range(low=2, mid=1, high=3),
+    ):
+        with pytest.raises(gc.SpecError):
+            build()
+    assert gc.compute_optimal(5.76e23, "hoffmann").fit == "hoffmann"

@@ -18,6 +18,8 @@ from gptcalc.cli.options import (
     ModelArg,
     PresetsOpt,
     PriceOpt,
+    ScenarioConventionOpt,
+    ScenarioSetOpt,
     SeqLenOpt,
     SetOpt,
     dirs,
@@ -167,7 +169,7 @@ def _estimate_json(est: Any) -> dict[str, Any]:
 @app.command("train", rich_help_panel="Compute, time and cost")
 def train_cmd(
     model: ModelArg,
-    hardware: HardwareOpt = "a100-80gb",
+    hardware: HardwareOpt = "h100",
     tokens: TokensOpt = None,
     dataset: DatasetOpt = None,
     epochs: Annotated[
@@ -264,8 +266,8 @@ def scenario_cmd(
     hardware: Annotated[str | None, typer.Option("--hardware", help="Replace the scenario's hardware.")] = None,
     price: PriceOpt = None,
     dtype: Annotated[str | None, typer.Option("--dtype", help="Replace the scenario's dtype.")] = None,
-    convention: ConventionOpt = None,
-    set_: SetOpt = None,
+    convention: ScenarioConventionOpt = None,
+    set_: ScenarioSetOpt = None,
     presets: PresetsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -307,7 +309,13 @@ def scenario_cmd(
         "tokens": tokens,
     }
     run_flags = {"gpus": gpus, "days": days, "mfu": mfu}
-    given = {k for k, v in run_flags.items() if v is not None}
+    # Read the run flags here so that a bad value names its flag, not the --set it becomes.
+    from gptcalc.training import check_run_inputs
+
+    parsed = {k: parsing.value(v, f"--{k}") for k, v in run_flags.items() if v is not None}
+    if parsed:
+        check_run_inputs(None, parsed.get("gpus"), parsed.get("days"), parsed.get("mfu"), flags=True)
+    given = set(parsed)
     if given:
         sets.extend(f"{k}=none" for k in fields_to_release(base, given))
         flags.update(run_flags)
@@ -401,7 +409,7 @@ def _print_implied(out: Any, implied: Any) -> None:
 def audit_cmd(
     name: Annotated[str, typer.Argument(help="Scenario preset name or file.")],
     tolerance: Annotated[str, typer.Option("--tolerance", help="Relative slack for agreement.")] = "5%",
-    set_: SetOpt = None,
+    set_: ScenarioSetOpt = None,
     presets: PresetsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -472,7 +480,7 @@ def audit_cmd(
 def compare_cmd(
     refs: Annotated[list[str], typer.Argument(help="Models or scenarios (prefix model: or scenario: to choose).")],
     seq_len: SeqLenOpt = None,
-    convention: ConventionOpt = None,
+    convention: ScenarioConventionOpt = None,
     hardware: Annotated[str | None, typer.Option("--hardware", help="Run every model on this hardware.")] = None,
     tokens: TokensOpt = None,
     gpus: GpusOpt = None,

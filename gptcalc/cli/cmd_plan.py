@@ -15,7 +15,7 @@ from gptcalc.cli.options import (
     JsonOpt,
     PresetsOpt,
     PriceOpt,
-    SetOpt,
+    ScenarioSetOpt,
     dirs,
 )
 from gptcalc.errors import InputError
@@ -47,10 +47,9 @@ def plan_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """The compute-optimal model a budget, GPU count or deadline buys (Chinchilla scaling law)."""
-    from gptcalc.load import load_dataset, load_hardware, load_model
-    from gptcalc.params import count_params
+    from gptcalc.load import load_hardware
     from gptcalc.plan import plan
-    from gptcalc.scaling import compute_optimal, get_fit
+    from gptcalc.scaling import get_fit
 
     d = dirs(presets)
     hw = load_hardware(hardware, d)
@@ -66,7 +65,7 @@ def plan_cmd(
         dtype=dtype,
         fit=chosen,
     )
-    ref = _reference(reference, d, chosen, load_model, load_dataset, count_params, compute_optimal)
+    ref = _reference(reference, d, chosen)
     if json_out:
         payload = p.model_dump()
         payload["reference"] = ref
@@ -117,19 +116,22 @@ def plan_cmd(
     )
 
 
-def _reference(
-    name: str, d: Any, fit: Any, load_model: Any, load_dataset: Any, count_params: Any, compute_optimal: Any
-) -> dict[str, Any] | None:
+def _reference(name: str, d: Any, fit: Any) -> dict[str, Any] | None:
     """Tokens per active parameter of a model preset with a same-named dataset, next to the optimum."""
+    from gptcalc.flops import flops_per_token
+    from gptcalc.load import load_dataset, load_model
+    from gptcalc.params import count_params
+    from gptcalc.scaling import compute_optimal
+
     if not name:
         return None
     try:
         arch, data = load_model(name, d), load_dataset(name, d)
     except LookupError:
         return None
-    active = count_params(arch).active
+    active = count_params(arch).active or 0
     tokens = data.total_tokens
-    flops = 6 * active * tokens
+    flops = flops_per_token(arch, data.seq_len).training_per_token * tokens  # the 6n count, as `flops` prints
     optimum = compute_optimal(flops, fit)
     return {
         "model": name,
@@ -243,7 +245,7 @@ def sweep_cmd(
     csv: Annotated[str | None, typer.Option("--csv", help="Write every point to this CSV file.")] = None,
     png: Annotated[str | None, typer.Option("--png", help="Draw the chart to this PNG (needs the plot extra).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow more than 10 million points.")] = False,
-    set_: SetOpt = None,
+    set_: ScenarioSetOpt = None,
     presets: PresetsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -350,7 +352,9 @@ def _fmt(key: str, value: float) -> str:
         return fmt_pct(value)
     if key in ("flops", "hardware_flops"):
         return fmt_flops(value)
-    return fmt_count(value) if abs(value) >= 1000 else sig3(value)
+    if abs(value) >= 1000:
+        return fmt_count(value)
+    return str(int(value)) if float(value).is_integer() else sig3(value)
 
 
 def _require_matplotlib() -> None:
@@ -389,7 +393,7 @@ def sensitivity_cmd(
     name: Annotated[str, typer.Argument(help="Training scenario preset name or file.")],
     metric: Annotated[list[str] | None, typer.Option("--metric", help="Outputs (default cost_usd and days).")] = None,
     swing: Annotated[str, typer.Option("--swing", help="Move for inputs without a range.")] = "20%",
-    set_: SetOpt = None,
+    set_: ScenarioSetOpt = None,
     presets: PresetsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -233,7 +233,7 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     out.print(
         line_chart(
             xs,
-            {"time per output token (s)": [e.tpot_s for e in rows]},
+            {"time per output token": [e.tpot_s for e in rows]},
             log_x=True,
             log_y=True,
             x_fmt=lambda v: f"batch {v:g}",

@@ -22,6 +22,22 @@ SeqLenOpt = Annotated[
     str | None,
     typer.Option("--seq-len", help="Sequence length in tokens; 8k = 8,192. Default: the model's context."),
 ]
+ScenarioSetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Change a scenario field (gpus=30k, costs.pue=1.1, serving.batch=512) or, with model.X / hardware.X,"
+        " the presets it names, e.g. model.moe.n_experts=32 (repeatable).",
+    ),
+]
+ScenarioConventionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--convention",
+        help="FLOP counting convention: 6n, causal, palm, 6n-no-head-bwd. Default: the scenario's own (palm for"
+        " the shipped training scenarios); 6n for models.",
+    ),
+]
 ConventionOpt = Annotated[
     str | None,
     typer.Option("--convention", help="FLOP counting convention: 6n (default), causal, palm, 6n-no-head-bwd."),
