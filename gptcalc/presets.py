@@ -121,6 +121,8 @@ def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> 
     what = _SINGULAR[kind]
     if is_path_reference(ref):
         path = Path(ref).expanduser()
+        if kind == "models" and path.is_dir() and (path / "config.json").is_file():
+            return path / "config.json"  # a downloaded Hugging Face model folder
         if path.suffix not in FILE_SUFFIXES:
             raise PresetError(
                 f"{what}: {ref!r} is neither a preset name nor a .toml/.json file"

@@ -115,6 +115,7 @@ def test_hf_config_by_path(tmp_path: Path) -> None:
     config.write_text(json.dumps({"model_type": "llama", "num_key_value_heads": 8}))
     arch = load_model(str(config))
     assert arch.attention.variant == "GQA"
+    assert load_model(str(tmp_path)).attention.variant == "GQA"  # a model folder holding config.json
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(PresetError, match="malformed JSON"):
         load_model(str(tmp_path / "bad.json"))
