@@ -23,6 +23,7 @@ from gptcalc.cli.options import (
     SeqLenOpt,
     SetOpt,
     dirs,
+    model_and_hardware,
 )
 from gptcalc.errors import InputError
 from gptcalc.render import assumptions, cell, console, print_json, table
@@ -200,13 +201,11 @@ def train_cmd(
     """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy."""
     from gptcalc.cli.report import print_estimate
     from gptcalc.flops import flops_per_token
-    from gptcalc.load import load_dataset, load_hardware, load_model
+    from gptcalc.load import load_dataset
     from gptcalc.training import estimate_training
 
-    d = dirs(presets)
-    arch = load_model(model, d, set_ or [])
-    hw = load_hardware(hardware, d)
-    data = load_dataset(dataset, d) if dataset else None
+    arch, hw = model_and_hardware(model, hardware, presets, set_)
+    data = load_dataset(dataset, dirs(presets)) if dataset else None
     total_tokens = parsing.value(tokens, "--tokens")
     if total_tokens is None and data is not None:
         total_tokens = data.total_tokens

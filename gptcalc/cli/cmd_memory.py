@@ -25,7 +25,7 @@ from gptcalc.cli.options import (
     SetOpt,
     TpOpt,
     WeightsDtypeOpt,
-    dirs,
+    model_and_hardware,
 )
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.render import assumptions, console, print_json, table
@@ -79,16 +79,13 @@ def memory_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Memory per GPU for a layout, as a table and a bar chart; marks whether it fits."""
-    from gptcalc.load import load_hardware, load_model
     from gptcalc.memory import serving_memory, training_memory
     from gptcalc.parallel import TrainLayout
     from gptcalc.specbase import validate_spec
     from gptcalc.steptime import step_time
     from gptcalc.units import parse_number
 
-    d = dirs(presets)
-    arch = load_model(model, d, set_ or [])
-    hw = load_hardware(hardware, d)
+    arch, hw = model_and_hardware(model, hardware, presets, set_)
     t, p = _int(tp, "--tp", 1), _int(pp, "--pp", 1)
     out = console()
     if not train:
@@ -257,11 +254,8 @@ def fit_cmd(
 ) -> None:
     """The fewest GPUs that hold a model, and a ranked table of the layouts that fit."""
     from gptcalc.fit import fit_serving, fit_training
-    from gptcalc.load import load_hardware, load_model
 
-    d = dirs(presets)
-    arch = load_model(model, d, set_ or [])
-    hw = load_hardware(hardware, d)
+    arch, hw = model_and_hardware(model, hardware, presets, set_)
     n_top = parse_int(top, name="--top")
     if train:
         result = fit_training(

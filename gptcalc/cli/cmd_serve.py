@@ -20,7 +20,7 @@ from gptcalc.cli.options import (
     SetOpt,
     TpOpt,
     WeightsDtypeOpt,
-    dirs,
+    model_and_hardware,
 )
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.render import assumptions, console, print_json, table
@@ -129,12 +129,9 @@ def serve_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Latency, throughput and cost per million tokens of serving a model (roofline per phase)."""
-    from gptcalc.load import load_hardware, load_model
     from gptcalc.serving import estimate_serving, gpus_for_throughput
 
-    d = dirs(presets)
-    arch = load_model(model, d, set_ or [])
-    hw = load_hardware(hardware, d)
+    arch, hw = model_and_hardware(model, hardware, presets, set_)
     flags = dict(
         gpus=gpus,
         tp=tp,

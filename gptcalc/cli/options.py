@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,6 +46,14 @@ ConventionOpt = Annotated[
 
 def dirs(presets: list[Path] | None) -> list[Path]:
     return list(presets or [])
+
+
+def model_and_hardware(model: str, hardware: str, presets: list[Path] | None, sets: list[str] | None) -> Any:
+    """The (architecture with --set applied, hardware) pair most commands start from."""
+    from gptcalc.load import load_hardware, load_model
+
+    d = dirs(presets)
+    return load_model(model, d, sets or []), load_hardware(hardware, d)
 
 
 # Shared by memory, fit and serve (and price by train, plan, serve).
