@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -216,27 +217,12 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     )
     out.print()
     xs = [float(e.batch) for e in rows]
-    out.print(
-        line_chart(
-            xs,
-            {"output tokens/s": [e.tokens_per_second for e in rows]},
-            log_x=True,
-            log_y=True,
-            x_fmt=lambda v: f"batch {v:g}",
-            y_fmt=fmt_count,
-        ),
-        markup=False,
-    )
-    out.print(
-        line_chart(
-            xs,
-            {"time per output token": [e.tpot_s for e in rows]},
-            log_x=True,
-            log_y=True,
-            x_fmt=lambda v: f"batch {v:g}",
-            y_fmt=lambda v: fmt_seconds(v),
-        ),
-        markup=False,
-    )
+    curves: list[tuple[str, list[float], Callable[[float], str]]] = [
+        ("output tokens/s", [e.tokens_per_second for e in rows], fmt_count),
+        ("time per output token", [e.tpot_s for e in rows], fmt_seconds),
+    ]
+    for label, ys, y_fmt in curves:
+        chart = line_chart(xs, {label: ys}, log_x=True, log_y=True, x_fmt=lambda v: f"batch {v:g}", y_fmt=y_fmt)
+        out.print(chart, markup=False)
     where = f"batch {knee}" if knee else "no batch (KV-cache reads keep it memory-bound)"
     out.print(f"\nMemory-bound to compute-bound knee: {where}; largest batch that fits: {rows[0].max_batch}.")
