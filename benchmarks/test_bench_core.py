@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from gptcalc.adapters.load import load_model
+from gptcalc.adapters.scenarios import load_scenario, resolve
 from gptcalc.flops import flops_per_token
-from gptcalc.load import load_model
 from gptcalc.params import count_params
-from gptcalc.scenario import evaluate, load_scenario, resolve
+from gptcalc.scenario import evaluate
 
 GPT4 = load_model("gpt-4")
 DSV3 = load_model("deepseek-v3")

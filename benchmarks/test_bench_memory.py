@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.fit import fit_serving, fit_training
-from gptcalc.load import load_hardware, load_model
 from gptcalc.memory import serving_memory, training_memory
-from gptcalc.parallel import TrainLayout
+from gptcalc.specs.layout import TrainLayout
 
 GPT4 = load_model("gpt-4")
 A100 = load_hardware("a100-80gb")
@@ -39,7 +39,8 @@ LLAMA70 = load_model("llama-2-70b")
 
 def test_serving_estimate_dense(benchmark: Any) -> None:
     """One serving evaluation (prefill + decode roofline, memory, knee search); ops/s = evaluations per second."""
-    from gptcalc.serving import ServingSetup, estimate_serving
+    from gptcalc.serving import estimate_serving
+    from gptcalc.specs.serving import ServingSetup
 
     setup = ServingSetup(tp=8, batch=64, prompt=2048, output=512)
     benchmark(estimate_serving, LLAMA70, H100, setup)
@@ -47,7 +48,7 @@ def test_serving_estimate_dense(benchmark: Any) -> None:
 
 def test_serving_estimate_gpt4_pipeline(benchmark: Any) -> None:
     """The leak's 128-GPU GPT-4 deployment (MoE, 16 pipeline stages)."""
-    from gptcalc.scenario import load_scenario, resolve_serving
+    from gptcalc.adapters.scenarios import load_scenario, resolve_serving
     from gptcalc.serving import estimate_serving
 
     arch, hw, setup = resolve_serving(load_scenario("gpt-4-serve-a100"))  # type: ignore[arg-type]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from gptcalc.load import load_hardware
+from gptcalc.adapters.load import load_hardware
+from gptcalc.adapters.scenarios import load_scenario, resolve
 from gptcalc.plan import plan
-from gptcalc.scenario import load_scenario, resolve
-from gptcalc.solve import SolveShape, SolveTargets, solve
+from gptcalc.solve import solve
+from gptcalc.specs.solve import SolveShape, SolveTargets
 from gptcalc.sweep import parse_axis, sweep
 
 RESOLVED = resolve(load_scenario("gpt-4-a100"))  # type: ignore[arg-type]

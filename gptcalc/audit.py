@@ -14,11 +14,13 @@ from collections.abc import Callable
 
 from pydantic import Field
 
-from gptcalc.flops import flops_per_token, get_convention
-from gptcalc.hardware import Hardware
-from gptcalc.scenario import ResolvedScenario
-from gptcalc.specbase import Result
-from gptcalc.uncertainty import Range, Value, as_range, propagate
+from gptcalc.flops import flops_per_token
+from gptcalc.specs.base import Result
+from gptcalc.specs.conventions import get_convention
+from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.quantities import Range, Value, as_range
+from gptcalc.specs.scenario import ResolvedScenario
+from gptcalc.uncertainty import propagate
 
 SECONDS_PER_DAY = 86_400.0
 

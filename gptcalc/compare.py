@@ -1,43 +1,30 @@
 """Side-by-side comparison of models, training scenarios and serving scenarios.
 
-A reference is ``model:NAME``, ``scenario:NAME``, or a bare name. A bare name that exists as only one kind is
-that kind; a name that is both (``deepseek-v3``) is a scenario when another reference in the same comparison
-is a scenario only, else a model. Models get their parameters and FLOPs per token, and a training estimate
-when a run is described (tokens plus three-of-four via :func:`gptcalc.training.estimate_training`).
+Which references are models and which scenarios is settled when they are loaded
+(:func:`gptcalc.adapters.scenarios.load_comparands`). Models get their parameters and FLOPs per token, and a
+training estimate when a run is described (tokens plus three-of-four via :func:`gptcalc.training.estimate_training`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from pydantic import Field
 
-from gptcalc.errors import PresetError
-from gptcalc.flops import FlopsConvention, FlopsPerToken, flops_per_token
-from gptcalc.hardware import Hardware
-from gptcalc.load import load_model
+from gptcalc.flops import FlopsPerToken, flops_per_token
 from gptcalc.params import ParamCount, count_params
-from gptcalc.presets import find_preset
-from gptcalc.scenario import ServingScenario, TrainingScenario, evaluate, load_scenario, resolve, resolve_serving
+from gptcalc.scenario import evaluate
 from gptcalc.serving import ServingEstimate, estimate_serving
-from gptcalc.specbase import Result, Spec
-from gptcalc.training import CostAssumptions, TrainingEstimate, estimate_training
-from gptcalc.units import FractionValue, PosValue
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Result
+from gptcalc.specs.conventions import FlopsConvention
+from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.run import RunForModels
+from gptcalc.specs.scenario import ResolvedScenario
+from gptcalc.specs.serving import ServingSetup
+from gptcalc.training import TrainingEstimate, estimate_training
 
 DEFAULT_SEQ_LEN = 2048
-
-
-class RunForModels(Spec):
-    """One training run applied to every model of a comparison (three of tokens, gpus, days, mfu)."""
-
-    hardware: Hardware
-    tokens: PosValue | None = None
-    gpus: PosValue | None = None
-    days: PosValue | None = None
-    mfu: FractionValue | None = None
-    dtype: str = "bf16"
-    costs: CostAssumptions = Field(default_factory=CostAssumptions)
 
 
 class ComparisonEntry(Result):
@@ -58,39 +45,12 @@ class Comparison(Result):
     cheapest_serving: str | None = Field(default=None, description="Serving entry with the lowest blended $/token.")
 
 
-def _exists(kind: str, name: str, dirs: Sequence[str | Path]) -> bool:
-    try:
-        find_preset(kind, name, dirs)  # type: ignore[arg-type]
-    except PresetError:
-        return False
-    return True
-
-
-def classify(refs: Sequence[str], dirs: Sequence[str | Path] = ()) -> list[tuple[str, str]]:
-    """(kind, name) for each reference, by the rule in the module docstring."""
-    found: list[tuple[str, set[str]]] = []
-    for ref in refs:
-        prefix, sep, rest = ref.partition(":")
-        if sep and prefix in ("model", "scenario"):
-            found.append((rest, {prefix}))
-            continue
-        kinds = {k for k, folder in (("model", "models"), ("scenario", "scenarios")) if _exists(folder, ref, dirs)}
-        if not kinds:
-            find_preset("models", ref, dirs)  # raises the helpful "unknown preset" error
-        found.append((ref, kinds))
-    any_scenario_only = any(kinds == {"scenario"} for _, kinds in found)
-    out = []
-    for name, kinds in found:
-        if len(kinds) == 1:
-            out.append((next(iter(kinds)), name))
-        else:
-            out.append(("scenario" if any_scenario_only else "model", name))
-    return out
+Comparand = Architecture | ResolvedScenario | tuple[Architecture, Hardware, ServingSetup]
+"""A model, a resolved training scenario, or a serving scenario's (model, hardware, setup)."""
 
 
 def compare(
-    refs: Sequence[str],
-    dirs: Sequence[str | Path] = (),
+    items: Sequence[tuple[str, Comparand]],
     *,
     seq_len: int | None = None,
     convention: FlopsConvention | None = None,
@@ -98,23 +58,24 @@ def compare(
 ) -> Comparison:
     """Compare models and scenarios: parameters, FLOPs per token and the whole run where one is described.
 
+    ``items`` are (name, what) pairs as :func:`gptcalc.adapters.scenarios.load_comparands` loads them;
     ``run`` describes one training run applied to every *model* (scenarios carry their own).
     """
     entries = []
-    for kind, name in classify(refs, dirs):
+    for name, item in items:
         serving = None
-        scenario = load_scenario(name, dirs) if kind == "scenario" else None
-        if isinstance(scenario, ServingScenario):
-            arch, hw, setup = resolve_serving(scenario, dirs)
+        if isinstance(item, tuple):
+            kind = "scenario"
+            arch, hw, setup = item
             serving = estimate_serving(arch, hw, setup)
             estimate = None
             fpt = flops_per_token(arch, setup.prompt + setup.output, convention)
-        elif isinstance(scenario, TrainingScenario):
-            resolved = resolve(scenario, dirs)
-            estimate = evaluate(resolved)
-            arch, fpt = resolved.arch, estimate.flops_per_token
+        elif isinstance(item, ResolvedScenario):
+            kind = "scenario"
+            estimate = evaluate(item)
+            arch, fpt = item.arch, estimate.flops_per_token
         else:
-            arch = load_model(name, dirs)
+            kind, arch = "model", item
             length = seq_len or arch.context_length or DEFAULT_SEQ_LEN
             fpt = flops_per_token(arch, length, convention)
             estimate = None

@@ -20,13 +20,14 @@ from typing import Any
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture, LatentAttention
 from gptcalc.errors import InfeasibleError, InputError
-from gptcalc.flops import FlopsConvention
-from gptcalc.hardware import Hardware
 from gptcalc.memory import ModelSizes, overhead_bytes, serving_memory, stages, worst_stage
-from gptcalc.parallel import TrainLayout, divisors
-from gptcalc.specbase import Result
+from gptcalc.parallel import divisors
+from gptcalc.specs.arch import Architecture, LatentAttention
+from gptcalc.specs.base import Result
+from gptcalc.specs.conventions import FlopsConvention
+from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.layout import TrainLayout
 from gptcalc.steptime import step_time
 
 RECOMPUTE_ORDER = ("none", "selective", "full")  # least to most frugal

@@ -19,54 +19,12 @@ embedding lookup (none is a matmul; together well under 1% at these widths).
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from gptcalc.arch import Architecture, LatentAttention
 from gptcalc.errors import InputError
-from gptcalc.specbase import PosInt, Result, Spec
-
-AttentionMode = Literal["excluded", "causal", "full"]
-RecomputeMode = Literal["none", "selective", "full"]
-
-
-class FlopsConvention(Spec):
-    """How FLOPs are counted; every output names the convention it used."""
-
-    name: str = Field(default="custom", description="Convention name as printed.")
-    attention: AttentionMode = Field(
-        default="excluded",
-        description="Attention score/context FLOPs: excluded from totals (6N), causal (halved) or full.",
-    )
-    logits_backward: bool = Field(default=True, description="Count the output head's backward (4*V*h).")
-
-    def describe(self) -> str:
-        head = "with" if self.logits_backward else "without"
-        att = {
-            "excluded": "attention score/context excluded (shown apart)",
-            "causal": "causal attention (halved)",
-            "full": "full attention (unmasked)",
-        }[self.attention]
-        return f"{self.name}: 2 FLOPs per active weight, backward = 2x forward, {att}, {head} head backward"
-
-
-CONVENTIONS: dict[str, FlopsConvention] = {
-    "6n": FlopsConvention(name="6n", attention="excluded"),
-    "causal": FlopsConvention(name="causal", attention="causal"),
-    "palm": FlopsConvention(name="palm", attention="full"),
-    "6n-no-head-bwd": FlopsConvention(name="6n-no-head-bwd", attention="excluded", logits_backward=False),
-}
-DEFAULT_CONVENTION = "6n"
-
-
-def get_convention(name: str) -> FlopsConvention:
-    """A named convention: 6n (Kaplan/Chinchilla, default), causal, palm (PaLM App. B MFU)."""
-    try:
-        return CONVENTIONS[name]
-    except KeyError:
-        raise InputError(f"convention: unknown {name!r}; allowed: {', '.join(CONVENTIONS)}") from None
-
+from gptcalc.specs.arch import Architecture, LatentAttention
+from gptcalc.specs.base import PosInt, Result
+from gptcalc.specs.conventions import CONVENTIONS, DEFAULT_CONVENTION, FlopsConvention, RecomputeMode
 
 # ------------------------------------------------------------------------------------- matmul weights
 

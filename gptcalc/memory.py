@@ -34,11 +34,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture, LatentAttention
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.flops import attention_matmul_weights, mlp_matmul_weights, router_matmul_weights
-from gptcalc.hardware import GIB, Hardware
-from gptcalc.parallel import TrainLayout, check_layout
+from gptcalc.parallel import check_layout
 from gptcalc.params import (
     attention_params,
     expert_params,
@@ -47,7 +45,10 @@ from gptcalc.params import (
     router_params,
     shared_expert_params,
 )
-from gptcalc.specbase import Result
+from gptcalc.specs.arch import Architecture, LatentAttention
+from gptcalc.specs.base import Result
+from gptcalc.specs.hardware import GIB, Hardware
+from gptcalc.specs.layout import TrainLayout
 
 WeightDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 KvDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture, LatentAttention, NormKind
-from gptcalc.specbase import Result
+from gptcalc.specs.arch import Architecture, LatentAttention, NormKind
+from gptcalc.specs.base import Result
 
 
 def norm_params(kind: NormKind, width: int) -> int:

@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import InputError
-from gptcalc.hardware import Hardware
 from gptcalc.params import count_params
 from gptcalc.scaling import DEFAULT_FIT, LossFit, compute_optimal, get_fit, loss
 from gptcalc.shapes import llama_style
-from gptcalc.specbase import Result
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Result
+from gptcalc.specs.hardware import Hardware
 
 ASPECT = 128  # d_model / n_layers
 MAX_PLAN_FLOPS = 1e32  # ~1e19 parameters at the optimum: far past any model the width search can shape

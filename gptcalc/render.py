@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from gptcalc.uncertainty import Range
+from gptcalc.specs.quantities import Range
 
 Formatter = Callable[[float], str]
 

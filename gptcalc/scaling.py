@@ -30,7 +30,7 @@ from typing import Literal
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.specbase import Result, Spec
+from gptcalc.specs.base import Result, Spec
 
 FitName = Literal["besiroglu", "hoffmann", "hoffmann-unrounded"]
 DEFAULT_FIT: FitName = "besiroglu"

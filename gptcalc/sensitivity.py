@@ -15,10 +15,11 @@ from typing import Any
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.scenario import ResolvedScenario, scenario_run_context
-from gptcalc.specbase import Result
+from gptcalc.scenario import scenario_run_context
+from gptcalc.specs.base import Result
+from gptcalc.specs.quantities import Range, Value, mid
+from gptcalc.specs.scenario import ResolvedScenario
 from gptcalc.training import TrainingRun, run_numbers
-from gptcalc.uncertainty import Range, Value, mid
 
 DEFAULT_SWING = 0.2
 

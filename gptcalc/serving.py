@@ -31,7 +31,6 @@ from typing import Any
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import (
     attention_flops_per_key,
@@ -40,7 +39,6 @@ from gptcalc.flops import (
     mlp_matmul_weights,
     router_matmul_weights,
 )
-from gptcalc.hardware import Hardware
 from gptcalc.memory import (
     DTYPE_BYTES,
     kv_bytes_per_layer,
@@ -49,44 +47,11 @@ from gptcalc.memory import (
     weight_bytes_per_param,
 )
 from gptcalc.parallel import check_layout
-from gptcalc.specbase import PosInt, Result, Spec
-from gptcalc.uncertainty import mid
-from gptcalc.units import FractionValue, PosValue
-
-DEFAULT_COMPUTE_EFFICIENCY = 0.6
-DEFAULT_BANDWIDTH_EFFICIENCY = 0.8
-DEFAULT_ALLREDUCE_LATENCY_S = 10e-6
-
-
-class ServingSetup(Spec):
-    """One serving replica (tp x pp GPUs) and its traffic."""
-
-    tp: PosInt = Field(default=1, description="Tensor-parallel degree.")
-    pp: PosInt = Field(default=1, description="Pipeline stages (may split the layers unevenly).")
-    batch: PosInt = Field(default=1, description="Concurrent sequences in the replica.")
-    prompt: PosInt = Field(default=2048, description="Prompt (input) tokens per request.")
-    output: PosInt = Field(default=512, description="Generated (output) tokens per request.")
-    weights_dtype: str = Field(default="bf16", description="bf16, fp8, int8 or int4 weights.")
-    kv_dtype: str = Field(default="bf16", description="KV-cache number format.")
-    compute_dtype: str | None = Field(
-        default=None, description="Tensor-core format for the matmuls; None: bf16, or fp8 for fp8 weights."
-    )
-    compute_efficiency: float = Field(
-        default=DEFAULT_COMPUTE_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of peak FLOP/s."
-    )
-    bandwidth_efficiency: float = Field(
-        default=DEFAULT_BANDWIDTH_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of memory bandwidth."
-    )
-    allreduce_latency_s: float = Field(
-        default=DEFAULT_ALLREDUCE_LATENCY_S, ge=0, description="Fixed latency of one tensor-parallel all-reduce."
-    )
-    speculative: float = Field(default=1.0, ge=1, le=64, description="Tokens accepted per decoding step (1 = none).")
-    price_per_gpu_hour: PosValue | None = Field(default=None, description="USD per GPU-hour; None: hardware's.")
-    utilization: FractionValue = Field(default=1.0, description="Share of paid GPU time spent serving.")
-
-    @property
-    def gpus(self) -> int:
-        return self.tp * self.pp
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Result
+from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.quantities import mid
+from gptcalc.specs.serving import ServingSetup
 
 
 def expected_distinct_experts(n_experts: int, top_k: int, tokens: float) -> float:

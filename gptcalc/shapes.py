@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import InfeasibleError
-from gptcalc.specbase import validate_spec
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import validate_spec
 
 HEAD_DIM = 128
 

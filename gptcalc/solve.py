@@ -15,41 +15,14 @@ from collections.abc import Callable
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.params import ParamCount, count_params
-from gptcalc.shapes import Attn, moe_style
-from gptcalc.specbase import PosInt, Result, Spec
+from gptcalc.shapes import moe_style
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Result
+from gptcalc.specs.solve import SolveShape, SolveTargets
 
 MAX_RELATIVE_MISS = 0.25
-
-
-class SolveTargets(Spec):
-    """Claimed counts; any may be omitted."""
-
-    total: float | None = Field(default=None, gt=0, description="Total parameters.")
-    expert: float | None = Field(default=None, gt=0, description="One routed expert summed over layers.")
-    attention: float | None = Field(default=None, gt=0, description="Attention parameters, all layers.")
-    active: float | None = Field(default=None, gt=0, description="Active parameters per token.")
-
-
-class SolveShape(Spec):
-    """Everything about the architecture except its width."""
-
-    layers: PosInt = Field(le=10_000)
-    experts: int | None = Field(default=None, gt=0, le=1 << 16)
-    top_k: int | None = Field(default=None, gt=0)
-    ffn_ratio: float = Field(default=4.0, gt=0, le=64)
-    vocab: PosInt = Field(default=100_000, le=1 << 24)
-    activation: str = "gelu"
-    attention: Attn = "mha"
-    kv_heads: int | None = Field(default=None, gt=0)
-    bias: bool = True
-    norm: str = "layernorm"
-    positions: str = "learned"
-    context: PosInt = 8192
-    tie: bool = False
-    multiple: PosInt = Field(default=128, le=1 << 16, description="Valid hidden sizes are multiples of this.")
 
 
 class SolveRow(Result):

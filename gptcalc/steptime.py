@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import InputError
-from gptcalc.flops import FlopsConvention, flops_per_token
-from gptcalc.hardware import Hardware
+from gptcalc.flops import flops_per_token
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, ModelSizes
-from gptcalc.parallel import TrainLayout, check_layout
-from gptcalc.specbase import Result
+from gptcalc.parallel import check_layout
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Result
+from gptcalc.specs.conventions import FlopsConvention
+from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.layout import TrainLayout
 
 DEFAULT_MATMUL_EFFICIENCY = 0.7  # large bf16 GEMMs reach ~70-80% of dense peak on A100/H100
 DEFAULT_DP_OVERLAP = 0.5

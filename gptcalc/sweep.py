@@ -22,13 +22,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gptcalc.adapters.overrides import apply_overrides
 from gptcalc.errors import InputError
-from gptcalc.overrides import apply_overrides
-from gptcalc.scenario import ResolvedScenario, fields_to_release, scenario_run_context
-from gptcalc.specbase import Result
+from gptcalc.scenario import fields_to_release, scenario_run_context
+from gptcalc.specs.base import Result
+from gptcalc.specs.quantities import mid, parse_number
+from gptcalc.specs.scenario import ResolvedScenario
 from gptcalc.training import TrainingRun, run_numbers
-from gptcalc.uncertainty import mid
-from gptcalc.units import parse_number
 
 MAX_POINTS = 10_000_000
 RUN_AXES = ("tokens", "gpus", "days", "mfu")

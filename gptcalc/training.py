@@ -24,50 +24,23 @@ monotonic in each input (products and quotients of positive numbers), so corners
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import InputError
-from gptcalc.flops import FlopsConvention, FlopsPerToken, RecomputeMode, flops_per_token
-from gptcalc.hardware import Hardware
-from gptcalc.specbase import Result, Spec
-from gptcalc.uncertainty import Range, Value, propagate
-from gptcalc.units import NonNegValue, PosValue
+from gptcalc.flops import FlopsPerToken, flops_per_token
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Result
+from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
+from gptcalc.specs.costs import CostAssumptions
+from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.quantities import Range, Value
+from gptcalc.uncertainty import propagate
 
 SECONDS_PER_DAY = 86_400.0
 HOURS_PER_YEAR = 8_760.0
 RUN_UNKNOWNS = ("tokens", "gpus", "days", "mfu")
-
-
-class CostAssumptions(Spec):
-    """Economic and energy assumptions of a run; every default is printed with the result."""
-
-    cost_model: Literal["rental", "owned"] = Field(
-        default="rental", description="rental: $/GPU-hour; owned: amortized hardware + energy (Cottier et al. 2024)."
-    )
-    price_per_gpu_hour: PosValue | None = Field(
-        default=None, description="Rental USD per GPU-hour; None: the hardware preset's typical price."
-    )
-    gpu_price_usd: PosValue | None = Field(
-        default=None, description="Owned: purchase price per accelerator; None: the hardware preset's."
-    )
-    hardware_overhead: PosValue = Field(
-        default=1.45, description="Owned: servers and interconnect as a multiple of the accelerator price."
-    )
-    depreciation_oom_per_year: PosValue = Field(
-        default=0.14, description="Owned: hardware value decay in orders of magnitude per year (Cottier et al.)."
-    )
-    energy_usd_per_kwh: NonNegValue = Field(
-        default=0.08, description="Electricity price, USD/kWh (US industrial average 2023, EIA: ~0.08)."
-    )
-    pue: PosValue = Field(
-        default=1.2, description="Power usage effectiveness of the data centre (hyperscale ~1.1-1.2)."
-    )
-    grid_kg_per_kwh: NonNegValue = Field(
-        default=0.37, description="Grid carbon intensity, kg CO2e per kWh (US average 2023, EIA: 0.37)."
-    )
 
 
 class TrainingRun(Result):

@@ -20,52 +20,11 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel
 
-from gptcalc.specbase import Spec
+from gptcalc.specs.quantities import Range, Value, mid
 
 MAX_RANGED_INPUTS = 12  # 4,096 corners; beyond that the CLI would stop feeling instant
-
-
-class Range(Spec):
-    """An uncertain quantity: low <= mid <= high. ``mid`` is the central value used for point answers."""
-
-    low: float = Field(description="Lowest plausible value.")
-    mid: float = Field(description="Central value (midpoint unless given).")
-    high: float = Field(description="Highest plausible value.")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if not self.low <= self.mid <= self.high:
-            raise ValueError(f"range must satisfy low <= mid <= high, got {self.low}..{self.mid}..{self.high}")
-        return self
-
-    @classmethod
-    def exact(cls, value: float) -> Range:
-        return cls(low=value, mid=value, high=value)
-
-    @property
-    def is_exact(self) -> bool:
-        return self.low == self.high
-
-    def contains(self, value: float, rel_tol: float = 0.0) -> bool:
-        """Whether ``value`` lies in [low, high], widened by ``rel_tol`` of each bound."""
-        return self.low * (1 - rel_tol) <= value <= self.high * (1 + rel_tol)
-
-    def __str__(self) -> str:
-        return f"{self.low:g}..{self.mid:g}..{self.high:g}"
-
-
-Value = float | Range
-
-
-def mid(value: Value) -> float:
-    """The central value of a number or range."""
-    return value.mid if isinstance(value, Range) else float(value)
-
-
-def as_range(value: Value) -> Range:
-    return value if isinstance(value, Range) else Range.exact(float(value))
 
 
 def corners(inputs: Mapping[str, Value]) -> list[dict[str, float]]:

@@ -22,6 +22,6 @@ def runner() -> CliRunner:
 
 
 def run(runner: CliRunner, *args: str) -> Any:
-    from gptcalc.cli import app
+    from gptcalc.cli.app import app
 
     return runner.invoke(app, list(args))

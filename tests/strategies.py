@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gptcalc.arch import Architecture
+from gptcalc.specs.arch import Architecture
 
 
 @st.composite

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from gptcalc.arch import Architecture
-from gptcalc.flops import CONVENTIONS, FlopsConvention, flops_per_token, mean_keys
-from gptcalc.load import load_dataset, load_model
+from gptcalc.adapters.load import load_dataset, load_model
+from gptcalc.flops import flops_per_token, mean_keys
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.conventions import CONVENTIONS, FlopsConvention
 
 
 def tiny(**extra: Any) -> Architecture:

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from gptcalc.arch import Architecture
+from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.errors import InputError, LayoutError
-from gptcalc.hardware import GIB
-from gptcalc.load import load_hardware, load_model
 from gptcalc.memory import (
     ModelSizes,
     gpus_to_hold_states,
@@ -23,7 +21,10 @@ from gptcalc.memory import (
     training_memory,
     weight_bytes_per_param,
 )
-from gptcalc.parallel import TrainLayout, check_layout
+from gptcalc.parallel import check_layout
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.hardware import GIB
+from gptcalc.specs.layout import TrainLayout
 
 # Korthikanti et al. 2022, Table 3: (heads, hidden, layers, tensor parallel, pipeline parallel, micro-batch),
 # sequence length 2,048.

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from gptcalc.adapters.hf_config import SUPPORTED_MODEL_TYPES, architecture_from_hf
 from gptcalc.errors import ConfigImportError
-from gptcalc.hf_config import SUPPORTED_MODEL_TYPES, architecture_from_hf
 from gptcalc.params import count_params
 from tests.conftest import golden_cases
 
@@ -95,7 +95,7 @@ def test_unknown_top_k_keeps_totals_and_says_what_is_missing() -> None:
 
 def test_gemma2_hub_config_alternates_windows() -> None:
     # Gemma2Config's default layer_types: even layers slide over 4,096 tokens, odd layers attend globally.
-    from gptcalc.load import load_model
+    from gptcalc.adapters.load import load_model
     from gptcalc.memory import kv_bytes_per_token
 
     case = next(c for c in CASES if c["case"] == "gemma-2-9b")

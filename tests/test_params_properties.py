@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from gptcalc.arch import Architecture
 from gptcalc.params import count_params, norm_params
+from gptcalc.specs.arch import Architecture
 from tests.strategies import architectures
 
 

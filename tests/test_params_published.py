@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from gptcalc.load import load_model
+from gptcalc.adapters.load import load_model
 from gptcalc.params import count_params
 from tests.conftest import GOLDEN
 

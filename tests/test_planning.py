@@ -6,12 +6,13 @@ import math
 
 import pytest
 
+from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.errors import InfeasibleError, InputError
-from gptcalc.load import load_hardware, load_model
 from gptcalc.params import count_params
 from gptcalc.plan import plan, suggest_architecture
 from gptcalc.scaling import FITS, compute_optimal, loss
-from gptcalc.solve import SolveShape, SolveTargets, solve
+from gptcalc.solve import solve
+from gptcalc.specs.solve import SolveShape, SolveTargets
 
 CHINCHILLA_BUDGET = 5.76e23  # Hoffmann et al. 2022: Gopher's budget, on which Chinchilla was trained
 

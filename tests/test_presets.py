@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from gptcalc.adapters.load import load_dataset, load_hardware, load_model
+from gptcalc.adapters.presets import KINDS, list_presets, load_spec
 from gptcalc.errors import PresetError, SpecError
-from gptcalc.hardware import Hardware
-from gptcalc.load import load_dataset, load_hardware, load_model
 from gptcalc.params import count_params
-from gptcalc.presets import KINDS, list_presets, load_spec
+from gptcalc.specs.hardware import Hardware
 
 SHIPPED_MODELS = {"gpt-4", "gpt-3-175b", "llama-2-70b", "llama-3.1-405b", "mixtral-8x7b", "deepseek-v3"}
 SHIPPED_HARDWARE = {

@@ -7,17 +7,17 @@ import math
 
 import pytest
 
+from gptcalc.adapters.load import load_hardware, load_model
+from gptcalc.adapters.scenarios import load_scenario, resolve_serving
 from gptcalc.errors import InfeasibleError, InputError, LayoutError
-from gptcalc.load import load_hardware, load_model
-from gptcalc.scenario import load_scenario, resolve_serving
 from gptcalc.serving import (
-    ServingSetup,
     compute_bound_batch,
     estimate_serving,
     expected_distinct_experts,
     gpus_for_throughput,
     implied_by_cost,
 )
+from gptcalc.specs.serving import ServingSetup
 
 H100_BW = 3.35e12
 H100_BF16 = 989.4e12

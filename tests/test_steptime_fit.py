@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.fit import fit_serving, fit_training, tp_options
 from gptcalc.flops import flops_per_token
-from gptcalc.hardware import GIB
-from gptcalc.load import load_hardware, load_model
 from gptcalc.memory import gpus_to_hold_states, serving_memory, training_memory
-from gptcalc.parallel import TrainLayout
+from gptcalc.specs.hardware import GIB
+from gptcalc.specs.layout import TrainLayout
 from gptcalc.steptime import step_time
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from gptcalc.adapters.scenarios import load_scenario, resolve
 from gptcalc.errors import InputError
-from gptcalc.scenario import evaluate, load_scenario, resolve
+from gptcalc.scenario import evaluate
 from gptcalc.sensitivity import sensitivity
 from gptcalc.sweep import parse_axis, sweep
 from tests.conftest import run
@@ -203,7 +204,7 @@ def test_csv_not_written_on_error(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_model_axis_values_are_exact() -> None:
-    from gptcalc.load import load_model
+    from gptcalc.adapters.load import load_model
     from gptcalc.scenario import evaluate
 
     base = resolved()

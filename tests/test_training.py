@@ -6,13 +6,15 @@ import math
 
 import pytest
 
+from gptcalc.adapters.load import load_hardware, load_model
+from gptcalc.adapters.scenarios import load_scenario, resolve
 from gptcalc.audit import audit
 from gptcalc.errors import InputError, UnsupportedDtypeError
-from gptcalc.flops import CONVENTIONS
-from gptcalc.load import load_hardware, load_model
-from gptcalc.scenario import evaluate, load_scenario, resolve
-from gptcalc.training import CostAssumptions, estimate_training, training_run
-from gptcalc.uncertainty import Range
+from gptcalc.scenario import evaluate
+from gptcalc.specs.conventions import CONVENTIONS
+from gptcalc.specs.costs import CostAssumptions
+from gptcalc.specs.quantities import Range
+from gptcalc.training import estimate_training, training_run
 
 COMMON = dict(
     flops_per_token=6e9,

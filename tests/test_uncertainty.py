@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gptcalc.specs.quantities import Range
 from gptcalc.training import TrainingRun, training_run
-from gptcalc.uncertainty import Range, corners, propagate
+from gptcalc.uncertainty import corners, propagate
 
 FIXED = dict(
     flops_per_token=1.7e12,

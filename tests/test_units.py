@@ -5,18 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gptcalc.errors import InputError
-from gptcalc.uncertainty import Range
-from gptcalc.units import (
-    fmt_bytes,
-    fmt_count,
-    fmt_flops,
-    fmt_pct,
-    fmt_usd,
-    parse_int,
-    parse_length,
-    parse_number,
-    parse_range,
-)
+from gptcalc.fmt import fmt_bytes, fmt_count, fmt_flops, fmt_pct, fmt_usd
+from gptcalc.specs.quantities import Range, parse_int, parse_length, parse_number, parse_range
 
 
 @pytest.mark.parametrize(

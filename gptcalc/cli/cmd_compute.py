@@ -26,8 +26,9 @@ from gptcalc.cli.options import (
     model_and_hardware,
 )
 from gptcalc.errors import InputError
+from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_seconds
 from gptcalc.render import assumptions, cell, console, print_json, table
-from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_seconds, parse_number, parse_range
+from gptcalc.specs.quantities import parse_number, parse_range
 
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
@@ -65,8 +66,9 @@ def flops_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
-    from gptcalc.flops import CONVENTIONS, DEFAULT_CONVENTION, compare_conventions, flops_per_token
-    from gptcalc.load import load_model
+    from gptcalc.adapters.load import load_model
+    from gptcalc.flops import compare_conventions, flops_per_token
+    from gptcalc.specs.conventions import CONVENTIONS, DEFAULT_CONVENTION
 
     arch = load_model(model, dirs(presets), set_ or [])
     length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
@@ -127,7 +129,7 @@ def flops_cmd(
 
 
 def _times(tokens: Any, per_token: float) -> Any:
-    from gptcalc.uncertainty import Range
+    from gptcalc.specs.quantities import Range
 
     if isinstance(tokens, Range):
         return Range(low=tokens.low * per_token, mid=tokens.mid * per_token, high=tokens.high * per_token)
@@ -199,9 +201,9 @@ def train_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy."""
+    from gptcalc.adapters.load import load_dataset
     from gptcalc.cli.report import print_estimate
     from gptcalc.flops import flops_per_token
-    from gptcalc.load import load_dataset
     from gptcalc.training import estimate_training
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
@@ -242,7 +244,8 @@ def train_cmd(
 
 
 def _scenario(name: str, presets: Any, sets: list[str], flags: dict[str, str | None]) -> Any:
-    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve
+    from gptcalc.adapters.scenarios import load_scenario, override_scenario, resolve
+    from gptcalc.specs.scenario import ServingScenario
 
     d = dirs(presets)
     sc = load_scenario(name, d)
@@ -276,8 +279,10 @@ def scenario_cmd(
     scenario had set, in the order mfu, days, gpus (the GPU count is the most physical of the three).
     Serving scenarios take --hardware, --price and --set serving.X=... (e.g. serving.batch=512).
     """
+    from gptcalc.adapters.scenarios import load_scenario
     from gptcalc.cli.report import print_estimate
-    from gptcalc.scenario import ServingScenario, evaluate, fields_to_release, load_scenario
+    from gptcalc.scenario import evaluate, fields_to_release
+    from gptcalc.specs.scenario import ServingScenario
 
     d = dirs(presets)
     base = load_scenario(name, d)
@@ -341,8 +346,8 @@ def _serving_scenario(
     json_out: bool,
     training_flags: dict[str, str | None],
 ) -> None:
+    from gptcalc.adapters.scenarios import override_scenario, resolve_serving
     from gptcalc.cli.cmd_serve import print_serving, serving_payload
-    from gptcalc.scenario import override_scenario, resolve_serving
     from gptcalc.serving import estimate_serving, implied_by_cost
 
     wrong = [flag for flag, value in training_flags.items() if value is not None]
@@ -413,8 +418,9 @@ def audit_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Each claimed figure of a scenario beside what the model and the other claims imply."""
+    from gptcalc.adapters.scenarios import load_scenario, override_scenario, resolve_serving
     from gptcalc.audit import audit
-    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve_serving
+    from gptcalc.specs.scenario import ServingScenario
 
     tol = parse_range(tolerance, name="--tolerance")
     if not isinstance(tol, float) or not 0 <= tol < 1:
@@ -491,9 +497,11 @@ def compare_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Models or scenarios side by side; the cheapest and fastest runs are highlighted."""
+    from gptcalc.adapters.load import load_hardware
+    from gptcalc.adapters.scenarios import load_comparands
     from gptcalc.cli.report import cells
-    from gptcalc.compare import RunForModels, compare
-    from gptcalc.load import load_hardware
+    from gptcalc.compare import compare
+    from gptcalc.specs.run import RunForModels
 
     if len(refs) < 2:
         raise InputError("compare: give at least two models or scenarios")
@@ -510,7 +518,10 @@ def compare_cmd(
             costs=parsing.costs(price=price),
         )
     result = compare(
-        refs, d, seq_len=parsing.length(seq_len, "--seq-len"), convention=parsing.convention(convention), run=run
+        load_comparands(refs, d),
+        seq_len=parsing.length(seq_len, "--seq-len"),
+        convention=parsing.convention(convention),
+        run=run,
     )
     if json_out:
         entries = []

@@ -28,8 +28,9 @@ from gptcalc.cli.options import (
     model_and_hardware,
 )
 from gptcalc.errors import InputError, LayoutError
+from gptcalc.fmt import fmt_bytes, fmt_pct, fmt_seconds
 from gptcalc.render import assumptions, console, print_json, table
-from gptcalc.units import fmt_bytes, fmt_pct, fmt_seconds, parse_int
+from gptcalc.specs.quantities import parse_int
 
 IntOpt = Annotated[str | None, typer.Option()]
 
@@ -80,10 +81,10 @@ def memory_cmd(
 ) -> None:
     """Memory per GPU for a layout, as a table and a bar chart; marks whether it fits."""
     from gptcalc.memory import serving_memory, training_memory
-    from gptcalc.parallel import TrainLayout
-    from gptcalc.specbase import validate_spec
+    from gptcalc.specs.base import validate_spec
+    from gptcalc.specs.layout import TrainLayout
+    from gptcalc.specs.quantities import parse_number
     from gptcalc.steptime import step_time
-    from gptcalc.units import parse_number
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
     t, p = _int(tp, "--tp", 1), _int(pp, "--pp", 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, dirs
+from gptcalc.fmt import fmt_count
 from gptcalc.render import assumptions, console, print_json, table
-from gptcalc.units import fmt_count
 
 _LABELS = {
     "attention": "attention",
@@ -22,7 +22,7 @@ _LABELS = {
 @app.command("params", rich_help_panel="Models and presets")
 def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None, json_out: JsonOpt = False) -> None:
     """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
-    from gptcalc.load import load_model
+    from gptcalc.adapters.load import load_model
     from gptcalc.params import count_params
 
     arch = load_model(model, dirs(presets), set_ or [])

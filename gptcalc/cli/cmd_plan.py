@@ -19,8 +19,9 @@ from gptcalc.cli.options import (
     dirs,
 )
 from gptcalc.errors import InputError
+from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_usd, sig3
 from gptcalc.render import assumptions, console, print_json, table, to_jsonable
-from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_usd, parse_int, parse_number, sig3
+from gptcalc.specs.quantities import parse_int, parse_number
 
 FitOpt = Annotated[
     str, typer.Option("--fit", help="Scaling-law fit: besiroglu (default), hoffmann, hoffmann-unrounded.")
@@ -47,7 +48,7 @@ def plan_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """The compute-optimal model a budget, GPU count or deadline buys (Chinchilla scaling law)."""
-    from gptcalc.load import load_hardware
+    from gptcalc.adapters.load import load_hardware
     from gptcalc.plan import plan
     from gptcalc.scaling import get_fit
 
@@ -118,8 +119,8 @@ def plan_cmd(
 
 def _reference(name: str, d: Any, fit: Any) -> dict[str, Any] | None:
     """Tokens per active parameter of a model preset with a same-named dataset, next to the optimum."""
+    from gptcalc.adapters.load import load_dataset, load_model
     from gptcalc.flops import flops_per_token
-    from gptcalc.load import load_dataset, load_model
     from gptcalc.params import count_params
     from gptcalc.scaling import compute_optimal
 
@@ -161,8 +162,9 @@ def solve_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """The hidden size whose exact counts best match rumoured totals (e.g. the GPT-4 leak)."""
-    from gptcalc.solve import SolveShape, SolveTargets, solve
-    from gptcalc.specbase import validate_spec
+    from gptcalc.solve import solve
+    from gptcalc.specs.base import validate_spec
+    from gptcalc.specs.solve import SolveShape, SolveTargets
 
     if attention not in ("mha", "gqa", "mqa"):
         raise InputError(f"--attention: unknown {attention!r}; allowed: mha, gqa, mqa")
@@ -319,7 +321,8 @@ def sweep_cmd(
 
 def _training_scenario(command: str, name: str, presets: Any, sets: list[str] | None, hint: str = "") -> Any:
     """Load, override and resolve a training scenario; a serving one is a one-line error."""
-    from gptcalc.scenario import ServingScenario, load_scenario, override_scenario, resolve
+    from gptcalc.adapters.scenarios import load_scenario, override_scenario, resolve
+    from gptcalc.specs.scenario import ServingScenario
 
     d = dirs(presets)
     base = load_scenario(name, d)

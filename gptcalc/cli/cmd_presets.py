@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
+from gptcalc.adapters.presets import KINDS, PresetKind, find_preset, list_presets, read_file
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, PresetsOpt, dirs
 from gptcalc.errors import InputError
-from gptcalc.presets import KINDS, PresetKind, find_preset, list_presets, read_file
 from gptcalc.render import console, print_json, table
 
 KindArg = Annotated[str | None, typer.Argument(help="models, hardware, datasets or scenarios (default: all kinds).")]

@@ -24,8 +24,9 @@ from gptcalc.cli.options import (
     model_and_hardware,
 )
 from gptcalc.errors import InputError, LayoutError
+from gptcalc.fmt import fmt_count, fmt_seconds
 from gptcalc.render import assumptions, console, print_json, table
-from gptcalc.units import fmt_count, fmt_seconds, parse_int, parse_number
+from gptcalc.specs.quantities import parse_int, parse_number
 
 
 def serving_payload(est: Any) -> dict[str, Any]:
@@ -64,8 +65,8 @@ def print_serving(out: Any, est: Any, title: str) -> None:
 
 def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
     """A ServingSetup from the serve command's flags (tp x pp must equal --gpus when both are given)."""
-    from gptcalc.serving import ServingSetup
-    from gptcalc.specbase import validate_spec
+    from gptcalc.specs.base import validate_spec
+    from gptcalc.specs.serving import ServingSetup
 
     gpus = None if flags["gpus"] is None else parse_int(flags["gpus"], name="--gpus")
     tp = None if flags["tp"] is None else parse_int(flags["tp"], name="--tp")
@@ -176,7 +177,7 @@ def serve_cmd(
 def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     from gptcalc.charts import line_chart
     from gptcalc.serving import estimate_serving
-    from gptcalc.uncertainty import as_range
+    from gptcalc.specs.quantities import as_range
 
     rng = as_range(parsing.value(spec, "--sweep-batch") or 0.0)
     low, high = rng.low, rng.high

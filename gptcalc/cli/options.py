@@ -50,7 +50,7 @@ def dirs(presets: list[Path] | None) -> list[Path]:
 
 def model_and_hardware(model: str, hardware: str, presets: list[Path] | None, sets: list[str] | None) -> Any:
     """The (architecture with --set applied, hardware) pair most commands start from."""
-    from gptcalc.load import load_hardware, load_model
+    from gptcalc.adapters.load import load_hardware, load_model
 
     d = dirs(presets)
     return load_model(model, d, sets or []), load_hardware(hardware, d)

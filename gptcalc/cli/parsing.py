@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gptcalc.errors import InputError
-from gptcalc.units import parse_length, parse_range
+from gptcalc.specs.quantities import parse_length, parse_range
 
 if TYPE_CHECKING:  # the CLI imports the math modules only when a command runs
-    from gptcalc.flops import FlopsConvention
-    from gptcalc.training import CostAssumptions
-    from gptcalc.uncertainty import Value
+    from gptcalc.specs.conventions import FlopsConvention
+    from gptcalc.specs.costs import CostAssumptions
+    from gptcalc.specs.quantities import Value
 
 
 def value(text: str | None, flag: str) -> Value | None:
@@ -26,7 +26,7 @@ def convention(
     name: str | None, attention: str | None = None, head_backward: bool | None = None
 ) -> FlopsConvention | None:
     """A named convention (default 6n), with its attention mode or head-backward choice overridden."""
-    from gptcalc.flops import DEFAULT_CONVENTION, get_convention
+    from gptcalc.specs.conventions import DEFAULT_CONVENTION, get_convention
 
     if name is None and attention is None and head_backward is None:
         return None
@@ -54,8 +54,8 @@ def costs(
     base: CostAssumptions | None = None,
 ) -> CostAssumptions:
     """Cost assumptions from flags, over ``base`` (a scenario's) or the defaults."""
-    from gptcalc.specbase import validate_spec
-    from gptcalc.training import CostAssumptions
+    from gptcalc.specs.base import validate_spec
+    from gptcalc.specs.costs import CostAssumptions
 
     data: dict[str, Any] = (base or CostAssumptions()).model_dump()
     given = {

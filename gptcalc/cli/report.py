@@ -10,7 +10,7 @@ from gptcalc.render import assumptions, cell, table
 
 if TYPE_CHECKING:
     from gptcalc.training import TrainingEstimate
-from gptcalc.units import fmt_count, fmt_flops, fmt_pct, fmt_si, fmt_usd, sig3
+from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_si, fmt_usd, sig3
 
 
 def _days(x: float) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from gptcalc.errors import PresetError
-from gptcalc.specbase import Result, validate_spec
+from gptcalc.specs.base import Result, validate_spec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,10 +37,11 @@ M = TypeVar("M", bound=BaseModel)
 
 def builtin_dir() -> Path:
     """The shipped presets: inside the wheel at ``gptcalc/presets``, in a checkout at ``../presets``."""
-    packaged = Path(__file__).resolve().parent / "presets"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "presets"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "presets"
+    return package.parent / "presets"
 
 
 def search_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from gptcalc.arch import Architecture
-from gptcalc.dataset import Dataset
-from gptcalc.hardware import Hardware
-from gptcalc.hf_config import architecture_from_hf
-from gptcalc.overrides import apply_overrides
-from gptcalc.presets import find_preset, load_spec, read_file
-from gptcalc.specbase import validate_spec
+from gptcalc.adapters.hf_config import architecture_from_hf
+from gptcalc.adapters.overrides import apply_overrides
+from gptcalc.adapters.presets import find_preset, load_spec, read_file
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import validate_spec
+from gptcalc.specs.dataset import Dataset
+from gptcalc.specs.hardware import Hardware
 
 PresetDirs = Sequence[str | Path]
 

@@ -15,9 +15,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from gptcalc.arch import Architecture
 from gptcalc.errors import ConfigImportError, SpecError
-from gptcalc.specbase import validate_spec
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import validate_spec
 
 
 class _Config:

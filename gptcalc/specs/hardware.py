@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from gptcalc.errors import UnsupportedDtypeError
-from gptcalc.specbase import PosFloat, PosInt, Spec
+from gptcalc.specs.base import PosFloat, PosInt, Spec
 
 Dtype = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
 GIB = 1024**3

@@ -9,12 +9,12 @@ from typing import Any, TypeVar, get_args
 from pydantic import BaseModel
 
 from gptcalc.errors import InputError
-from gptcalc.specbase import validate_spec
-from gptcalc.units import parse_length, parse_number
+from gptcalc.specs.base import validate_spec
+from gptcalc.specs.quantities import parse_length, parse_number
 
 S = TypeVar("S", bound=BaseModel)
 
-# Fields measured in tokens of sequence: "8k" means 8,192 there (see gptcalc.units).
+# Fields measured in tokens of sequence: "8k" means 8,192 there (see gptcalc.specs.quantities).
 LENGTH_FIELDS = frozenset(
     {"seq_len", "context_length", "max_position_embeddings", "sliding_window", "context", "prompt", "output"}
 )

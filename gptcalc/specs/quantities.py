@@ -1,4 +1,6 @@
-"""Human quantities in and out: ``1.8T``, ``111B``, ``8k``, ``13e12``, ``$63M``, ``34%``, ``0.32..0.36``.
+"""Human quantities in, and the value types of spec fields (numbers or ranges).
+
+Quantities: ``1.8T``, ``111B``, ``8k``, ``13e12``, ``$63M``, ``34%``, ``0.32..0.36``.
 
 Parsing conventions (documented in the README):
 
@@ -7,7 +9,7 @@ Parsing conventions (documented in the README):
   ``8k`` context is 8,192 tokens and ``1M`` is 1,048,576. :func:`parse_length` applies it.
 * ``x..y`` is a range (low..high), ``x..m..y`` a range with an explicit central value.
 
-Formatting keeps three significant digits and SI suffixes; only the render layer calls it.
+Formatting lives in :mod:`gptcalc.fmt` (the render layer).
 """
 
 from __future__ import annotations
@@ -16,10 +18,52 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from gptcalc.errors import InputError
-from gptcalc.uncertainty import Range
+from gptcalc.specs.base import Spec
+
+
+class Range(Spec):
+    """An uncertain quantity: low <= mid <= high. ``mid`` is the central value used for point answers."""
+
+    low: float = Field(description="Lowest plausible value.")
+    mid: float = Field(description="Central value (midpoint unless given).")
+    high: float = Field(description="Highest plausible value.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low <= self.mid <= self.high:
+            raise ValueError(f"range must satisfy low <= mid <= high, got {self.low}..{self.mid}..{self.high}")
+        return self
+
+    @classmethod
+    def exact(cls, value: float) -> Range:
+        return cls(low=value, mid=value, high=value)
+
+    @property
+    def is_exact(self) -> bool:
+        return self.low == self.high
+
+    def contains(self, value: float, rel_tol: float = 0.0) -> bool:
+        """Whether ``value`` lies in [low, high], widened by ``rel_tol`` of each bound."""
+        return self.low * (1 - rel_tol) <= value <= self.high * (1 + rel_tol)
+
+    def __str__(self) -> str:
+        return f"{self.low:g}..{self.mid:g}..{self.high:g}"
+
+
+Value = float | Range
+
+
+def mid(value: Value) -> float:
+    """The central value of a number or range."""
+    return value.mid if isinstance(value, Range) else float(value)
+
+
+def as_range(value: Value) -> Range:
+    return value if isinstance(value, Range) else Range.exact(float(value))
+
 
 DECIMAL_SUFFIXES: dict[str, float] = {
     "": 1.0,
@@ -108,101 +152,6 @@ def parse_range(text: str | float | int, *, name: str = "value", binary: bool = 
             raise InputError(f"{name}: range {text!r} must be written low..high with low <= high")
         return Range(low=low, mid=mid, high=high)
     return parse_number(text, name=name, binary=binary)
-
-
-# ----------------------------------------------------------------------------------------------- format
-
-_SI_STEPS: tuple[tuple[float, str], ...] = (
-    (1e24, "Y"),
-    (1e21, "Z"),
-    (1e18, "E"),
-    (1e15, "P"),
-    (1e12, "T"),
-    (1e9, "G"),
-    (1e6, "M"),
-    (1e3, "k"),
-)
-
-
-def sig3(value: float) -> str:
-    """Three significant digits, no suffix, no trailing zeros beyond them (``1.83``, ``111``, ``0.0049``)."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    digits = 2 - math.floor(math.log10(abs(value)))
-    rounded = round(value, digits)
-    if digits <= 0:
-        return f"{rounded:.0f}"
-    return f"{rounded:.{digits}f}"
-
-
-def fmt_si(value: float, unit: str = "", *, billions: str = "G") -> str:
-    """Format with an SI suffix and three significant digits: ``fmt_si(1.83e12) == '1.83T'``.
-
-    ``billions`` picks the 1e9 suffix: ``B`` for parameter counts (the field's habit), ``G`` elsewhere.
-    """
-    if not math.isfinite(value):
-        return f"{value}"
-    magnitude = abs(value)
-    for scale, suffix in _SI_STEPS:
-        if magnitude >= scale * 0.9995:
-            label = billions if suffix == "G" else suffix
-            if suffix in ("Y", "Z") and unit == "":
-                return f"{value:.3g}"
-            return f"{sig3(value / scale)}{label}{unit}"
-    return f"{sig3(value)}{unit}" if unit else sig3(value)
-
-
-def fmt_count(value: float) -> str:
-    """Parameter or token counts: ``1.83T``, ``111B``, ``46.7B``."""
-    return fmt_si(value, billions="B")
-
-
-def fmt_flops(value: float, unit: str = "FLOP") -> str:
-    """FLOPs: SI prefixes up to peta, scientific beyond (``560 GFLOP``, ``2.18e25 FLOP``)."""
-    if abs(value) >= 1e18:
-        mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{mantissa}e{int(exponent)} {unit}"
-    for scale, prefix in _SI_STEPS:
-        if abs(value) >= scale * 0.9995:
-            return f"{sig3(value / scale)} {prefix}{unit}"
-    return f"{sig3(value)} {unit}"
-
-
-def fmt_bytes(value: float) -> str:
-    """Bytes in binary units: ``75.3 GiB``."""
-    magnitude = abs(value)
-    for scale, suffix in ((1024.0**4, "TiB"), (1024.0**3, "GiB"), (1024.0**2, "MiB"), (1024.0, "KiB")):
-        if magnitude >= scale * 0.9995:
-            return f"{sig3(value / scale)} {suffix}"
-    return f"{value:.0f} B"
-
-
-def fmt_usd(value: float) -> str:
-    """Money: ``$63.0M``, ``$2.00``, ``$0.00490``."""
-    if abs(value) >= 1e3:
-        return "$" + fmt_si(value, billions="B")
-    return "$" + sig3(value)
-
-
-def fmt_pct(value: float) -> str:
-    """A fraction as a percentage with three significant digits: ``0.342 -> '34.2%'``."""
-    return f"{sig3(value * 100)}%"
-
-
-def fmt_seconds(value: float) -> str:
-    """Durations: ms below a second, s below a minute, then minutes, hours and days."""
-    magnitude = abs(value)
-    if magnitude < 1e-3:
-        return f"{sig3(value * 1e6)} µs"
-    if magnitude < 1:
-        return f"{sig3(value * 1e3)} ms"
-    if magnitude < 120:
-        return f"{sig3(value)} s"
-    if magnitude < 7200:
-        return f"{sig3(value / 60)} min"
-    if magnitude < 3 * 86400:
-        return f"{sig3(value / 3600)} h"
-    return f"{sig3(value / 86400)} days"
 
 
 # ------------------------------------------------------------------------------------ spec field types

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from gptcalc.specbase import PosFloat, PosInt, Spec
+from gptcalc.specs.base import PosFloat, PosInt, Spec
 
 
 class Dataset(Spec):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from gptcalc.errors import InputError
-from gptcalc.specbase import NonNegInt, PosInt, Spec
+from gptcalc.specs.base import NonNegInt, PosInt, Spec
 
 NormKind = Literal["layernorm", "rmsnorm", "nonparametric"]
 Activation = Literal["gelu", "relu", "silu", "swiglu", "geglu", "reglu"]

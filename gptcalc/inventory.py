@@ -1,0 +1,509 @@
+"""The operator inventory: what one architecture is made of, derived once and read by every question.
+
+For each layer kind (``dense``: attention + dense MLP; ``moe``: attention + router + shared and routed
+experts) the inventory lists
+
+* every **weight tensor** as transformers instantiates it (name, shape, role, the component it belongs to,
+  and how many copies: ``E`` for a routed expert);
+* every **matmul** as ``(m per token, n, k)``: ``y[m, n] = x[m, k] @ W[k, n]`` with m = 1 row per token seen
+  (weights ``n*k``, forward FLOPs ``2*n*k`` per token; Kaplan et al. 2020, Sec. 2.1) and which tokens it
+  sees: ``all`` of them, or ``routed`` (each token visits ``top_k`` of the ``E`` expert copies);
+* the **attention core** (Q.K^T and A.V per query): its widths, the per-layer key-count rule (full, causal,
+  sliding window; Kaplan et al. 2020 Table 1, Dao 2023) and what one token leaves in the KV cache (2 g d
+  values, or the MLA latent r_kv + d_rope, DeepSeek-V2 Sec. 2.1.2);
+* the **memory-bound ops** (norms, activation, rotary, residual adds, router top-k) with the values each
+  reads and writes per token;
+
+and, per model, the token embedding, learned positions, output head and final norm, and which kind and
+window every layer has. :func:`collectives` lists the communication a parallel layout implies. Parameter
+counts, FLOPs, memory, step time and serving are folds over this one description (modules
+:mod:`gptcalc.params`, :mod:`gptcalc.flops`, :mod:`gptcalc.memory`, :mod:`gptcalc.steptime`,
+:mod:`gptcalc.serving`). ``inventory(arch)`` is cached per architecture.
+
+Notation (Narayanan et al. 2021): h hidden, a heads, g key/value heads, d head width, f MLP width,
+V vocabulary, E routed experts, k experts per token, r_q/r_kv MLA ranks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from gptcalc.specs.arch import Architecture, LatentAttention, NormKind
+from gptcalc.specs.layout import TrainLayout
+
+Role = Literal["matmul", "bias", "norm", "embedding"]
+Component = Literal[
+    "attention", "dense_mlp", "routed_experts", "shared_experts", "router", "norms", "embedding", "output_head"
+]
+COMPONENTS: tuple[Component, ...] = (
+    "attention",
+    "dense_mlp",
+    "routed_experts",
+    "shared_experts",
+    "router",
+    "norms",
+    "embedding",
+    "output_head",
+)
+Tokens = Literal["all", "routed"]
+LayerKindName = Literal["dense", "moe"]
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One parameter tensor (``copies`` identical ones for the routed experts of a layer)."""
+
+    name: str
+    shape: tuple[int, ...]
+    role: Role
+    component: Component
+    copies: int = 1
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape) * self.copies
+
+
+@dataclass(frozen=True)
+class Matmul:
+    """``y[m, n] = x[m, k] W[k, n]``, one row per token it sees; a routed expert has ``copies = E``."""
+
+    name: str
+    n: int
+    k: int
+    component: Component
+    tokens: Tokens = "all"
+    copies: int = 1
+
+    @property
+    def weights(self) -> int:
+        """Weights of one copy, n * k."""
+        return self.n * self.k
+
+
+@dataclass(frozen=True)
+class KvCache:
+    """What one token leaves in one layer's cache: ``heads`` x ``per_head`` values split over tensor-parallel
+    ranks (replicated when tp > heads), or ``latent`` values every rank keeps (MLA)."""
+
+    heads: int
+    per_head: int
+    latent: int = 0
+
+    def values(self, tp: int = 1) -> int:
+        """Values per token on one GPU of a tp group."""
+        if self.latent:
+            return self.latent
+        return math.ceil(self.heads / tp) * self.per_head
+
+
+@dataclass(frozen=True)
+class AttentionCore:
+    """Scores and context of one layer: per key, ``2 q_width`` FLOPs for Q.K^T and ``2 v_width`` for A.V.
+
+    Widths of the tensors it stores for backward (Korthikanti et al. 2022, Sec. 4.1): the query, key and value
+    projections' outputs and the context (``out_width``); ``latent`` is MLA's compressed q/kv width.
+    """
+
+    heads: int
+    q_width: int
+    k_width: int
+    v_width: int
+    out_width: int
+    latent: int
+    kv: KvCache
+
+    @property
+    def flops_per_key(self) -> int:
+        """Forward FLOPs of one query against one key (Kaplan et al. 2020 Table 1: 2 a d each for QK^T and AV)."""
+        return 2 * (self.q_width + self.out_width)
+
+
+@dataclass(frozen=True)
+class ElementwiseOp:
+    """A memory-bound op: values read and written per token (times the activation dtype's bytes)."""
+
+    name: str
+    reads: int
+    writes: int
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """Everything one block of this kind holds and does."""
+
+    name: LayerKindName
+    weights: tuple[Weight, ...]
+    matmuls: tuple[Matmul, ...]
+    attention: AttentionCore
+    ops: tuple[ElementwiseOp, ...]
+    mlp_width: int = field(default=0)
+    """Width of the dense MLP (dense layers) or of one routed expert (MoE layers)."""
+    shared_width: int = field(default=0)
+    """Fused width of the shared experts (MoE layers)."""
+    n_matrices: int = 2
+    n_experts: int = 0
+    top_k: int | None = None
+
+    def params(self, component: Component | None = None, *, experts: int | None = None) -> int:
+        """Parameters of one block (or of one component), with ``experts`` routed copies (default: all E)."""
+        total = 0
+        for w in self.weights:
+            if component is not None and w.component != component:
+                continue
+            if w.component == "routed_experts" and experts is not None:
+                total += math.prod(w.shape) * experts
+            else:
+                total += w.numel
+        return total
+
+    def matmul_weights(self, experts: float | None = None, component: Component | None = None) -> float:
+        """Weights one token's matmuls multiply: every ``all`` matmul once and ``experts`` routed copies
+        (default: top_k, what a token uses)."""
+        used = self.top_k if experts is None else experts
+        dense = 0
+        routed = 0
+        for mm in self.matmuls:
+            if component is not None and mm.component != component:
+                continue
+            if mm.tokens == "routed":
+                routed += mm.weights
+            else:
+                dense += mm.weights
+        if not routed:
+            return dense
+        return dense + (used or 0) * routed
+
+    @property
+    def one_expert(self) -> int:
+        """Parameters of one routed expert (weights and biases)."""
+        return sum(math.prod(w.shape) for w in self.weights if w.component == "routed_experts")
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The whole model: its layer kinds, every layer's kind and window, and the embedding and head."""
+
+    model: str
+    hidden: int
+    vocab: int
+    kinds: dict[str, LayerKind]
+    layer_kinds: tuple[LayerKindName, ...]
+    windows: tuple[int | None, ...]
+    edge_weights: tuple[Weight, ...]
+    head: Matmul
+    tied: bool
+    norm_per_layer: int = 0
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layer_kinds)
+
+    def count(self, kind: LayerKindName) -> int:
+        return sum(1 for k in self.layer_kinds if k == kind)
+
+    def edge_params(self, component: Component) -> int:
+        """Embedding, learned positions, output head and final norm parameters of one component."""
+        return sum(w.numel for w in self.edge_weights if w.component == component)
+
+    @property
+    def embedding_params(self) -> int:
+        """Token embedding plus learned positions (the input side)."""
+        return self.edge_params("embedding")
+
+    @property
+    def head_params(self) -> int:
+        """Untied output head weights and its bias (0 weights when tied)."""
+        return self.edge_params("output_head")
+
+    @property
+    def head_matrix(self) -> int:
+        """V * h, the output projection's weights, whether or not they are tied to the embedding."""
+        return self.head.weights
+
+    @property
+    def final_norm_params(self) -> int:
+        return self.edge_params("norms")
+
+    def component_params(self, component: Component, *, experts: int | None = None) -> int:
+        """One breakdown component summed over every layer and the edges."""
+        return sum(
+            self.kinds[k].params(component, experts=experts) * self.count(k) for k in self.kinds
+        ) + self.edge_params(component)
+
+    def kind_of(self, layer: int) -> LayerKind:
+        return self.kinds[self.layer_kinds[layer]]
+
+
+# ------------------------------------------------------------------------------------------------ build
+
+
+def _norm(kind: NormKind, width: int, name: str, component: Component) -> list[Weight]:
+    """RMSNorm: a weight of ``width``; LayerNorm: weight and bias; non-parametric: nothing."""
+    if kind == "nonparametric":
+        return []
+    out = [Weight(f"{name}.weight", (width,), "norm", component)]
+    if kind == "layernorm":
+        out.append(Weight(f"{name}.bias", (width,), "norm", component))
+    return out
+
+
+def _linear(
+    name: str, k: int, n: int, component: Component, *, bias: bool, tokens: Tokens = "all", copies: int = 1
+) -> tuple[list[Weight], Matmul]:
+    """One nn.Linear(k, n): its weight (and bias) tensors and its matmul."""
+    weights = [Weight(f"{name}.weight", (n, k), "matmul", component, copies)]
+    if bias:
+        weights.append(Weight(f"{name}.bias", (n,), "bias", component, copies))
+    return weights, Matmul(name, n, k, component, tokens, copies)
+
+
+def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], AttentionCore, list[ElementwiseOp]]:
+    """Projections of standard (MHA/GQA/MQA) or latent attention (DeepSeek-V2 Sec. 2.1.2), as transformers
+    builds them, with the q/k norms of Qwen3 ('head') and OLMo 2 ('full')."""
+    h = arch.hidden_size
+    att = arch.attention
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    ops: list[ElementwiseOp] = []
+
+    def add(name: str, k: int, n: int, bias: bool) -> None:
+        w, mm = _linear(name, k, n, "attention", bias=bias)
+        weights.extend(w)
+        matmuls.append(mm)
+
+    if isinstance(att, LatentAttention):
+        a, qk, r_kv, rope = att.n_heads, att.qk_head_dim, att.kv_lora_rank, att.qk_rope_head_dim
+        if att.q_lora_rank is None:
+            add("self_attn.q_proj", h, a * qk, False)
+        else:
+            add("self_attn.q_a_proj", h, att.q_lora_rank, att.bias)
+            weights.extend(_norm(arch.norm, att.q_lora_rank, "self_attn.q_a_layernorm", "attention"))
+            add("self_attn.q_b_proj", att.q_lora_rank, a * qk, False)
+        add("self_attn.kv_a_proj_with_mqa", h, r_kv + rope, att.bias)
+        weights.extend(_norm(arch.norm, r_kv, "self_attn.kv_a_layernorm", "attention"))
+        add("self_attn.kv_b_proj", r_kv, a * (att.qk_nope_head_dim + att.v_head_dim), False)
+        add("self_attn.o_proj", a * att.v_head_dim, h, att.bias)
+        core = AttentionCore(
+            heads=a,
+            q_width=a * qk,
+            k_width=a * qk,
+            v_width=a * att.v_head_dim,
+            out_width=a * att.v_head_dim,
+            latent=(att.q_lora_rank or 0) + r_kv + rope,
+            kv=KvCache(heads=1, per_head=r_kv + rope, latent=r_kv + rope),
+        )
+        ops.append(ElementwiseOp("rotary", 2 * (a + 1) * rope, 2 * (a + 1) * rope))
+        return weights, matmuls, core, ops
+    a, g, d = att.n_heads, att.kv_heads, arch.head_dim
+    add("self_attn.q_proj", h, a * d, att.qkv_bias)
+    add("self_attn.k_proj", h, g * d, att.qkv_bias)
+    add("self_attn.v_proj", h, g * d, att.qkv_bias)
+    add("self_attn.o_proj", a * d, h, att.out_bias)
+    if att.qk_norm == "head":
+        weights += _norm(arch.norm, d, "self_attn.q_norm", "attention") + _norm(
+            arch.norm, d, "self_attn.k_norm", "attention"
+        )
+    elif att.qk_norm == "full":
+        weights += _norm(arch.norm, a * d, "self_attn.q_norm", "attention") + _norm(
+            arch.norm, g * d, "self_attn.k_norm", "attention"
+        )
+    core = AttentionCore(
+        heads=a,
+        q_width=a * d,
+        k_width=g * d,
+        v_width=g * d,
+        out_width=a * d,
+        latent=0,
+        kv=KvCache(heads=g, per_head=2 * d),
+    )
+    if arch.position_embedding == "rotary":
+        ops.append(ElementwiseOp("rotary", (a + g) * d, (a + g) * d))
+    return weights, matmuls, core, ops
+
+
+def _mlp(
+    arch: Architecture,
+    prefix: str,
+    width: int,
+    component: Component,
+    *,
+    bias: bool,
+    tokens: Tokens = "all",
+    copies: int = 1,
+) -> tuple[list[Weight], list[Matmul]]:
+    """One MLP of ``width``: gate, up and down projections (gated) or up and down (plain)."""
+    h = arch.hidden_size
+    names = ("gate_proj", "up_proj", "down_proj") if arch.mlp.gated else ("up_proj", "down_proj")
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    for name in names:
+        k, n = (width, h) if name == "down_proj" else (h, width)
+        w, mm = _linear(f"{prefix}.{name}", k, n, component, bias=bias, tokens=tokens, copies=copies)
+        weights += w
+        matmuls.append(mm)
+    return weights, matmuls
+
+
+def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
+    h = arch.hidden_size
+    weights, matmuls, core, ops = _attention(arch)
+    for j in range(arch.norms_per_layer):
+        weights += _norm(arch.norm, h, f"norm{j}", "norms")
+    moe = arch.moe
+    gated = arch.mlp.gated
+    if kind == "dense" or moe is None:
+        w, mms = _mlp(arch, "mlp", arch.mlp.d_ff, "dense_mlp", bias=arch.mlp.bias)
+        width, shared_width, n_experts, top_k = arch.mlp.d_ff, 0, 0, None
+        act_in = (2 if gated else 1) * width
+        ops.append(ElementwiseOp("activation", act_in, width))
+    else:
+        expert_bias = arch.mlp.bias if moe.expert_bias is None else moe.expert_bias
+        w, mms = _mlp(
+            arch,
+            "mlp.experts",
+            moe.expert_d_ff,
+            "routed_experts",
+            bias=expert_bias,
+            tokens="routed",
+            copies=moe.n_experts,
+        )
+        gw, gate = _linear("mlp.gate", h, moe.n_experts, "router", bias=moe.router_bias)
+        w += gw
+        mms.append(gate)
+        shared_width = moe.n_shared_experts * moe.shared_width
+        if moe.n_shared_experts:
+            sw, smm = _mlp(arch, "mlp.shared_experts", shared_width, "shared_experts", bias=arch.mlp.bias)
+            w += sw
+            mms += smm
+            if moe.shared_expert_gate:
+                gw, sgate = _linear("mlp.shared_expert_gate", h, 1, "router", bias=False)
+                w += gw
+                mms.append(sgate)
+        width, n_experts, top_k = moe.expert_d_ff, moe.n_experts, moe.top_k
+        ops.append(ElementwiseOp("router_topk", moe.n_experts, 2 * (top_k or 1)))
+        ops.append(ElementwiseOp("activation", ((2 if gated else 1) * width) * (top_k or 1), width * (top_k or 1)))
+    weights += w
+    matmuls += mms
+    ops.append(ElementwiseOp("norms", arch.norms_per_layer * h, arch.norms_per_layer * h))
+    ops.append(ElementwiseOp("residual_adds", 4 * h, 2 * h))
+    return LayerKind(
+        name=kind,
+        weights=tuple(weights),
+        matmuls=tuple(matmuls),
+        attention=core,
+        ops=tuple(ops),
+        mlp_width=width,
+        shared_width=shared_width,
+        n_matrices=arch.mlp.n_matrices,
+        n_experts=n_experts,
+        top_k=top_k,
+    )
+
+
+@lru_cache(maxsize=256)
+def inventory(arch: Architecture) -> Inventory:
+    """The operator inventory of ``arch`` (module docstring), built once per architecture."""
+    h, v = arch.hidden_size, arch.vocab_size
+    mask = arch.moe_layer_mask
+    layer_kinds: tuple[LayerKindName, ...] = tuple("moe" if m else "dense" for m in mask)
+    kinds = {k: _layer(arch, k) for k in dict.fromkeys(layer_kinds)}
+    att = arch.attention
+    windows = tuple(att.sliding_window if arch.is_sliding_layer(i) else None for i in range(arch.n_layers))
+    edges = [Weight("embed_tokens.weight", (v, h), "embedding", "embedding")]
+    if arch.position_embedding == "learned":
+        assert arch.max_position_embeddings is not None  # Architecture's validator requires it
+        edges.append(Weight("embed_positions.weight", (arch.max_position_embeddings, h), "embedding", "embedding"))
+    if arch.final_norm:
+        edges += _norm(arch.norm, h, "norm", "norms")
+    if not arch.tie_embeddings:
+        edges.append(Weight("lm_head.weight", (v, h), "matmul", "output_head"))
+    if arch.output_bias:
+        edges.append(Weight("lm_head.bias", (v,), "bias", "output_head"))
+    block_norms = sum(w.numel for w in _norm(arch.norm, h, "n", "norms")) * arch.norms_per_layer
+    return Inventory(
+        model=arch.name,
+        hidden=h,
+        vocab=v,
+        kinds=kinds,
+        layer_kinds=layer_kinds,
+        windows=windows,
+        edge_weights=tuple(edges),
+        head=Matmul("lm_head", v, h, "output_head"),
+        tied=arch.tie_embeddings,
+        norm_per_layer=block_norms,
+    )
+
+
+# ------------------------------------------------------------------------------------------ collectives
+
+CollectiveKind = Literal["all-reduce", "all-to-all", "send-recv", "reduce-scatter+all-gather"]
+Group = Literal["tp", "ep", "pp", "dp"]
+
+
+@dataclass(frozen=True)
+class Collective:
+    """One kind of communication a layout implies, per micro-batch (``per_step``: once per optimizer step).
+
+    ``bytes`` is the payload of one call on one GPU; ``calls`` how many such calls one GPU makes; the
+    volume a ring moves per call is ``factor x bytes`` (all-reduce 2(n-1)/n, all-to-all (n-1)/n).
+    """
+
+    kind: CollectiveKind
+    group: Group
+    size: int
+    bytes: float
+    calls: float
+    factor: float
+    per_step: bool = False
+
+    @property
+    def volume(self) -> float:
+        """Bytes one GPU sends over all calls."""
+        return self.factor * self.bytes * self.calls
+
+
+def collectives(
+    inv: Inventory,
+    layout: TrainLayout,
+    *,
+    seq_len: int,
+    activation_bytes: float,
+    gradient_bytes: float,
+    params_per_gpu: float,
+) -> list[Collective]:
+    """The communication one training step's layout implies (Narayanan et al. 2021 Sec. 3.2; Korthikanti et al.
+    2022 Sec. 4.2.2; Rajbhandari et al. 2020 Sec. 7; Lepikhin et al. 2020 for the expert all-to-all).
+
+    * tp: 4 all-reduces (2 forward, 2 backward) of the ``s b h`` activations per layer and micro-batch
+      (sequence parallelism's reduce-scatter + all-gather moves the same bytes);
+    * ep: 4 all-to-alls (dispatch and combine, forward and backward) per MoE layer of the ``c k s b h / t``
+      routed activations;
+    * pp: a send/recv of the ``s b h / t`` stage output per stage boundary, forward and backward;
+    * dp: one reduction of the gradients per step (ring all-reduce, or ZeRO's reduce-scatter + all-gather of
+      the same volume).
+    """
+    out: list[Collective] = []
+    t = layout.tp
+    micro_tokens = layout.micro_batch * seq_len
+    layers_per_stage = inv.n_layers / layout.pp
+    if t > 1:
+        nbytes = activation_bytes * micro_tokens * inv.hidden
+        out.append(Collective("all-reduce", "tp", t, nbytes, 4 * layers_per_stage, 2 * (t - 1) / t))
+    moe = inv.kinds.get("moe")
+    if moe is not None and layout.ep > 1:
+        routed = layout.capacity_factor * (moe.top_k or 0)
+        nbytes = activation_bytes * routed * micro_tokens * inv.hidden / t
+        moe_per_stage = inv.count("moe") / layout.pp
+        out.append(Collective("all-to-all", "ep", layout.ep, nbytes, 4 * moe_per_stage, (layout.ep - 1) / layout.ep))
+    if layout.pp > 1:
+        nbytes = activation_bytes * micro_tokens * inv.hidden / (t if layout.sp else 1)
+        out.append(Collective("send-recv", "pp", layout.pp, nbytes, 2, 1.0))
+    if layout.dp > 1:
+        kind: CollectiveKind = "reduce-scatter+all-gather" if layout.zero >= 1 else "all-reduce"
+        d = layout.dp
+        out.append(Collective(kind, "dp", d, gradient_bytes * params_per_gpu, 1, 2 * (d - 1) / d, per_step=True))
+    return out

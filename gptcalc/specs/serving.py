@@ -1,0 +1,43 @@
+"""Serving setup: one replica (tp x pp GPUs), its traffic, number formats, efficiencies and prices."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gptcalc.specs.base import PosInt, Spec
+from gptcalc.specs.quantities import FractionValue, PosValue
+
+DEFAULT_COMPUTE_EFFICIENCY = 0.6
+DEFAULT_BANDWIDTH_EFFICIENCY = 0.8
+DEFAULT_ALLREDUCE_LATENCY_S = 10e-6
+
+
+class ServingSetup(Spec):
+    """One serving replica (tp x pp GPUs) and its traffic."""
+
+    tp: PosInt = Field(default=1, description="Tensor-parallel degree.")
+    pp: PosInt = Field(default=1, description="Pipeline stages (may split the layers unevenly).")
+    batch: PosInt = Field(default=1, description="Concurrent sequences in the replica.")
+    prompt: PosInt = Field(default=2048, description="Prompt (input) tokens per request.")
+    output: PosInt = Field(default=512, description="Generated (output) tokens per request.")
+    weights_dtype: str = Field(default="bf16", description="bf16, fp8, int8 or int4 weights.")
+    kv_dtype: str = Field(default="bf16", description="KV-cache number format.")
+    compute_dtype: str | None = Field(
+        default=None, description="Tensor-core format for the matmuls; None: bf16, or fp8 for fp8 weights."
+    )
+    compute_efficiency: float = Field(
+        default=DEFAULT_COMPUTE_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of peak FLOP/s."
+    )
+    bandwidth_efficiency: float = Field(
+        default=DEFAULT_BANDWIDTH_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of memory bandwidth."
+    )
+    allreduce_latency_s: float = Field(
+        default=DEFAULT_ALLREDUCE_LATENCY_S, ge=0, description="Fixed latency of one tensor-parallel all-reduce."
+    )
+    speculative: float = Field(default=1.0, ge=1, le=64, description="Tokens accepted per decoding step (1 = none).")
+    price_per_gpu_hour: PosValue | None = Field(default=None, description="USD per GPU-hour; None: hardware's.")
+    utilization: FractionValue = Field(default=1.0, description="Share of paid GPU time spent serving.")
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp
