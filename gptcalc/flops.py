@@ -22,55 +22,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.specs.arch import Architecture, LatentAttention
+from gptcalc.inventory import inventory
+from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import PosInt, Result
 from gptcalc.specs.conventions import CONVENTIONS, DEFAULT_CONVENTION, FlopsConvention, RecomputeMode
-
-# ------------------------------------------------------------------------------------- matmul weights
-
-
-def attention_matmul_weights(arch: Architecture) -> int:
-    """Weights of one attention block's projections (the matmuls; no biases or norms)."""
-    h = arch.hidden_size
-    att = arch.attention
-    if isinstance(att, LatentAttention):
-        a = att.n_heads
-        q = h * a * att.qk_head_dim if att.q_lora_rank is None else att.q_lora_rank * (h + a * att.qk_head_dim)
-        kv = h * (att.kv_lora_rank + att.qk_rope_head_dim) + att.kv_lora_rank * a * (
-            att.qk_nope_head_dim + att.v_head_dim
-        )
-        return q + kv + a * att.v_head_dim * h
-    d = arch.head_dim
-    return h * (att.n_heads + 2 * att.kv_heads) * d + att.n_heads * d * h
-
-
-def mlp_matmul_weights(arch: Architecture, d_ff: int) -> int:
-    """Weights of one MLP of width d_ff: 3*h*f gated, 2*h*f plain."""
-    return arch.mlp.n_matrices * arch.hidden_size * d_ff
-
-
-def router_matmul_weights(arch: Architecture) -> int:
-    """Router h*E plus the shared-expert gate h, per MoE layer."""
-    moe = arch.moe
-    if moe is None:
-        return 0
-    return arch.hidden_size * moe.n_experts + (
-        arch.hidden_size if moe.shared_expert_gate and moe.n_shared_experts else 0
-    )
-
-
-def ffn_matmul_weights(arch: Architecture, experts_used: int) -> tuple[int, int]:
-    """(dense-layer FFN weights summed over dense layers, MoE-layer FFN weights over MoE layers with
-    ``experts_used`` routed experts each plus the shared ones)."""
-    dense = arch.n_dense_layers * mlp_matmul_weights(arch, arch.mlp.d_ff)
-    moe = arch.moe
-    if moe is None:
-        return dense, 0
-    per_layer = experts_used * mlp_matmul_weights(arch, moe.expert_d_ff) + mlp_matmul_weights(
-        arch, moe.n_shared_experts * moe.shared_width
-    )
-    return dense, arch.n_moe_layers * per_layer
-
 
 # ------------------------------------------------------------------------------------ attention core
 
@@ -87,28 +42,18 @@ def mean_keys(seq_len: int, window: int | None, causal: bool) -> float:
     return window - window * window / (2 * s) if causal else float(window)
 
 
-def attention_flops_per_key(arch: Architecture) -> int:
-    """Forward FLOPs of one query against one key in one layer: ``2 a d`` for Q.K^T plus ``2 a d`` for A.V
-    (Kaplan et al. 2020, Table 1); latent attention trains with keys of d_nope + d_rope and values of d_v."""
-    att = arch.attention
-    if isinstance(att, LatentAttention):
-        return 2 * att.n_heads * (att.qk_head_dim + att.v_head_dim)
-    return 4 * att.n_heads * arch.head_dim
-
-
 def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True) -> float:
     """Forward FLOPs per token of attention scores and context, summed over layers.
 
     ``4 * a * d * K`` per layer (2*a*d*K for Q.K^T and as much for A.V; Kaplan et al. 2020 Table 1),
     with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window).
     Latent attention: ``2*a*(d_nope+d_rope)*K + 2*a*d_v*K`` (keys and values expanded per head, as trained).
+    The per-key cost and each layer's window come from the operator inventory.
     """
-    att = arch.attention
-    per_key = attention_flops_per_key(arch)
+    inv = inventory(arch)
     total = 0.0
-    for i in range(arch.n_layers):
-        window = att.sliding_window if arch.is_sliding_layer(i) else None
-        total += per_key * mean_keys(seq_len, window, causal)
+    for i, window in enumerate(inv.windows):
+        total += inv.kind_of(i).attention.flops_per_key * mean_keys(seq_len, window, causal)
     return total
 
 
@@ -154,14 +99,19 @@ def flops_per_token(
     if seq_len <= 0:
         raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
     conv = convention or CONVENTIONS[DEFAULT_CONVENTION]
-    moe = arch.moe
-    attn_w = arch.n_layers * attention_matmul_weights(arch)
-    dense_ffn, moe_ffn = ffn_matmul_weights(arch, moe.k if moe else 0)
-    _, moe_ffn_all = ffn_matmul_weights(arch, moe.n_experts if moe else 0)
-    router = arch.n_moe_layers * router_matmul_weights(arch)
-    head = arch.vocab_size * arch.hidden_size
+    inv = inventory(arch)
+    # Integer weight sums over the inventory's matmuls: blocks (with top_k and with every routed expert),
+    # routers, and the output head.
+    blocks = blocks_all = router = 0
+    for name, kind in inv.kinds.items():
+        n = inv.count(name)
+        kind_router = kind.matmul_weights(component="router")
+        blocks += n * (kind.matmul_weights() - kind_router)
+        blocks_all += n * (kind.matmul_weights(experts=kind.n_experts) - kind_router)
+        router += n * kind_router
+    head = inv.head_matrix
 
-    layers_fwd = 2.0 * (attn_w + dense_ffn + moe_ffn)
+    layers_fwd = 2.0 * blocks
     router_fwd = 2.0 * router
     head_fwd = 2.0 * head
     matmul = layers_fwd + router_fwd + head_fwd
@@ -178,7 +128,7 @@ def flops_per_token(
         extra = attn_core
     else:
         extra = 0.0
-    dense_matmul = 2.0 * (attn_w + dense_ffn + moe_ffn_all) + router_fwd + head_fwd
+    dense_matmul = 2.0 * blocks_all + router_fwd + head_fwd
     dense_forward = dense_matmul + (attn_core if included else 0.0)
     dense_training = 3.0 * dense_forward - (0.0 if conv.logits_backward else 2.0 * head_fwd)
     return FlopsPerToken(

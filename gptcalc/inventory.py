@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from gptcalc.errors import InputError
 from gptcalc.specs.arch import Architecture, LatentAttention, NormKind
 from gptcalc.specs.layout import TrainLayout
 
@@ -161,9 +162,9 @@ class LayerKind:
         return total
 
     def matmul_weights(self, experts: float | None = None, component: Component | None = None) -> float:
+        # An int whenever ``experts`` is (weights are whole numbers); a float for an expected expert count.
         """Weights one token's matmuls multiply: every ``all`` matmul once and ``experts`` routed copies
         (default: top_k, what a token uses)."""
-        used = self.top_k if experts is None else experts
         dense = 0
         routed = 0
         for mm in self.matmuls:
@@ -175,7 +176,15 @@ class LayerKind:
                 dense += mm.weights
         if not routed:
             return dense
-        return dense + (used or 0) * routed
+        return dense + (self.require_top_k() if experts is None else experts) * routed
+
+    def require_top_k(self) -> int:
+        """top_k, or a clear error where a computation needs it and the spec leaves it unknown."""
+        if self.top_k is None:
+            raise InputError(
+                "moe.top_k: unknown for this model (no num_experts_per_tok); set it with --set moe.top_k=N"
+            )
+        return self.top_k
 
     @property
     def one_expert(self) -> int:

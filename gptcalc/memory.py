@@ -34,18 +34,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from gptcalc.errors import InputError, LayoutError
-from gptcalc.flops import attention_matmul_weights, mlp_matmul_weights, router_matmul_weights
-from gptcalc.parallel import check_layout
-from gptcalc.params import (
-    attention_params,
-    expert_params,
-    mlp_params,
-    norm_params,
-    router_params,
-    shared_expert_params,
-)
-from gptcalc.specs.arch import Architecture, LatentAttention
+from gptcalc.errors import InputError
+from gptcalc.inventory import inventory
+from gptcalc.parallel import check_layout, split_layers
+from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.hardware import GIB, Hardware
 from gptcalc.specs.layout import TrainLayout
@@ -104,40 +96,31 @@ def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int
     sbh = s * b * h
     if layout.recompute == "full":
         return p * sbh / (t if layout.sp else 1)
-    att = arch.attention
+    kind = inventory(arch).kinds.get("moe" if moe_layer else "dense")
+    if kind is None:
+        raise InputError(f"{arch.name} has no {'MoE' if moe_layer else 'dense'} layers")
+    core = kind.attention
     dropout_mask = sbh if layout.dropout else 0.0
-    if isinstance(att, LatentAttention):
-        a = att.n_heads
-        q_width, k_width, v_width, out_width = (
-            a * att.qk_head_dim,
-            a * att.qk_head_dim,
-            a * att.v_head_dim,
-            a * att.v_head_dim,
-        )
-        latent = p * s * b * ((att.q_lora_rank or 0) + att.kv_lora_rank + att.qk_rope_head_dim)
-    else:
-        a, g, d = att.n_heads, att.kv_heads, arch.head_dim
-        q_width, k_width, v_width, out_width = a * d, g * d, g * d, a * d
-        latent = 0.0
+    a = core.heads
+    latent = p * s * b * core.latent
     replicated = arch.norms_per_layer * p * sbh + p * sbh + p * sbh + 2 * dropout_mask
-    split = p * s * b * (q_width + k_width + v_width + out_width) + latent
+    split = p * s * b * (core.q_width + core.k_width + core.v_width + core.out_width) + latent
     if layout.recompute == "none" and layout.attention == "eager":
         split += a * s * s * b * (p + ((1 + p) if layout.dropout else 0))
     elif layout.recompute == "none":
         split += 4 * a * s * b  # flash attention keeps the fp32 log-sum-exp per row
-    mats_per_token = arch.mlp.n_matrices  # plain: fc1 output, activation output; gated: gate, up, product
-    moe = arch.moe
-    if moe_layer and moe is not None:
-        routed = layout.capacity_factor * moe.k
-        per_token_expert = p * (h + mats_per_token * moe.expert_d_ff)
-        shared = p * mats_per_token * moe.n_shared_experts * moe.shared_width
-        router = 4 * moe.n_experts  # fp32 router logits
+    mats_per_token = kind.n_matrices  # plain: fc1 output, activation output; gated: gate, up, product
+    if kind.name == "moe":
+        routed = layout.capacity_factor * kind.require_top_k()
+        per_token_expert = p * (h + mats_per_token * kind.mlp_width)
+        shared = p * mats_per_token * kind.shared_width
+        router = 4 * kind.n_experts  # fp32 router logits
         a2a_buffer = p * routed * h
         # The MLP input p sbh counted above is the router's input; experts keep their own copies.
         split += s * b * (routed * per_token_expert + shared + a2a_buffer)
         replicated += s * b * router
     else:
-        split += p * s * b * mats_per_token * arch.mlp.d_ff
+        split += p * s * b * mats_per_token * kind.mlp_width
     replicated_div = t if layout.sp else 1
     return replicated / replicated_div + split / t
 
@@ -170,14 +153,12 @@ class Stage:
 
 
 def stages(arch: Architecture, pp: int) -> list[Stage]:
-    """Contiguous split of the layers into pp stages (pp divides the layer count)."""
-    per = arch.n_layers // pp
-    mask = arch.moe_layer_mask
+    """The pp pipeline stages of a training layout, by :func:`gptcalc.parallel.split_layers`."""
+    kinds = inventory(arch).layer_kinds
     out = []
-    for j in range(pp):
-        chunk = mask[j * per : (j + 1) * per]
-        moe = sum(chunk)
-        out.append(Stage(index=j, dense_layers=len(chunk) - moe, moe_layers=moe, first=j == 0, last=j == pp - 1))
+    for j, layers in enumerate(split_layers(arch.n_layers, pp)):
+        moe = sum(1 for i in layers if kinds[i] == "moe")
+        out.append(Stage(index=j, dense_layers=len(layers) - moe, moe_layers=moe, first=j == 0, last=j == pp - 1))
     return out
 
 
@@ -211,21 +192,21 @@ class ModelSizes:
 
     @classmethod
     def of(cls, arch: Architecture) -> ModelSizes:
-        h = arch.hidden_size
-        embedding = arch.vocab_size * h + (
-            (arch.max_position_embeddings or 0) * h if arch.position_embedding == "learned" else 0
-        )
-        head = arch.vocab_size * h + arch.vocab_size * int(arch.output_bias)
+        """Read from the operator inventory (:mod:`gptcalc.inventory`)."""
+        inv = inventory(arch)
+        any_kind = next(iter(inv.kinds.values()))
+        dense = inv.kinds.get("dense")
+        moe = inv.kinds.get("moe")
         return cls(
-            attention=attention_params(arch),
-            norms=arch.norms_per_layer * norm_params(arch.norm, h),
-            dense_mlp=mlp_params(arch, arch.mlp.d_ff),
-            expert=expert_params(arch),
-            shared=shared_expert_params(arch),
-            router=router_params(arch),
-            embedding=embedding,
-            head=head,
-            final_norm=norm_params(arch.norm, h) if arch.final_norm else 0,
+            attention=any_kind.params("attention"),
+            norms=any_kind.params("norms"),
+            dense_mlp=dense.params("dense_mlp") if dense else 0,
+            expert=moe.one_expert if moe else 0,
+            shared=moe.params("shared_experts") if moe else 0,
+            router=moe.params("router") if moe else 0,
+            embedding=inv.embedding_params,
+            head=inv.head_params + (inv.head_matrix if inv.tied else 0),
+            final_norm=inv.final_norm_params,
         )
 
 
@@ -301,8 +282,9 @@ def worst_stage(
     arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, m: int, stage_list: list[Stage]
 ) -> StageBytes:
     """The stage whose GPU needs the most memory."""
-    dense_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=False)
-    moe_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=True) if arch.moe else 0.0
+    kinds = inventory(arch).kinds
+    dense_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=False) if "dense" in kinds else 0.0
+    moe_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=True) if "moe" in kinds else 0.0
     return max(
         (stage_bytes(arch, sizes, st, layout, seq_len, m, dense_act, moe_act) for st in distinct_stages(stage_list)),
         key=lambda b: b.allocated,
@@ -397,32 +379,13 @@ def gpus_to_hold_states(total_params: int, hardware: Hardware, precision: str = 
 # -------------------------------------------------------------------------------------------- serving
 
 
-def serving_stage_layers(arch: Architecture, pp: int) -> list[range]:
-    """Layers of each serving pipeline stage: as even as possible, earlier stages one layer more.
-
-    Serving engines (vLLM, TensorRT-LLM) accept a stage count that does not divide the layers, so the
-    leak's 16 stages over 120 layers hold 8 or 7 layers each; the fullest stage sets memory and pace.
-    """
-    if pp > arch.n_layers:
-        raise LayoutError(f"pp: {pp} stages exceed the {arch.n_layers} layers; allowed: 1 to {arch.n_layers}")
-    base, extra = divmod(arch.n_layers, pp)
-    out, start = [], 0
-    for j in range(pp):
-        size = base + (1 if j < extra else 0)
-        out.append(range(start, start + size))
-        start += size
-    return out
-
-
 def kv_bytes_per_layer(arch: Architecture, dtype: str = "bf16", tp: int = 1) -> float:
     """KV-cache bytes one token holds in one layer on one GPU: 2 g d values split over tp (replicated when
     tp > g), or the MLA latent r_kv + rope, replicated on every tensor-parallel rank."""
     if dtype not in DTYPE_BYTES:
         raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
-    att = arch.attention
-    if isinstance(att, LatentAttention):
-        return (att.kv_lora_rank + att.qk_rope_head_dim) * DTYPE_BYTES[dtype]
-    return 2 * math.ceil(att.kv_heads / tp) * arch.head_dim * DTYPE_BYTES[dtype]
+    kv = next(iter(inventory(arch).kinds.values())).attention.kv
+    return kv.values(tp) * DTYPE_BYTES[dtype]
 
 
 def kv_bytes_per_token(
@@ -435,15 +398,16 @@ def kv_bytes_per_token(
     averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
     latent is replicated on every tensor-parallel rank.
     """
-    att = arch.attention
+    windows = inventory(arch).windows
     per_layer = kv_bytes_per_layer(arch, dtype, tp)
 
     def layer_bytes(i: int) -> float:
-        if context is not None and arch.is_sliding_layer(i) and att.sliding_window is not None:
-            return per_layer * min(context, att.sliding_window) / context
+        window = windows[i]
+        if context is not None and window is not None:
+            return per_layer * min(context, window) / context
         return per_layer
 
-    return max(sum(layer_bytes(i) for i in layers) for layers in serving_stage_layers(arch, pp))
+    return max(sum(layer_bytes(i) for i in layers) for layers in split_layers(arch.n_layers, pp))
 
 
 class ServingMemory(Result):
@@ -465,36 +429,26 @@ class ServingMemory(Result):
 
 def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 1) -> float:
     """Weights on one GPU of the fullest serving stage: matmul weights (and an untied head) at ``dtype``;
-    embeddings, norms and biases in bf16; layers split as :func:`serving_stage_layers`, everything over tp.
+    embeddings, norms and biases in bf16; layers split as :func:`gptcalc.parallel.split_layers`, everything over tp.
     """
     per_param = weight_bytes_per_param(dtype)
-    sizes = ModelSizes.of(arch)
-    moe = arch.moe
-    attn_mm = attention_matmul_weights(arch)
-    dense_mm = attn_mm + mlp_matmul_weights(arch, arch.mlp.d_ff)
-    dense_all = sizes.attention + sizes.norms + sizes.dense_mlp
-    moe_mm = moe_all = 0.0
-    if moe is not None:
-        moe_mm = attn_mm + (
-            moe.n_experts * mlp_matmul_weights(arch, moe.expert_d_ff)
-            + mlp_matmul_weights(arch, moe.n_shared_experts * moe.shared_width)
-            + router_matmul_weights(arch)
-        )
-        moe_all = sizes.attention + sizes.norms + sizes.shared + sizes.router + moe.n_experts * sizes.expert
-    dense_bytes = dense_mm * per_param + (dense_all - dense_mm) * 2.0
-    moe_bytes = moe_mm * per_param + (moe_all - moe_mm) * 2.0
-    head_matrix = arch.vocab_size * arch.hidden_size
-    embedding = sizes.embedding * 2.0
-    if arch.tie_embeddings:
-        head = 2.0 * (sizes.head - head_matrix) + (2.0 * head_matrix if pp > 1 else 0.0)
+    inv = inventory(arch)
+    layer_bytes = {}
+    for name, kind in inv.kinds.items():
+        matmul = kind.matmul_weights(experts=kind.n_experts)  # every expert is resident
+        layer_bytes[name] = matmul * per_param + (kind.params() - matmul) * 2.0
+    head_matrix = inv.head_matrix
+    embedding = inv.embedding_params * 2.0
+    head_bias = inv.head_params - (0 if inv.tied else head_matrix)
+    if inv.tied:
+        head = 2.0 * head_bias + (2.0 * head_matrix if pp > 1 else 0.0)
     else:
-        head = head_matrix * per_param + 2.0 * (sizes.head - head_matrix)
-    head += sizes.final_norm * 2.0
-    mask = arch.moe_layer_mask
-    stage_list = serving_stage_layers(arch, pp)
+        head = head_matrix * per_param + 2.0 * head_bias
+    head += inv.final_norm_params * 2.0
+    stage_list = split_layers(arch.n_layers, pp)
     best = 0.0
     for j, layers in enumerate(stage_list):
-        total = sum(moe_bytes if mask[i] else dense_bytes for i in layers)
+        total = sum(layer_bytes[inv.layer_kinds[i]] for i in layers)
         total += (embedding if j == 0 else 0.0) + (head if j == len(stage_list) - 1 else 0.0)
         best = max(best, total)
     return best / tp

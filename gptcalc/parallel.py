@@ -49,3 +49,20 @@ def divisors(n: int, limit: int | None = None) -> list[int]:
     """Divisors of n in increasing order (at most ``limit`` of them)."""
     out = [d for d in range(1, n + 1) if n % d == 0]
     return out[:limit] if limit else out
+
+
+def split_layers(n_layers: int, pp: int) -> list[range]:
+    """Layers of each of ``pp`` pipeline stages: contiguous, as even as possible, earlier stages one more.
+
+    Training frameworks here need pp to divide the layers (then every stage holds n_layers / pp); serving
+    engines (vLLM, TensorRT-LLM) accept any stage count, so the leak's 16 stages over 120 layers hold 8 or 7.
+    """
+    if pp > n_layers:
+        raise LayoutError(f"pp: {pp} stages exceed the {n_layers} layers; allowed: 1 to {n_layers}")
+    base, extra = divmod(n_layers, pp)
+    out, start = [], 0
+    for j in range(pp):
+        size = base + (1 if j < extra else 0)
+        out.append(range(start, start + size))
+        start += size
+    return out

@@ -33,20 +33,16 @@ from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import (
-    attention_flops_per_key,
-    attention_matmul_weights,
     mean_keys,
-    mlp_matmul_weights,
-    router_matmul_weights,
 )
+from gptcalc.inventory import inventory
 from gptcalc.memory import (
     DTYPE_BYTES,
     kv_bytes_per_layer,
     serving_memory,
-    serving_stage_layers,
     weight_bytes_per_param,
 )
-from gptcalc.parallel import check_layout
+from gptcalc.parallel import check_layout, split_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.hardware import Hardware
@@ -116,50 +112,55 @@ class _Stage:
 
 @dataclass(frozen=True)
 class _Model:
-    """Per-layer matmul weights and attention constants of an architecture (computed once per call)."""
+    """Matmul weights per layer kind and attention constants, read from the operator inventory (once per call).
 
-    attn: int
-    dense_mlp: int
+    ``dense``: weights of a dense block; ``moe_fixed``: of an MoE block without its routed experts (attention,
+    shared experts, router); ``expert``: one routed expert's.
+    """
+
+    dense: int
+    moe_fixed: int
     expert: int
-    shared: int
-    router: int
     head: int
     per_key: int
     window: int | None
     top_k: int
+    n_experts: int
     stages: tuple[_Stage, ...]
 
     @classmethod
     def of(cls, arch: Architecture, pp: int) -> _Model:
-        moe = arch.moe
-        mask = arch.moe_layer_mask
+        inv = inventory(arch)
+        dense = inv.kinds.get("dense")
+        moe = inv.kinds.get("moe")
         stages = tuple(
             _Stage(
-                dense_layers=sum(1 for i in layers if not mask[i]),
-                moe_layers=sum(1 for i in layers if mask[i]),
-                sliding_layers=sum(1 for i in layers if arch.is_sliding_layer(i)),
+                dense_layers=sum(1 for i in layers if inv.layer_kinds[i] == "dense"),
+                moe_layers=sum(1 for i in layers if inv.layer_kinds[i] == "moe"),
+                sliding_layers=sum(1 for i in layers if inv.windows[i] is not None),
                 last=j == pp - 1,
             )
-            for j, layers in enumerate(serving_stage_layers(arch, pp))
+            for j, layers in enumerate(split_layers(arch.n_layers, pp))
         )
+        any_kind = dense or moe
+        assert any_kind is not None  # every model has at least one layer
         return cls(
-            attn=attention_matmul_weights(arch),
-            dense_mlp=mlp_matmul_weights(arch, arch.mlp.d_ff),
-            expert=mlp_matmul_weights(arch, moe.expert_d_ff) if moe else 0,
-            shared=mlp_matmul_weights(arch, moe.n_shared_experts * moe.shared_width) if moe else 0,
-            router=router_matmul_weights(arch),
-            head=arch.vocab_size * arch.hidden_size,
-            per_key=attention_flops_per_key(arch),
+            dense=int(dense.matmul_weights()) if dense else 0,
+            moe_fixed=int(moe.matmul_weights(experts=0)) if moe else 0,
+            expert=int(moe.matmul_weights(experts=1) - moe.matmul_weights(experts=0)) if moe else 0,
+            head=inv.head_matrix,
+            per_key=any_kind.attention.flops_per_key,
             window=arch.attention.sliding_window,
-            top_k=moe.k if moe else 0,
+            top_k=moe.require_top_k() if moe else 0,
+            n_experts=moe.n_experts if moe else 0,
             stages=stages,
         )
 
     def weights(self, st: _Stage, experts: float) -> float:
         """Matmul weights a stage multiplies, with ``experts`` routed experts per MoE layer (+ head if last)."""
-        moe_layer = self.attn + experts * self.expert + self.shared + self.router
+        moe_layer = self.moe_fixed + experts * self.expert
         head = self.head if st.last else 0
-        return st.dense_layers * (self.attn + self.dense_mlp) + st.moe_layers * moe_layer + head
+        return st.dense_layers * self.dense + st.moe_layers * moe_layer + head
 
     def keys_read(self, st: _Stage, keys: float, windowed_keys: float | None = None) -> float:
         """Layer-keys summed over the stage: ``keys`` on global layers, ``windowed_keys`` (default: at most the
@@ -198,7 +199,7 @@ def phase_time(
     used = model.top_k if experts is None else experts
     active = model.weights(st, model.top_k)
     flops = tokens * (2 * active + model.per_key * model.keys_read(st, keys, windowed_keys)) / t
-    read_experts = (arch.moe.n_experts if arch.moe else 0) if experts is None else used
+    read_experts = model.n_experts if experts is None else used
     kv_layer = kv_bytes_per_layer(arch, setup.kv_dtype, t)
     nbytes = model.weights(st, read_experts) * per_param / t + sequences * kv_layer * model.keys_read(st, context)
     dtype = setup.compute_dtype or ("fp8" if setup.weights_dtype == "fp8" and "fp8" in hardware.peak_tflops else "bf16")
@@ -307,7 +308,7 @@ def estimate_serving(
         bad = setup.weights_dtype if setup.weights_dtype not in DTYPE_BYTES else setup.kv_dtype
         raise InputError(f"dtype: unknown {bad!r}; allowed: {', '.join(DTYPE_BYTES)}")
     check_layout(arch, tp=setup.tp)
-    serving_stage_layers(arch, setup.pp)
+    split_layers(arch.n_layers, setup.pp)
     if setup.batch < setup.pp:
         raise InputError(f"batch: {setup.batch} is smaller than pp ({setup.pp}); each stage needs a micro-batch")
     price = setup.price_per_gpu_hour if setup.price_per_gpu_hour is not None else hardware.price_per_hour

@@ -16,7 +16,8 @@ step = compute x (1 + bubble) + exposed data-parallel gradient reduction, where
   et al. 2020 Sec. 7) of the gradients, 2 (d-1)/d x gradient bytes over the inter-node network, of which
   ``dp_overlap`` is hidden behind the backward pass.
 
-Left out: pipeline point-to-point sends (small next to the rest), stragglers, failures and restarts.
+The collectives and their bytes come from :func:`gptcalc.inventory.collectives`. Left out: pipeline
+point-to-point sends (listed there, small next to the rest), stragglers, failures and restarts.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pydantic import Field
 
 from gptcalc.errors import InputError
 from gptcalc.flops import flops_per_token
-from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, ModelSizes
+from gptcalc.inventory import COMPONENTS, collectives, inventory
+from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES
 from gptcalc.parallel import check_layout
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
@@ -90,32 +92,27 @@ def step_time(
     step_tokens = global_batch * seq_len
     compute = step_tokens * fpt.hardware_training_per_token / (layout.gpus * peak * matmul_efficiency)
 
-    p = ACTIVATION_BYTES[layout.precision]
-    t, h = layout.tp, arch.hidden_size
-    micro_tokens = layout.micro_batch * seq_len
-    layers_per_stage = arch.n_layers / layout.pp
-    tp_comm = 0.0
-    if t > 1:
-        per_allreduce = 2 * (t - 1) / t * p * micro_tokens * h / hardware.intra_node_bandwidth
-        tp_comm = 4 * layers_per_stage * m * per_allreduce
-    ep_comm = 0.0
-    moe = arch.moe
-    if moe is not None and layout.ep > 1:
-        routed = layout.capacity_factor * moe.k
-        bytes_out = (layout.ep - 1) / layout.ep * p * routed * micro_tokens * h / t
-        spans_nodes = layout.ep * t > hardware.devices_per_node
-        bw = hardware.inter_node_bandwidth if spans_nodes else hardware.intra_node_bandwidth
-        moe_layers_per_stage = arch.n_moe_layers / layout.pp
-        ep_comm = 4 * moe_layers_per_stage * m * bytes_out / bw
+    inv = inventory(arch)
+    comms = collectives(
+        inv,
+        layout,
+        seq_len=seq_len,
+        activation_bytes=ACTIVATION_BYTES[layout.precision],
+        gradient_bytes=PRECISION_BYTES[layout.precision][1],
+        params_per_gpu=params_per_gpu(arch, layout),
+    )
+    tp_comm = ep_comm = dp_comm = 0.0
+    for c in comms:
+        if c.group == "tp":
+            tp_comm = m * c.volume / hardware.intra_node_bandwidth
+        elif c.group == "ep":
+            spans_nodes = layout.ep * layout.tp > hardware.devices_per_node
+            bw = hardware.inter_node_bandwidth if spans_nodes else hardware.intra_node_bandwidth
+            ep_comm = m * c.volume / bw
+        elif c.group == "dp":
+            dp_comm = c.volume / hardware.inter_node_bandwidth
     busy = compute + tp_comm + ep_comm
     bubble = busy * (layout.pp - 1) / (m * layout.virtual_stages)
-
-    dp_comm = 0.0
-    if layout.dp > 1:
-        sizes = ModelSizes.of(arch)
-        grad_bytes = PRECISION_BYTES[layout.precision][1]
-        params_per_gpu = _params_per_gpu(arch, layout, sizes)
-        dp_comm = 2 * (layout.dp - 1) / layout.dp * grad_bytes * params_per_gpu / hardware.inter_node_bandwidth
     backward = busy * 2 / 3
     exposed = max(0.0, dp_comm - dp_overlap * backward)
     step = busy + bubble + exposed
@@ -138,10 +135,14 @@ def step_time(
     )
 
 
-def _params_per_gpu(arch: Architecture, layout: TrainLayout, sizes: ModelSizes) -> float:
-    """Average parameters per GPU whose gradients one data-parallel rank reduces."""
-    moe = arch.moe
-    dense = arch.n_layers * (sizes.attention + sizes.norms) + arch.n_dense_layers * sizes.dense_mlp
-    dense += arch.n_moe_layers * (sizes.shared + sizes.router) + sizes.embedding + sizes.head
-    experts = arch.n_moe_layers * (moe.n_experts if moe else 0) * sizes.expert
+def params_per_gpu(arch: Architecture, layout: TrainLayout) -> float:
+    """Average parameters per GPU whose gradients one data-parallel rank reduces: the non-expert weights over
+    tp x pp, the routed experts over tp x pp x ep (the embedding and an untied head both count; a tied
+    matrix counts once unless pp > 1 puts a copy on the first and the last stage, as Megatron does)."""
+    inv = inventory(arch)
+    experts = inv.component_params("routed_experts")
+    total = sum(inv.component_params(c) for c in COMPONENTS)
+    if inv.tied and layout.pp > 1:
+        total += inv.head_matrix
+    dense = total - experts
     return dense / (layout.tp * layout.pp) + experts / (layout.tp * layout.pp * layout.ep)

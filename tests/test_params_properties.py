@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from gptcalc.params import count_params, norm_params
+from gptcalc.params import count_params
 from gptcalc.specs.arch import Architecture
 from tests.strategies import architectures
 
@@ -17,7 +17,8 @@ def test_active_at_most_total_and_breakdown_sums(arch: Architecture) -> None:
     assert c.breakdown.total() == c.total
     assert c.active_breakdown.total() == c.active
     assert c.embedding + c.non_embedding == c.total
-    final_norm = norm_params(arch.norm, arch.hidden_size) if arch.final_norm else 0
+    # The final norm: h weights (RMSNorm), 2h (LayerNorm: weight and bias), none (non-parametric).
+    final_norm = {"rmsnorm": 1, "layernorm": 2, "nonparametric": 0}[arch.norm] * arch.hidden_size * arch.final_norm
     per_layers = sum(k.count * k.params_each for k in c.layers)
     assert per_layers + final_norm + c.breakdown.embedding + c.breakdown.output_head == c.total
     assert sum(k.count for k in c.layers) == arch.n_layers
