@@ -161,8 +161,7 @@ class LayerKind:
                 total += w.numel
         return total
 
-    def matmul_weights(self, experts: float | None = None, component: Component | None = None) -> float:
-        # An int whenever ``experts`` is (weights are whole numbers); a float for an expected expert count.
+    def matmul_weights(self, experts: int | None = None, component: Component | None = None) -> int:
         """Weights one token's matmuls multiply: every ``all`` matmul once and ``experts`` routed copies
         (default: top_k, what a token uses)."""
         dense = 0
@@ -199,7 +198,7 @@ class Inventory:
     model: str
     hidden: int
     vocab: int
-    kinds: dict[str, LayerKind]
+    kinds: dict[LayerKindName, LayerKind]
     layer_kinds: tuple[LayerKindName, ...]
     windows: tuple[int | None, ...]
     edge_weights: tuple[Weight, ...]
@@ -212,7 +211,7 @@ class Inventory:
         return len(self.layer_kinds)
 
     def count(self, kind: LayerKindName) -> int:
-        return sum(1 for k in self.layer_kinds if k == kind)
+        return self.layer_kinds.count(kind)
 
     def edge_params(self, component: Component) -> int:
         """Embedding, learned positions, output head and final norm parameters of one component."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from gptcalc.errors import InputError
-from gptcalc.specs.base import validate_spec
+from gptcalc.specs.base import with_changes
 from gptcalc.specs.quantities import parse_length, parse_number
 
 S = TypeVar("S", bound=BaseModel)
@@ -54,44 +54,6 @@ def coerce(key: str, text: str) -> Any:
     return int(number) if number.is_integer() and abs(number) < 2**63 else number
 
 
-def _submodel(cls: type[BaseModel] | None, field: str, value: Any) -> type[BaseModel] | None:
-    """The model class behind ``cls.field`` (unwrapping Optional and tagged unions by the value's kind)."""
-    if cls is None or field not in cls.model_fields:
-        return None
-    candidates = [cls.model_fields[field].annotation]
-    while candidates:
-        tp = candidates.pop()
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            kind = value.get("kind") if isinstance(value, dict) else None
-            tag = tp.model_fields.get("kind")
-            if kind is None or tag is None or tag.default == kind:
-                return tp
-            continue
-        candidates.extend(a for a in get_args(tp) if a is not type(None))
-    return None
-
-
-def set_path(data: dict[str, Any], key: str, value: Any, cls: type[BaseModel] | None = None) -> None:
-    """Assign ``value`` at dotted ``key`` inside ``data`` (a dump of ``cls``); unknown keys list the valid ones."""
-    parts = key.split(".")
-    node: dict[str, Any] = data
-    for depth, part in enumerate(parts):
-        here = ".".join(parts[: depth + 1])
-        valid = set(cls.model_fields) if cls is not None else set(node)
-        if part not in valid:
-            raise InputError(f"--set {key}: unknown key {here!r}; valid keys here: {', '.join(sorted(valid))}")
-        if depth == len(parts) - 1:
-            node[part] = value
-            return
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            raise InputError(f"--set {key}: {here!r} is a value, not a group of fields")
-        cls = _submodel(cls, part, child)
-        node = child
-
-
 def apply_overrides(spec: S, assignments: Iterable[str] | Mapping[str, Any], origin: str = "--set") -> S:
     """Return a copy of ``spec`` with each ``key=value`` applied, validated again as a whole.
 
@@ -102,9 +64,4 @@ def apply_overrides(spec: S, assignments: Iterable[str] | Mapping[str, Any], ori
         items = list(assignments.items())
     else:
         items = [(k, coerce(k, v)) for k, v in map(parse_assignment, assignments)]
-    if not items:
-        return spec
-    data = spec.model_dump()
-    for key, value in items:
-        set_path(data, key, value, type(spec))
-    return validate_spec(type(spec), data, origin)
+    return with_changes(spec, dict(items), origin)

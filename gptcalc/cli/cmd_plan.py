@@ -252,7 +252,8 @@ def sweep_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a scenario over a grid of its fields; table, terminal chart, CSV, JSON or PNG."""
-    from gptcalc.sweep import grid_size, parse_axis, series, sweep, write_csv
+    from gptcalc.cli.output import write_csv
+    from gptcalc.sweep import grid_size, parse_axis, series, sweep
 
     resolved = _training_scenario("sweep", name, presets, set_, " (use gptcalc serve --sweep-batch for serving)")
     axes = [parse_axis(v) for v in vary]
@@ -373,7 +374,8 @@ def _draw_png(result: Any, metric: str, claim: float | None, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from gptcalc.sweep import series, write_atomic
+    from gptcalc.cli.output import write_atomic
+    from gptcalc.sweep import series
 
     xs, ys = series(result, metric)
     fig, ax = plt.subplots(figsize=(8, 5), dpi=100)

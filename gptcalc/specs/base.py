@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import Self
 
-from gptcalc.errors import SpecError
+from gptcalc.errors import InputError, SpecError
 
 
 class Spec(BaseModel):
@@ -77,3 +78,54 @@ def validate_spec(cls: type[S], data: Any, origin: str = "") -> S:
     except ValidationError as err:
         where = f"{origin}: " if origin else ""
         raise SpecError(where + describe_validation_error(err)) from None
+
+
+def _submodel(cls: type[BaseModel] | None, field: str, value: Any) -> type[BaseModel] | None:
+    """The model class behind ``cls.field`` (unwrapping Optional and tagged unions by the value's kind)."""
+    if cls is None or field not in cls.model_fields:
+        return None
+    candidates = [cls.model_fields[field].annotation]
+    while candidates:
+        tp = candidates.pop()
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            kind = value.get("kind") if isinstance(value, dict) else None
+            tag = tp.model_fields.get("kind")
+            if kind is None or tag is None or tag.default == kind:
+                return tp
+            continue
+        candidates.extend(a for a in get_args(tp) if a is not type(None))
+    return None
+
+
+def set_path(
+    data: dict[str, Any], key: str, value: Any, cls: type[BaseModel] | None = None, origin: str = "--set"
+) -> None:
+    """Assign ``value`` at dotted ``key`` inside ``data`` (a dump of ``cls``); unknown keys list the valid ones."""
+    parts = key.split(".")
+    node: dict[str, Any] = data
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[: depth + 1])
+        valid = set(cls.model_fields) if cls is not None else set(node)
+        if part not in valid:
+            raise InputError(f"{origin} {key}: unknown key {here!r}; valid keys here: {', '.join(sorted(valid))}")
+        if depth == len(parts) - 1:
+            node[part] = value
+            return
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise InputError(f"{origin} {key}: {here!r} is a value, not a group of fields")
+        cls = _submodel(cls, part, child)
+        node = child
+
+
+def with_changes(spec: S, changes: Mapping[str, Any], origin: str = "--set") -> S:
+    """A copy of ``spec`` with each dotted field (``moe.n_experts``) set to its typed value, validated again as
+    a whole; an unknown key lists the valid ones, a bad value names ``origin`` and the field."""
+    if not changes:
+        return spec
+    data = spec.model_dump()
+    for key, value in changes.items():
+        set_path(data, key, value, type(spec), origin)
+    return validate_spec(type(spec), data, origin)
