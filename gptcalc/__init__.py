@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "CostAssumptions": "gptcalc.specs.costs",
     "FlopsConvention": "gptcalc.specs.conventions",
     "Range": "gptcalc.specs.quantities",
+    "Run": "gptcalc.specs.run",
     "RunForModels": "gptcalc.specs.run",
     # loading
     "load_model": "gptcalc.adapters.load",

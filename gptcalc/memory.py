@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import Field
 
@@ -42,8 +41,6 @@ from gptcalc.specs.base import Result
 from gptcalc.specs.hardware import GIB, Hardware
 from gptcalc.specs.layout import TrainLayout
 
-WeightDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
-KvDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 DTYPE_BYTES: dict[str, float] = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
 INT4_GROUP = 128
 OVERHEAD_GIB = 2.0

@@ -36,11 +36,11 @@ from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.quantities import Range, Value
+from gptcalc.specs.run import Run, unknowns_message
 from gptcalc.uncertainty import propagate
 
 SECONDS_PER_DAY = 86_400.0
 HOURS_PER_YEAR = 8_760.0
-RUN_UNKNOWNS = ("tokens", "gpus", "days", "mfu")
 
 
 class TrainingRun(Result):
@@ -87,7 +87,7 @@ def run_numbers(
     """
     missing = [k for k, v in (("tokens", tokens), ("gpus", gpus), ("days", days), ("mfu", mfu)) if v is None]
     if len(missing) != 1:
-        raise InputError(_unknowns_message(missing))
+        raise InputError(unknowns_message(missing))
     try:
         rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
         if tokens is None:
@@ -138,25 +138,12 @@ def training_run(**inputs: Any) -> TrainingRun:
     return TrainingRun(**run_numbers(**inputs))
 
 
-def _unknowns_message(missing: list[str]) -> str:
-    flags = ", ".join(f"--{k}" for k in RUN_UNKNOWNS)
-    if not missing:
-        return (
-            f"tokens, gpus, days and mfu are all fixed, which over-determines the run; leave one of {flags} "
-            "out (with the model's FLOPs, any three give the fourth)"
-        )
-    return f"{' and '.join(missing)} are all unknown; give three of {flags} (any three give the fourth)"
-
-
 def check_run_inputs(
     tokens: Value | None, gpus: Value | None, days: Value | None, mfu: Value | None, *, flags: bool = False
 ) -> str:
     """Validate the four run unknowns and return the one to solve for (``flags``: name them as CLI flags and
-    only check the values given, not how many)."""
+    only check the values given, not how many; otherwise the :class:`gptcalc.specs.run.Run` rule applies)."""
     given = {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}
-    missing = [k for k, v in given.items() if v is None]
-    if len(missing) != 1 and not flags:
-        raise InputError(_unknowns_message(missing))
     for key, value in given.items():
         if value is None:
             continue
@@ -167,7 +154,9 @@ def check_run_inputs(
             raise InputError(f"{name}: must be > 0, got {value}")
         if key == "mfu" and high > 1:
             raise InputError(f"{name}: must be in (0, 1], got {value}")
-    return missing[0] if missing else ""
+    if flags:
+        return ""
+    return Run(**given).solve_for
 
 
 class TrainingEstimate(Result):

@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gptcalc.specs.base import Spec
 from gptcalc.specs.costs import CostAssumptions
-from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.hardware import Dtype, Hardware
 from gptcalc.specs.quantities import FractionValue, PosValue
+
+RUN_UNKNOWNS = ("tokens", "gpus", "days", "mfu")
+
+
+def unknowns_message(missing: list[str]) -> str:
+    """Why a run is not three-of-four: which of its unknowns are missing (or that none is)."""
+    flags = ", ".join(f"--{k}" for k in RUN_UNKNOWNS)
+    if not missing:
+        return (
+            f"tokens, gpus, days and mfu are all fixed, which over-determines the run; leave one of {flags} "
+            "out (with the model's FLOPs, any three give the fourth)"
+        )
+    return f"{' and '.join(missing)} are all unknown; give three of {flags} (any three give the fourth)"
+
+
+class Run(Spec):
+    """One training run: three of tokens, GPUs, days and MFU fixed, the fourth solved for (the run identity
+    tokens x FLOPs/token = GPUs x peak x MFU x days x 86,400; Kaplan et al. 2020, PaLM App. B)."""
+
+    tokens: PosValue | None = Field(default=None, description="Training tokens.")
+    gpus: PosValue | None = Field(default=None, description="Accelerators.")
+    days: PosValue | None = Field(default=None, description="Wall-clock days.")
+    mfu: FractionValue | None = Field(default=None, description="Model FLOPs utilization, (0, 1].")
+
+    @model_validator(mode="after")
+    def _three_of_four(self) -> Run:
+        missing = [k for k in RUN_UNKNOWNS if getattr(self, k) is None]
+        if len(missing) != 1:
+            raise ValueError(unknowns_message(missing))
+        return self
+
+    @property
+    def solve_for(self) -> str:
+        """The one unknown left open."""
+        return next(k for k in RUN_UNKNOWNS if getattr(self, k) is None)
 
 
 class RunForModels(Spec):
@@ -18,5 +53,5 @@ class RunForModels(Spec):
     gpus: PosValue | None = None
     days: PosValue | None = None
     mfu: FractionValue | None = None
-    dtype: str = "bf16"
+    dtype: Dtype = "bf16"
     costs: CostAssumptions = Field(default_factory=CostAssumptions)

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import PosInt, Spec
-from gptcalc.specs.conventions import DEFAULT_CONVENTION, RecomputeMode
+from gptcalc.specs.conventions import DEFAULT_CONVENTION, ConventionName, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.dataset import Dataset
 from gptcalc.specs.hardware import Dtype, Hardware
@@ -27,7 +27,7 @@ class Claims(Spec):
 
     tokens: PosValue | None = Field(default=None, description="Training tokens claimed.")
     flops: PosValue | None = Field(default=None, description="Training FLOPs claimed.")
-    flops_convention: str = Field(
+    flops_convention: ConventionName = Field(
         default=DEFAULT_CONVENTION, description="Convention the claimed FLOPs follow (the leak's 2.15e25 is 6N)."
     )
     gpus: PosValue | None = Field(default=None, description="Accelerators claimed.")
@@ -55,7 +55,7 @@ class TrainingScenario(Spec):
     gpus: PosValue | None = Field(default=None, description="Accelerators.")
     days: PosValue | None = Field(default=None, description="Wall-clock days.")
     mfu: FractionValue | None = Field(default=None, description="Model FLOPs utilization.")
-    convention: str = Field(default=DEFAULT_CONVENTION, description="FLOP counting convention for the run.")
+    convention: ConventionName = Field(default=DEFAULT_CONVENTION, description="FLOP counting convention for the run.")
     recompute: RecomputeMode = Field(default="none", description="Activation recomputation (hardware FLOPs).")
     costs: CostAssumptions = Field(default_factory=CostAssumptions, description="Prices, energy, cost model.")
     model_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted model fields to change.")

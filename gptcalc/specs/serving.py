@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from gptcalc.specs.base import PosInt, Spec
+from gptcalc.specs.hardware import Dtype
 from gptcalc.specs.quantities import FractionValue, PosValue
 
+WeightDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+"""Number formats weights and the KV cache are stored in (int4 with group scales, GPTQ/AWQ style)."""
 DEFAULT_COMPUTE_EFFICIENCY = 0.6
 DEFAULT_BANDWIDTH_EFFICIENCY = 0.8
 DEFAULT_ALLREDUCE_LATENCY_S = 10e-6
@@ -20,9 +25,9 @@ class ServingSetup(Spec):
     batch: PosInt = Field(default=1, description="Concurrent sequences in the replica.")
     prompt: PosInt = Field(default=2048, description="Prompt (input) tokens per request.")
     output: PosInt = Field(default=512, description="Generated (output) tokens per request.")
-    weights_dtype: str = Field(default="bf16", description="bf16, fp8, int8 or int4 weights.")
-    kv_dtype: str = Field(default="bf16", description="KV-cache number format.")
-    compute_dtype: str | None = Field(
+    weights_dtype: WeightDtype = Field(default="bf16", description="Number format of the weights.")
+    kv_dtype: WeightDtype = Field(default="bf16", description="KV-cache number format.")
+    compute_dtype: Dtype | None = Field(
         default=None, description="Tensor-core format for the matmuls; None: bf16, or fp8 for fp8 weights."
     )
     compute_efficiency: float = Field(

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gptcalc.specs.arch import Activation, NormKind
 from gptcalc.specs.base import PosInt, Spec
 
 Attn = Literal["mha", "gqa", "mqa"]
@@ -28,12 +29,12 @@ class SolveShape(Spec):
     top_k: int | None = Field(default=None, gt=0)
     ffn_ratio: float = Field(default=4.0, gt=0, le=64)
     vocab: PosInt = Field(default=100_000, le=1 << 24)
-    activation: str = "gelu"
+    activation: Activation = "gelu"
     attention: Attn = "mha"
     kv_heads: int | None = Field(default=None, gt=0)
     bias: bool = True
-    norm: str = "layernorm"
-    positions: str = "learned"
+    norm: NormKind = "layernorm"
+    positions: Literal["rotary", "learned", "alibi", "none"] = "learned"
     context: PosInt = 8192
     tie: bool = False
     multiple: PosInt = Field(default=128, le=1 << 16, description="Valid hidden sizes are multiples of this.")
