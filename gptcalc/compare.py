@@ -24,8 +24,6 @@ from gptcalc.specs.scenario import ResolvedScenario
 from gptcalc.specs.serving import ServingSetup
 from gptcalc.training import TrainingEstimate, estimate_training
 
-DEFAULT_SEQ_LEN = 2048
-
 
 class ComparisonEntry(Result):
     """One column of a comparison."""
@@ -76,7 +74,7 @@ def compare(
             arch, fpt = item.arch, estimate.flops_per_token
         else:
             kind, arch = "model", item
-            length = seq_len or arch.context_length or DEFAULT_SEQ_LEN
+            length = arch.seq_len(seq_len)
             fpt = flops_per_token(arch, length, convention)
             estimate = None
             if run is not None:

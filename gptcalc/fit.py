@@ -26,6 +26,7 @@ from gptcalc.parallel import divisors
 from gptcalc.specs.arch import Architecture, LatentAttention
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import FlopsConvention
+from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
 from gptcalc.steptime import step_time
@@ -97,9 +98,9 @@ def fit_training(
     max_gpus: int = 65_536,
     gpus: int | None = None,
     global_batch: int | None = None,
-    precision: str = "bf16",
-    optimizer: str = "adam",
-    dtype: str = "bf16",
+    precision: str = DEFAULT_DTYPE,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    dtype: str = DEFAULT_DTYPE,
     top: int = 10,
     convention: FlopsConvention | None = None,
 ) -> FitResult:
@@ -231,8 +232,8 @@ def fit_serving(
     *,
     batch: int,
     context: int,
-    weights_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
+    weights_dtype: str = DEFAULT_DTYPE,
+    kv_dtype: str = DEFAULT_DTYPE,
     max_gpus: int = 1024,
     gpus: int | None = None,
     top: int = 10,

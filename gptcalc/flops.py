@@ -25,7 +25,8 @@ from gptcalc.errors import InputError
 from gptcalc.inventory import inventory
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import PosInt, Result
-from gptcalc.specs.conventions import CONVENTIONS, DEFAULT_CONVENTION, FlopsConvention, RecomputeMode
+from gptcalc.specs.conventions import CONVENTIONS, FlopsConvention, RecomputeMode
+from gptcalc.specs.defaults import DEFAULT_CONVENTION
 
 # ------------------------------------------------------------------------------------ attention core
 

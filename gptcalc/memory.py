@@ -38,6 +38,7 @@ from gptcalc.inventory import inventory
 from gptcalc.parallel import check_layout, split_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
+from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
 from gptcalc.specs.hardware import GIB, Hardware
 from gptcalc.specs.layout import TrainLayout
 
@@ -362,13 +363,15 @@ def _microbatches(layout: TrainLayout, global_batch: int | None) -> int:
     return int(m)
 
 
-def state_bytes_per_param(precision: str = "bf16", optimizer: str = "adam") -> float:
+def state_bytes_per_param(precision: str = DEFAULT_DTYPE, optimizer: str = DEFAULT_OPTIMIZER) -> float:
     """Weights + gradients + optimizer bytes per parameter without sharding (mixed-precision Adam: 16)."""
     w, g, master = PRECISION_BYTES[precision]
     return w + g + master + OPTIMIZER_BYTES[optimizer]
 
 
-def gpus_to_hold_states(total_params: int, hardware: Hardware, precision: str = "bf16", optimizer: str = "adam") -> int:
+def gpus_to_hold_states(
+    total_params: int, hardware: Hardware, precision: str = DEFAULT_DTYPE, optimizer: str = DEFAULT_OPTIMIZER
+) -> int:
     """The fewest GPUs whose memory holds weights, gradients and optimizer states (ZeRO-3, nothing else)."""
     return math.ceil(total_params * state_bytes_per_param(precision, optimizer) / hardware.memory_bytes)
 
@@ -376,7 +379,7 @@ def gpus_to_hold_states(total_params: int, hardware: Hardware, precision: str = 
 # -------------------------------------------------------------------------------------------- serving
 
 
-def kv_bytes_per_layer(arch: Architecture, dtype: str = "bf16", tp: int = 1) -> float:
+def kv_bytes_per_layer(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1) -> float:
     """KV-cache bytes one token holds in one layer on one GPU: 2 g d values split over tp (replicated when
     tp > g), or the MLA latent r_kv + rope, replicated on every tensor-parallel rank."""
     if dtype not in DTYPE_BYTES:
@@ -386,7 +389,7 @@ def kv_bytes_per_layer(arch: Architecture, dtype: str = "bf16", tp: int = 1) -> 
 
 
 def kv_bytes_per_token(
-    arch: Architecture, dtype: str = "bf16", tp: int = 1, pp: int = 1, context: int | None = None
+    arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1, pp: int = 1, context: int | None = None
 ) -> float:
     """KV-cache bytes per token on one GPU of the fullest stage: 2 g d per layer (keys and values), or
     r_kv + rope for MLA.
@@ -457,8 +460,8 @@ def serving_memory(
     *,
     batch: int,
     context: int,
-    weights_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
+    weights_dtype: str = DEFAULT_DTYPE,
+    kv_dtype: str = DEFAULT_DTYPE,
     tp: int = 1,
     pp: int = 1,
     overhead_gib: float = OVERHEAD_GIB,

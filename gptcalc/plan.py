@@ -21,6 +21,7 @@ from gptcalc.scaling import DEFAULT_FIT, LossFit, compute_optimal, get_fit, loss
 from gptcalc.shapes import llama_style
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
+from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
 
 ASPECT = 128  # d_model / n_layers
@@ -125,7 +126,7 @@ def plan(
     gpus: float | None = None,
     days: float | None = None,
     flops: float | None = None,
-    dtype: str = "bf16",
+    dtype: str = DEFAULT_DTYPE,
     fit: LossFit | str | None = None,
 ) -> Plan:
     """The compute-optimal dense model and run that the given limits buy (module docstring)."""

@@ -32,11 +32,9 @@ from gptcalc.parallel import check_layout
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import FlopsConvention
+from gptcalc.specs.defaults import DEFAULT_DP_OVERLAP, DEFAULT_DTYPE, DEFAULT_MATMUL_EFFICIENCY
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
-
-DEFAULT_MATMUL_EFFICIENCY = 0.7  # large bf16 GEMMs reach ~70-80% of dense peak on A100/H100
-DEFAULT_DP_OVERLAP = 0.5
 
 
 class StepTime(Result):
@@ -65,7 +63,7 @@ def step_time(
     *,
     seq_len: int,
     global_batch: int,
-    dtype: str = "bf16",
+    dtype: str = DEFAULT_DTYPE,
     tokens: float | None = None,
     matmul_efficiency: float = DEFAULT_MATMUL_EFFICIENCY,
     dp_overlap: float = DEFAULT_DP_OVERLAP,

@@ -34,6 +34,7 @@ from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
+from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.quantities import Range, Value
 from gptcalc.specs.run import Run, unknowns_message
@@ -192,7 +193,7 @@ def run_context(
     hardware: Hardware,
     *,
     seq_len: int,
-    dtype: str = "bf16",
+    dtype: str = DEFAULT_DTYPE,
     convention: FlopsConvention | None = None,
     recompute: RecomputeMode = "none",
     costs: CostAssumptions | None = None,
@@ -236,7 +237,7 @@ def estimate_training(
     gpus: Value | None = None,
     days: Value | None = None,
     mfu: Value | None = None,
-    dtype: str = "bf16",
+    dtype: str = DEFAULT_DTYPE,
     convention: FlopsConvention | None = None,
     recompute: RecomputeMode = "none",
     costs: CostAssumptions | None = None,

@@ -68,7 +68,8 @@ def flops_cmd(
     """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
     from gptcalc.adapters.load import load_model
     from gptcalc.flops import compare_conventions, flops_per_token
-    from gptcalc.specs.conventions import CONVENTIONS, DEFAULT_CONVENTION
+    from gptcalc.specs.conventions import CONVENTIONS
+    from gptcalc.specs.defaults import DEFAULT_CONVENTION
 
     arch = load_model(model, dirs(presets), set_ or [])
     length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048

@@ -26,7 +26,8 @@ def convention(
     name: str | None, attention: str | None = None, head_backward: bool | None = None
 ) -> FlopsConvention | None:
     """A named convention (default 6n), with its attention mode or head-backward choice overridden."""
-    from gptcalc.specs.conventions import DEFAULT_CONVENTION, get_convention
+    from gptcalc.specs.conventions import get_convention
+    from gptcalc.specs.defaults import DEFAULT_CONVENTION
 
     if name is None and attention is None and head_backward is None:
         return None

@@ -14,6 +14,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from gptcalc.errors import InputError
 from gptcalc.specs.base import NonNegInt, PosInt, Spec
+from gptcalc.specs.defaults import DEFAULT_SEQ_LEN, DEFAULT_SERVING_CONTEXT
 
 NormKind = Literal["layernorm", "rmsnorm", "nonparametric"]
 Activation = Literal["gelu", "relu", "silu", "swiglu", "geglu", "reglu"]
@@ -237,6 +238,14 @@ class Architecture(Spec):
         if isinstance(att, LatentAttention):
             return att.qk_head_dim
         return att.head_dim or self.hidden_size // att.n_heads
+
+    def seq_len(self, given: int | None = None, dataset_seq_len: int | None = None) -> int:
+        """The training sequence length: ``given``, else the dataset's, else the model's context, else 2,048."""
+        return given or dataset_seq_len or self.context_length or DEFAULT_SEQ_LEN
+
+    def serving_context(self, given: int | None = None) -> int:
+        """The serving context: ``given``, else the model's native context, else 4,096."""
+        return given or self.context_length or DEFAULT_SERVING_CONTEXT
 
     @property
     def is_moe(self) -> bool:

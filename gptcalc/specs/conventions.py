@@ -46,7 +46,6 @@ CONVENTIONS: dict[str, FlopsConvention] = {
     "palm": FlopsConvention(name="palm", attention="full"),
     "6n-no-head-bwd": FlopsConvention(name="6n-no-head-bwd", attention="excluded", logits_backward=False),
 }
-DEFAULT_CONVENTION: ConventionName = "6n"
 
 
 def get_convention(name: str) -> FlopsConvention:

@@ -61,6 +61,13 @@ def mid(value: Value) -> float:
     return value.mid if isinstance(value, Range) else float(value)
 
 
+def scale(value: Value, factor: float) -> Value:
+    """A number or each bound of a range times ``factor`` (> 0), e.g. unique tokens x epochs."""
+    if isinstance(value, Range):
+        return Range(low=value.low * factor, mid=value.mid * factor, high=value.high * factor)
+    return value * factor
+
+
 def as_range(value: Value) -> Range:
     return value if isinstance(value, Range) else Range.exact(float(value))
 

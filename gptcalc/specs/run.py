@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from gptcalc.specs.base import Spec
 from gptcalc.specs.costs import CostAssumptions
+from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Dtype, Hardware
 from gptcalc.specs.quantities import FractionValue, PosValue
 
@@ -53,5 +54,5 @@ class RunForModels(Spec):
     gpus: PosValue | None = None
     days: PosValue | None = None
     mfu: FractionValue | None = None
-    dtype: Dtype = "bf16"
+    dtype: Dtype = DEFAULT_DTYPE
     costs: CostAssumptions = Field(default_factory=CostAssumptions)

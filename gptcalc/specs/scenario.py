@@ -14,9 +14,10 @@ from pydantic import Field
 
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import PosInt, Spec
-from gptcalc.specs.conventions import DEFAULT_CONVENTION, ConventionName, RecomputeMode
+from gptcalc.specs.conventions import ConventionName, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.dataset import Dataset
+from gptcalc.specs.defaults import DEFAULT_CONVENTION, DEFAULT_DTYPE, DEFAULT_RECOMPUTE
 from gptcalc.specs.hardware import Dtype, Hardware
 from gptcalc.specs.quantities import FractionValue, PosValue
 from gptcalc.specs.serving import ServingSetup
@@ -49,14 +50,16 @@ class TrainingScenario(Spec):
     model: str = Field(description="Model preset name or file.")
     dataset: str | None = Field(default=None, description="Dataset preset giving tokens and sequence length.")
     hardware: str = Field(description="Hardware preset name or alias.")
-    dtype: Dtype = Field(default="bf16", description="Number format whose peak rate MFU refers to.")
+    dtype: Dtype = Field(default=DEFAULT_DTYPE, description="Number format whose peak rate MFU refers to.")
     tokens: PosValue | None = Field(default=None, description="Training tokens; None: the dataset's.")
     seq_len: PosInt | None = Field(default=None, description="Sequence length; None: the dataset's.")
     gpus: PosValue | None = Field(default=None, description="Accelerators.")
     days: PosValue | None = Field(default=None, description="Wall-clock days.")
     mfu: FractionValue | None = Field(default=None, description="Model FLOPs utilization.")
     convention: ConventionName = Field(default=DEFAULT_CONVENTION, description="FLOP counting convention for the run.")
-    recompute: RecomputeMode = Field(default="none", description="Activation recomputation (hardware FLOPs).")
+    recompute: RecomputeMode = Field(
+        default=DEFAULT_RECOMPUTE, description="Activation recomputation (hardware FLOPs)."
+    )
     costs: CostAssumptions = Field(default_factory=CostAssumptions, description="Prices, energy, cost model.")
     model_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted model fields to change.")
     hardware_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted hardware fields to change.")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from gptcalc.specs.base import PosInt, Spec
+from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Dtype
 from gptcalc.specs.quantities import FractionValue, PosValue
 
@@ -25,8 +26,8 @@ class ServingSetup(Spec):
     batch: PosInt = Field(default=1, description="Concurrent sequences in the replica.")
     prompt: PosInt = Field(default=2048, description="Prompt (input) tokens per request.")
     output: PosInt = Field(default=512, description="Generated (output) tokens per request.")
-    weights_dtype: WeightDtype = Field(default="bf16", description="Number format of the weights.")
-    kv_dtype: WeightDtype = Field(default="bf16", description="KV-cache number format.")
+    weights_dtype: WeightDtype = Field(default=DEFAULT_DTYPE, description="Number format of the weights.")
+    kv_dtype: WeightDtype = Field(default=DEFAULT_DTYPE, description="KV-cache number format.")
     compute_dtype: Dtype | None = Field(
         default=None, description="Tensor-core format for the matmuls; None: bf16, or fp8 for fp8 weights."
     )
