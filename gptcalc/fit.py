@@ -173,7 +173,7 @@ def fit_training(
     )[: max(top * 20, 50)]
     rows = []
     for layout, total in candidates:
-        gb = global_batch or layout.dp * layout.micro_batch * max(8, layout.pp)
+        gb = global_batch or layout.default_global_batch
         try:
             st = step_time(arch, hardware, layout, seq_len=seq_len, global_batch=gb, dtype=dtype, convention=convention)
             mfu: float | None = st.mfu

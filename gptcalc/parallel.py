@@ -51,6 +51,28 @@ def divisors(n: int, limit: int | None = None) -> list[int]:
     return out[:limit] if limit else out
 
 
+def serving_degrees(gpus: int | None, tp: int | None, pp: int | None, devices_per_node: int) -> tuple[int, int]:
+    """(tp, pp) of a serving replica from whichever of GPUs, tp, pp are given.
+
+    Neither degree given: tp is the largest divisor of the GPU count within a node (tensor parallelism needs the
+    fast intra-node links), pp the rest; one given: the other fills the GPU count (1 without one).
+    """
+    if tp is None and pp is None:
+        n = gpus or 1
+        tp = min(n, devices_per_node)
+        while n % tp:
+            tp -= 1
+        pp = n // tp
+    elif tp is None:
+        assert pp is not None
+        tp = (gpus // pp) if gpus else 1
+    elif pp is None:
+        pp = (gpus // tp) if gpus else 1
+    if gpus is not None and tp * pp != gpus:
+        raise LayoutError(f"--gpus: {gpus} is not tp x pp = {tp} x {pp}")
+    return tp, pp
+
+
 def split_layers(n_layers: int, pp: int) -> list[range]:
     """Layers of each of ``pp`` pipeline stages: contiguous, as even as possible, earlier stages one more.
 

@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import Field
 
 from gptcalc.errors import InputError
+from gptcalc.flops import flops_per_token
 from gptcalc.params import count_params
 from gptcalc.scaling import DEFAULT_FIT, LossFit, compute_optimal, get_fit, loss
 from gptcalc.shapes import llama_style
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
+from gptcalc.specs.dataset import Dataset
 from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
 
@@ -195,3 +197,23 @@ def plan(
         gpus=need_gpus,
         days=need_days,
     )
+
+
+def reference_row(arch: Architecture, dataset: Dataset, fit: LossFit | str | None = None) -> dict[str, Any]:
+    """Tokens per active parameter of a trained model beside the compute-optimal ratio at its compute.
+
+    Compute = the 6n training FLOPs of ``arch`` on ``dataset`` (as ``gptcalc flops`` prints them); the optimum
+    comes from :func:`gptcalc.scaling.compute_optimal` under ``fit``.
+    """
+    active = count_params(arch).active or 0
+    tokens = dataset.total_tokens
+    flops = flops_per_token(arch, dataset.seq_len).training_per_token * tokens
+    optimum = compute_optimal(flops, fit)
+    return {
+        "model": arch.name,
+        "tokens": tokens,
+        "active": active,
+        "tokens_per_active_param": tokens / active if active else None,
+        "flops": flops,
+        "optimal_tokens_per_param": optimum.tokens_per_param,
+    }

@@ -388,6 +388,19 @@ def estimate_serving(
     )
 
 
+def batch_grid(low: float, high: float, pp: int = 1) -> list[int]:
+    """Batches for a sweep: powers of two from max(low, pp) up to high, and high itself (1 to 2^20)."""
+    if low < 1 or high > 1 << 20:
+        raise InputError(f"--sweep-batch: batches from 1 to {1 << 20}, got {low:g}..{high:g}")
+    batches, b = [], max(int(low), pp)
+    while b <= high:
+        batches.append(b)
+        b *= 2
+    if not batches or batches[-1] != int(high):
+        batches.append(int(high))
+    return batches
+
+
 def gpus_for_throughput(estimate: ServingEstimate, target_tokens_per_second: float) -> int:
     """Replicas (rounded up) times GPUs per replica needed for ``target`` output tokens per second."""
     if target_tokens_per_second <= 0:

@@ -36,7 +36,7 @@ from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
-from gptcalc.specs.quantities import Range, Value
+from gptcalc.specs.quantities import Range, Value, scale
 from gptcalc.specs.run import Run, unknowns_message
 from gptcalc.uncertainty import propagate
 
@@ -295,6 +295,14 @@ def estimate_training(
         assumptions=notes,
         **{k: v for k, v in ranged.items() if k in TrainingRun.model_fields},
     )
+
+
+def tokens_for_flops(
+    arch: Architecture, seq_len: int, flops: Value, convention: FlopsConvention | None = None
+) -> Value:
+    """The training tokens a FLOP budget (a number or a range) buys: FLOPs / training FLOPs per token under
+    ``convention`` (the run identity of the module docstring read backwards)."""
+    return scale(flops, 1.0 / flops_per_token(arch, seq_len, convention).training_per_token)
 
 
 def _first_words(text: str, limit: int) -> str:

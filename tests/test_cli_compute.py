@@ -178,7 +178,7 @@ def test_train_unique_tokens_times_epochs(runner: CliRunner) -> None:
 
 def test_convention_overrides_and_flops_input(runner: CliRunner) -> None:
     base = js(runner, "flops", "gpt-4")
-    custom = js(runner, "flops", "gpt-4", "--attention", "full", "--no-head-backward")
+    custom = js(runner, "flops", "gpt-4", "--attention-flops", "full", "--no-head-backward")
     assert custom["convention"] == {"name": "6n+custom", "attention": "full", "logits_backward": False}
     # Full attention adds 3 x the attention term; dropping the head's backward removes 2 x 2 V h.
     head = 2 * 100277 * 10752
@@ -191,4 +191,4 @@ def test_convention_overrides_and_flops_input(runner: CliRunner) -> None:
     assert_one_line_error(
         run(runner, "train", "gpt-4", "--flops", "1e25", "--tokens", "1T", "--gpus", "8", "--mfu", "0.4"), "--flops"
     )
-    assert_one_line_error(run(runner, "flops", "gpt-4", "--attention", "half"), "--attention")
+    assert_one_line_error(run(runner, "flops", "gpt-4", "--attention-flops", "half"), "--attention-flops")

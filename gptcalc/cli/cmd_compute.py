@@ -28,7 +28,8 @@ from gptcalc.cli.options import (
 from gptcalc.errors import InputError
 from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_seconds
 from gptcalc.render import assumptions, cell, console, print_json, table
-from gptcalc.specs.quantities import parse_number, parse_range
+from gptcalc.specs.defaults import DEFAULT_RECOMPUTE
+from gptcalc.specs.quantities import parse_number, parse_range, scale
 
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
@@ -59,7 +60,7 @@ def flops_cmd(
     convention: ConventionOpt = None,
     attention: AttentionModeOpt = None,
     head_backward: HeadBackwardOpt = None,
-    recompute: RecomputeOpt = "none",
+    recompute: RecomputeOpt = DEFAULT_RECOMPUTE,
     tokens: TokensOpt = None,
     set_: SetOpt = None,
     presets: PresetsOpt = None,
@@ -72,7 +73,7 @@ def flops_cmd(
     from gptcalc.specs.defaults import DEFAULT_CONVENTION
 
     arch = load_model(model, dirs(presets), set_ or [])
-    length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
+    length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
     conv = parsing.convention(convention, attention, head_backward)
     result = flops_per_token(arch, length, conv, _recompute(recompute))
     rows = compare_conventions(arch, length)
@@ -82,7 +83,7 @@ def flops_cmd(
         payload["conventions"] = [r.model_dump() for r in rows]
         if total_tokens is not None:
             payload["tokens"] = total_tokens
-            payload["training_flops"] = _times(total_tokens, result.training_per_token)
+            payload["training_flops"] = scale(total_tokens, result.training_per_token)
         print_json(payload)
         return
     out = console()
@@ -106,7 +107,7 @@ def flops_cmd(
         body.append(
             [
                 f"training FLOPs for {cell(total_tokens, fmt_count)} tokens",
-                cell(_times(total_tokens, result.training_per_token), fmt_flops),
+                cell(scale(total_tokens, result.training_per_token), fmt_flops),
             ]
         )
     out.print(table(f"FLOPs per token of {arch.name} at {length} tokens", ["", "FLOPs"], body))
@@ -127,14 +128,6 @@ def flops_cmd(
     ]
     notes.append("causal attention counts s/2 keys per query (w - w^2/2s with a sliding window w); full counts s")
     out.print(assumptions(notes))
-
-
-def _times(tokens: Any, per_token: float) -> Any:
-    from gptcalc.specs.quantities import Range
-
-    if isinstance(tokens, Range):
-        return Range(low=tokens.low * per_token, mid=tokens.mid * per_token, high=tokens.high * per_token)
-    return tokens * per_token
 
 
 def _estimate_json(est: Any) -> dict[str, Any]:
@@ -191,7 +184,7 @@ def train_cmd(
     flops: Annotated[
         str | None, typer.Option("--flops", help="Training FLOPs instead of --tokens (tokens = FLOPs / per token).")
     ] = None,
-    recompute: RecomputeOpt = "none",
+    recompute: RecomputeOpt = DEFAULT_RECOMPUTE,
     cost_model: CostModelOpt = None,
     gpu_price: GpuPriceOpt = None,
     pue: PueOpt = None,
@@ -204,8 +197,7 @@ def train_cmd(
     """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy."""
     from gptcalc.adapters.load import load_dataset
     from gptcalc.cli.report import print_estimate
-    from gptcalc.flops import flops_per_token
-    from gptcalc.training import estimate_training
+    from gptcalc.training import estimate_training, tokens_for_flops
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
     data = load_dataset(dataset, dirs(presets)) if dataset else None
@@ -215,14 +207,15 @@ def train_cmd(
     if epochs is not None:
         if total_tokens is None:
             raise InputError("--epochs: give --tokens (unique tokens) or --dataset to repeat")
-        total_tokens = _times(total_tokens, parse_number(epochs, name="--epochs"))
-    length = parsing.length(seq_len, "--seq-len") or (data.seq_len if data else None) or arch.context_length or 2048
+        total_tokens = scale(total_tokens, parse_number(epochs, name="--epochs"))
+    length = arch.seq_len(parsing.length(seq_len, "--seq-len"), data.seq_len if data else None)
     conv = parsing.convention(convention, attention, head_backward)
     if flops is not None:
         if total_tokens is not None:
             raise InputError("--flops: give either --flops or --tokens/--dataset, not both")
-        per_token = flops_per_token(arch, length, conv).training_per_token
-        total_tokens = _times(parsing.value(flops, "--flops"), 1.0 / per_token)
+        budget = parsing.value(flops, "--flops")
+        assert budget is not None  # flops was given
+        total_tokens = tokens_for_flops(arch, length, budget, conv)
     est = estimate_training(
         arch,
         hw,

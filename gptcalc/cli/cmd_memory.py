@@ -30,6 +30,7 @@ from gptcalc.cli.options import (
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.fmt import fmt_bytes, fmt_pct, fmt_seconds
 from gptcalc.render import assumptions, console, print_json, table
+from gptcalc.specs.defaults import DEFAULT_ATTENTION_KERNEL, DEFAULT_RECOMPUTE
 from gptcalc.specs.quantities import parse_int
 
 IntOpt = Annotated[str | None, typer.Option()]
@@ -56,14 +57,16 @@ def memory_cmd(
     dp: Annotated[str | None, typer.Option("--dp", help="Data-parallel replicas.")] = None,
     gpus: Annotated[str | None, typer.Option("--gpus", help="Total GPUs; must equal tp x pp x dp.")] = None,
     zero: Annotated[str | None, typer.Option("--zero", help="ZeRO stage 0-3.")] = None,
-    recompute: Annotated[str, typer.Option("--recompute", help="none, selective, full.")] = "selective",
+    recompute: Annotated[str, typer.Option("--recompute", help="none, selective, full.")] = DEFAULT_RECOMPUTE,
     micro_batch: Annotated[str | None, typer.Option("--micro-batch", help="Sequences per micro-batch.")] = None,
     global_batch: GlobalBatchOpt = None,
     virtual_stages: Annotated[str | None, typer.Option("--virtual-stages", help="Interleaved chunks.")] = None,
     seq_len: SeqLenOpt = None,
     precision: PrecisionOpt = "bf16",
     optimizer: OptimizerOpt = "adam",
-    attention: Annotated[str, typer.Option("--attention", help="flash or eager.")] = "flash",
+    attention_kernel: Annotated[
+        str, typer.Option("--attention-kernel", help="Attention kernel for activation memory: flash or eager.")
+    ] = DEFAULT_ATTENTION_KERNEL,
     sequence_parallel: Annotated[bool, typer.Option("--sp/--no-sp", help="Sequence parallelism.")] = True,
     dropout: Annotated[bool, typer.Option("--dropout/--no-dropout", help="Store dropout masks.")] = False,
     capacity_factor: Annotated[str, typer.Option("--capacity-factor", help="MoE capacity factor.")] = "1.25",
@@ -90,7 +93,7 @@ def memory_cmd(
     t, p = _int(tp, "--tp", 1), _int(pp, "--pp", 1)
     out = console()
     if not train:
-        ctx = parsing.length(context, "--context") or arch.context_length or 4096
+        ctx = arch.serving_context(parsing.length(context, "--context"))
         b = _int(batch, "--batch", 1)
         served = serving_memory(
             arch, hw, batch=b, context=ctx, weights_dtype=weights_dtype, kv_dtype=kv_dtype, tp=t, pp=p
@@ -141,7 +144,7 @@ def memory_cmd(
             "virtual_stages": _int(virtual_stages, "--virtual-stages", 1),
             "precision": _choice(precision, "--precision", ("bf16", "fp16", "fp8", "fp32")),
             "optimizer": _choice(optimizer, "--optimizer", ("adam", "adam8bit", "sgd")),
-            "attention": _choice(attention, "--attention", ("flash", "eager")),
+            "attention": _choice(attention_kernel, "--attention-kernel", ("flash", "eager")),
             "dropout": dropout,
             "capacity_factor": parse_number(capacity_factor, name="--capacity-factor"),
         },
@@ -149,8 +152,8 @@ def memory_cmd(
     )
     if gpus is not None and parse_int(gpus, name="--gpus") != layout.gpus:
         raise LayoutError(f"--gpus: {gpus} is not tp x pp x dp = {t} x {p} x {data_parallel} = {layout.gpus}")
-    length = parsing.length(seq_len, "--seq-len") or arch.context_length or 2048
-    gb = _int(global_batch, "--global-batch", layout.dp * layout.micro_batch * max(8, layout.pp))
+    length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
+    gb = _int(global_batch, "--global-batch", layout.default_global_batch)
     mem = training_memory(arch, hw, layout, length, gb)
     step = step_time(
         arch,
@@ -262,7 +265,7 @@ def fit_cmd(
         result = fit_training(
             arch,
             hw,
-            seq_len=parsing.length(seq_len, "--seq-len") or arch.context_length or 2048,
+            seq_len=arch.seq_len(parsing.length(seq_len, "--seq-len")),
             max_gpus=_int(max_gpus, "--max-gpus", 65_536),
             gpus=_int(gpus, "--gpus", 0) or None,
             global_batch=None if global_batch is None else parse_int(global_batch, name="--global-batch"),
@@ -275,7 +278,7 @@ def fit_cmd(
             arch,
             hw,
             batch=_int(batch, "--batch", 1),
-            context=parsing.length(context, "--context") or arch.context_length or 4096,
+            context=arch.serving_context(parsing.length(context, "--context")),
             weights_dtype=weights_dtype,
             kv_dtype=kv_dtype,
             max_gpus=_int(max_gpus, "--max-gpus", 1024),

@@ -66,7 +66,13 @@ def plan_cmd(
         dtype=dtype,
         fit=chosen,
     )
-    ref = _reference(reference, d, chosen)
+    ref = None
+    if reference:
+        from gptcalc.adapters.load import load_dataset, load_model
+        from gptcalc.plan import reference_row
+
+        # A model preset and the dataset preset of the same name (`--reference ""` leaves the row out).
+        ref = reference_row(load_model(reference, d), load_dataset(reference, d), chosen)
     if json_out:
         payload = p.model_dump()
         payload["reference"] = ref
@@ -115,33 +121,6 @@ def plan_cmd(
             ]
         )
     )
-
-
-def _reference(name: str, d: Any, fit: Any) -> dict[str, Any] | None:
-    """Tokens per active parameter of a model preset with a same-named dataset, next to the optimum."""
-    from gptcalc.adapters.load import load_dataset, load_model
-    from gptcalc.flops import flops_per_token
-    from gptcalc.params import count_params
-    from gptcalc.scaling import compute_optimal
-
-    if not name:
-        return None
-    try:
-        arch, data = load_model(name, d), load_dataset(name, d)
-    except LookupError:
-        return None
-    active = count_params(arch).active or 0
-    tokens = data.total_tokens
-    flops = flops_per_token(arch, data.seq_len).training_per_token * tokens  # the 6n count, as `flops` prints
-    optimum = compute_optimal(flops, fit)
-    return {
-        "model": name,
-        "tokens": tokens,
-        "active": active,
-        "tokens_per_active_param": tokens / active,
-        "flops": flops,
-        "optimal_tokens_per_param": optimum.tokens_per_param,
-    }
 
 
 @app.command("solve", rich_help_panel="Planning")

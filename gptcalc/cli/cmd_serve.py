@@ -23,7 +23,6 @@ from gptcalc.cli.options import (
     WeightsDtypeOpt,
     model_and_hardware,
 )
-from gptcalc.errors import InputError, LayoutError
 from gptcalc.fmt import fmt_count, fmt_seconds
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.specs.quantities import parse_int, parse_number
@@ -65,25 +64,14 @@ def print_serving(out: Any, est: Any, title: str) -> None:
 
 def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
     """A ServingSetup from the serve command's flags (tp x pp must equal --gpus when both are given)."""
+    from gptcalc.parallel import serving_degrees
     from gptcalc.specs.base import validate_spec
     from gptcalc.specs.serving import ServingSetup
 
     gpus = None if flags["gpus"] is None else parse_int(flags["gpus"], name="--gpus")
     tp = None if flags["tp"] is None else parse_int(flags["tp"], name="--tp")
     pp = None if flags["pp"] is None else parse_int(flags["pp"], name="--pp")
-    if tp is None and pp is None:
-        gpus = gpus or 1
-        tp = min(gpus, hw.devices_per_node)
-        while gpus % tp:
-            tp -= 1
-        pp = gpus // tp
-    elif tp is None:
-        assert pp is not None
-        tp = (gpus // pp) if gpus else 1
-    elif pp is None:
-        pp = (gpus // tp) if gpus else 1
-    if gpus is not None and tp * pp != gpus:
-        raise LayoutError(f"--gpus: {gpus} is not tp x pp = {tp} x {pp}")
+    tp, pp = serving_degrees(gpus, tp, pp, hw.devices_per_node)
     data: dict[str, Any] = {"tp": tp, "pp": pp}
     for key, flag in (("batch", "--batch"),):
         if flags[key] is not None:
@@ -176,19 +164,11 @@ def serve_cmd(
 
 def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     from gptcalc.charts import line_chart
-    from gptcalc.serving import estimate_serving
+    from gptcalc.serving import batch_grid, estimate_serving
     from gptcalc.specs.quantities import as_range
 
     rng = as_range(parsing.value(spec, "--sweep-batch") or 0.0)
-    low, high = rng.low, rng.high
-    if low < 1 or high > 1 << 20:
-        raise InputError(f"--sweep-batch: batches from 1 to {1 << 20}, got {spec!r}")
-    batches, b = [], max(int(low), setup.pp)
-    while b <= high:
-        batches.append(b)
-        b *= 2
-    if not batches or batches[-1] != int(high):
-        batches.append(int(high))
+    batches = batch_grid(rng.low, rng.high, setup.pp)
     rows = []
     for b in batches:
         est = estimate_serving(arch, hw, setup.model_copy(update={"batch": b}), allow_overflow=True)

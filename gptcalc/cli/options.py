@@ -68,7 +68,8 @@ OptimizerOpt = Annotated[str, typer.Option("--optimizer", help="adam, adam8bit, 
 GlobalBatchOpt = Annotated[str | None, typer.Option("--global-batch", help="Sequences per optimizer step.")]
 PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per GPU-hour (default: the hardware preset's).")]
 AttentionModeOpt = Annotated[
-    str | None, typer.Option("--attention", help="Override the convention's attention FLOPs: excluded, causal, full.")
+    str | None,
+    typer.Option("--attention-flops", help="Override the convention's attention FLOPs: excluded, causal, full."),
 ]
 HeadBackwardOpt = Annotated[
     bool | None,

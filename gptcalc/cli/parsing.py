@@ -35,7 +35,7 @@ def convention(
     changes: dict[str, Any] = {}
     if attention is not None:
         if attention not in ("excluded", "causal", "full"):
-            raise InputError(f"--attention: unknown {attention!r}; allowed: excluded, causal, full")
+            raise InputError(f"--attention-flops: unknown {attention!r}; allowed: excluded, causal, full")
         changes["attention"] = attention
     if head_backward is not None:
         changes["logits_backward"] = head_backward
