@@ -107,7 +107,8 @@ def test_cli_sweep(runner: CliRunner, tmp_path: Path) -> None:
     assert data["points"] == 14 and len(data["columns"]["cost_usd"]) == 14
     out = tmp_path / "sweep.csv"
     r = run(runner, "sweep", "gpt-4-a100", "--vary", "mfu=0.3,0.4", "--csv", str(out))
-    rows = list(csv.reader(out.open()))
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
     assert rows[0][:2] == ["mfu", "cost_usd"] and len(rows) == 3
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
 
