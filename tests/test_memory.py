@@ -12,7 +12,6 @@ from gptcalc.errors import InputError, LayoutError
 from gptcalc.memory import (
     ModelSizes,
     gpus_to_hold_states,
-    korthikanti_table2,
     kv_bytes_per_token,
     layer_activation_bytes,
     serving_memory,
@@ -69,6 +68,11 @@ def test_korthikanti_table2(config: str, technique: str) -> None:
     )
     s = 2048
     sbh = s * b * h
+    # Korthikanti et al. 2022, Table 2 (bytes per layer, 2-byte values, dropout, eager attention): per layer
+    # attention 11sbh + 5as^2b, MLP 19sbh, two LayerNorms 4sbh (Sec. 4.1) = sbh(34 + 5as/h). Tensor
+    # parallelism splits 24sbh + 5as^2b over t and leaves 10sbh (norm inputs, QKV and MLP inputs, dropout
+    # masks) replicated; sequence parallelism splits those 10sbh as well; selective recomputation drops the
+    # 5as^2b scores/softmax/dropout terms; full recomputation keeps only the 2sbh layer input.
     expected = {
         "none": sbh * (34 + 5 * a * s / h),
         "tp": sbh * (10 + 24 / tp + 5 * a * s / (h * tp)),
@@ -78,7 +82,6 @@ def test_korthikanti_table2(config: str, technique: str) -> None:
         "full": sbh * 2,
     }[technique]
     assert layer_activation_bytes(gpt(a, h, L), layout, s, moe_layer=False) == pytest.approx(expected, rel=1e-12)
-    assert korthikanti_table2(s, b, h, a, tp, technique) == pytest.approx(expected)
 
 
 def test_first_stage_holds_pipeline_depth_microbatches() -> None:
@@ -168,12 +171,25 @@ def test_kv_cache_variants() -> None:
     mistral = load_model("mistral-7b")
     assert kv_bytes_per_token(mistral, context=8192) == 2 * 32 * 8 * 128 * 2 / 2
     assert kv_bytes_per_token(mistral, context=4096) == 2 * 32 * 8 * 128 * 2
-    # MQA/GQA heads are replicated when tp exceeds them.
-    assert kv_bytes_per_token(load_model("llama-2-70b"), tp=16 // 2) == kv_bytes_per_token(
-        load_model("llama-2-70b"), tp=8
-    )
+    # MQA/GQA heads are replicated when tp exceeds them: see test_kv_heads_split_then_replicate.
     assert kv_bytes_per_token(load_model("palm-540b"), tp=8) == 2 * 118 * 1 * 256 * 2
     assert kv_bytes_per_token(load_model("gpt-4"), dtype="fp8") == 2 * 120 * 10752 * 1
+
+
+@pytest.mark.parametrize(
+    ("tp", "kv_heads_per_gpu"),
+    # Llama-2-70B: g = 8 key/value heads. tp <= 8 splits them, g/tp per GPU; tp = 16, 32, 64 gives each GPU
+    # one whole kv head, replicated on tp/g GPUs (vLLM, Megatron), never a fraction of one.
+    [(1, 8), (2, 4), (4, 2), (8, 1), (16, 1), (32, 1), (64, 1)],
+)
+def test_kv_heads_split_then_replicate(tp: int, kv_heads_per_gpu: int) -> None:
+    arch = load_model("llama-2-70b")
+    # K and V (2) x 80 layers x kv heads on this GPU x head_dim 128 x 2 bytes (bf16), per token.
+    expected = 2 * 80 * kv_heads_per_gpu * 128 * 2
+    assert kv_bytes_per_token(arch, tp=tp) == expected
+    # fp8 halves it; two pipeline stages of 40 layers each hold half the layers.
+    assert kv_bytes_per_token(arch, dtype="fp8", tp=tp) == expected / 2
+    assert kv_bytes_per_token(arch, tp=tp, pp=2) == expected / 2
 
 
 def test_weight_dtypes() -> None:
