@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import run
+from tests.derivations import gpt4_a100_scenario_cost_mid, three_figures
 from tests.test_cli_foundation import assert_one_line_error
 
 
@@ -58,11 +59,18 @@ def test_train_solves_for_gpus(runner: CliRunner) -> None:
 
 
 def test_scenario_and_overrides(runner: CliRunner) -> None:
+    # The leak's $63M lies within the scenario's range (MFU 0.32..0.36), and the mid is the hand derivation:
+    # 13T tokens x palm FLOPs per token / (312 TFLOP/s x 0.34 x 3600 s) x $1 (tests/derivations.py).
+    by_hand = gpt4_a100_scenario_cost_mid()
     r = run(runner, "scenario", "gpt-4-a100")
-    assert r.exit_code == 0 and "$61.2M" in r.stdout and "Assumptions" in r.stdout
+    assert r.exit_code == 0 and three_figures(by_hand, "$") in r.stdout and "Assumptions" in r.stdout
     base = js(runner, "scenario", "gpt-4-a100")
+    assert base["cost_usd"]["mid"] == pytest.approx(by_hand, rel=1e-9)
     assert base["cost_usd"]["mid"] == pytest.approx(63e6, rel=0.05)
     assert base["cost_usd"]["low"] <= 63e6 <= base["cost_usd"]["high"]
+    # The range's ends are the MFU range's ends: cost scales as 1 / MFU.
+    assert base["cost_usd"]["low"] == pytest.approx(by_hand * 0.34 / 0.36, rel=1e-9)
+    assert base["cost_usd"]["high"] == pytest.approx(by_hand * 0.34 / 0.32, rel=1e-9)
     h100 = js(runner, "scenario", "gpt-4-h100")
     assert h100["cost_usd"] == pytest.approx(21.5e6, rel=0.05)
     pricier = js(runner, "scenario", "gpt-4-h100", "--price", "2.5")

@@ -24,6 +24,7 @@ from gptcalc.parallel import check_layout
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.hardware import GIB
 from gptcalc.specs.layout import TrainLayout
+from tests.derivations import gpt4_counts, llama2_70b_params
 
 # Korthikanti et al. 2022, Table 3: (heads, hidden, layers, tensor parallel, pipeline parallel, micro-batch),
 # sequence length 2,048.
@@ -140,7 +141,7 @@ def test_optimizer_and_precision_bytes(precision: str, optimizer: str, per_param
 
 def test_gpt4_states_and_the_leaks_layout() -> None:
     arch, a100 = load_model("gpt-4"), load_hardware("a100-80gb")
-    total = 1_833_569_826_816
+    total = gpt4_counts()["total"]  # 1.83T by hand from the preset's dimensions
     # Weights + gradients + Adam states, 16 bytes a parameter, over 80 GiB: ceil(29.3 TB / 85.9 GB) = 342.
     assert gpus_to_hold_states(total, a100) == math.ceil(total * 16 / (80 * GIB)) == 342
     # The leak: "~30GB of FP16 parameters per GPU" with 8-way TP x 15-way PP (120 GPUs per replica).
@@ -152,7 +153,7 @@ def test_gpt4_states_and_the_leaks_layout() -> None:
 def test_llama2_70b_serving_by_hand() -> None:
     arch, h100 = load_model("llama-2-70b"), load_hardware("h100")
     mem = serving_memory(arch, h100, batch=1, context=4096, tp=8)
-    weights = 68_976_648_192 * 2 / 8  # every parameter in bf16, split over 8 GPUs
+    weights = llama2_70b_params() * 2 / 8  # every parameter in bf16, split over 8 GPUs
     assert mem.weights_bytes == pytest.approx(weights)
     kv = 2 * 80 * (8 // 8) * 128 * 2  # K and V, 80 layers, one of the 8 kv heads per GPU, head dim 128, bf16
     assert mem.kv_bytes_per_token == kv == 40_960
