@@ -51,6 +51,7 @@ def architectures(draw: st.DrawFn, moe: bool | None = None) -> Architecture:
         "norm": draw(st.sampled_from(["layernorm", "rmsnorm", "nonparametric"])),
         "norms_per_layer": draw(st.integers(0, 4)),
         "tie_embeddings": draw(st.booleans()),
+        "final_norm": draw(st.booleans()),
         "output_bias": draw(st.booleans()),
     }
     if draw(st.booleans()):
@@ -67,5 +68,6 @@ def architectures(draw: st.DrawFn, moe: bool | None = None) -> Architecture:
             "first_dense_layers": draw(st.integers(0, n_layers - 1)),
             "router_bias": draw(st.booleans()),
             "shared_expert_gate": draw(st.booleans()),
+            "expert_bias": draw(st.one_of(st.none(), st.booleans())),
         }
     return Architecture.model_validate(spec)
