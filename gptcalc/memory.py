@@ -123,19 +123,6 @@ def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int
     return replicated / replicated_div + split / t
 
 
-def korthikanti_table2(s: int, b: int, h: int, a: int, t: int, technique: str) -> float:
-    """Korthikanti et al. 2022 Table 2, bytes per layer, for checking :func:`layer_activation_bytes`."""
-    sbh = s * b * h
-    return {
-        "none": sbh * (34 + 5 * a * s / h),
-        "tp": sbh * (10 + 24 / t + 5 * a * s / (h * t)),
-        "tp+sp": sbh * (34 / t + 5 * a * s / (h * t)),
-        "tp+selective": sbh * (10 + 24 / t),
-        "tp+sp+selective": sbh * 34 / t,
-        "full": sbh * 2,
-    }[technique]
-
-
 # ------------------------------------------------------------------------------------------- training
 
 

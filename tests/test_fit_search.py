@@ -13,11 +13,11 @@ from functools import cache
 
 import pytest
 
-from gptcalc.arch import Architecture
+from gptcalc.adapters.load import load_hardware
 from gptcalc.fit import fit_training, tp_options
-from gptcalc.load import load_hardware
 from gptcalc.memory import training_memory
-from gptcalc.parallel import TrainLayout
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.layout import TrainLayout
 from gptcalc.steptime import step_time
 
 SEQ = 4096

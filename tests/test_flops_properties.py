@@ -19,10 +19,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from gptcalc.arch import Architecture
+from gptcalc.adapters.load import load_model
 from gptcalc.flops import flops_per_token
-from gptcalc.load import load_model
 from gptcalc.params import count_params
+from gptcalc.specs.arch import Architecture
 from tests.strategies import architectures
 
 NORM_WEIGHTS = {"rmsnorm": 1, "layernorm": 2, "nonparametric": 0}  # per feature: RMSNorm w, LayerNorm w + b

@@ -15,11 +15,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gptcalc.arch import Architecture
+from gptcalc.adapters.load import load_hardware
 from gptcalc.fit import tp_options
-from gptcalc.load import load_hardware
 from gptcalc.memory import training_memory
-from gptcalc.parallel import TrainLayout
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.layout import TrainLayout
 from tests.strategies import architectures
 
 H100 = load_hardware("h100")
