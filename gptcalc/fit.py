@@ -2,11 +2,13 @@
 
 Training layouts enumerate tp (powers of two up to the node size that divide the heads and the key/value
 heads, or are multiples of the latter), pp (divisors of the layer count), dp (powers of two), ep (divisors
-of the experts that divide dp), ZeRO stage 0-3, recomputation none/selective/full and micro-batch 1-8,
-with GPU count = tp x pp x dp. Memory shrinks monotonically with the ZeRO stage and recomputation and
-grows with the micro-batch, so a (tp, pp, dp, ep) whose most frugal setting (ZeRO-3, full recompute,
-micro-batch 1) does not fit is skipped whole. Fitting layouts at the smallest GPU count (or at the count
-asked for) are ranked by the MFU their step time implies (:mod:`gptcalc.steptime`).
+of the experts that divide dp), ZeRO stage 0-3, recomputation none/selective/full and micro-batch 1, 2, 4
+or 8, with GPU count = tp x pp x dp. GPU counts are tried from the smallest up and the search stops at the
+first count where anything fits (or tries only the count asked for). Memory shrinks monotonically with the
+ZeRO stage and recomputation and grows with the micro-batch (tests/test_memory_properties.py), so a
+(tp, pp, dp, ep) whose most frugal setting (ZeRO-3, full recompute, micro-batch 1) does not fit is skipped
+whole. Every fitting layout at that count is ranked by the MFU its step time implies
+(:mod:`gptcalc.steptime`), then by headroom.
 
 Serving layouts enumerate tp (same rule) x any pp up to the layer count (serving engines split layers
 unevenly) and keep those whose weights, KV cache
@@ -119,12 +121,16 @@ def fit_training(
     evaluated = 0
     fitting: list[tuple[TrainLayout, float]] = []
     limit = gpus or max_gpus
+    # Every (tp, pp, dp) within the limit, grouped by GPU count: the search stops at the first count that fits.
+    by_count: dict[int, list[tuple[int, int, int]]] = {}
     for tp, pp in product(tps, pps):
         if tp * pp > limit:
             continue
         for dp in _dp_options(limit // (tp * pp)):
-            if gpus is not None and tp * pp * dp != gpus:
-                continue
+            if gpus is None or tp * pp * dp == gpus:
+                by_count.setdefault(tp * pp * dp, []).append((tp, pp, dp))
+    for count in sorted(by_count):
+        for tp, pp, dp in by_count[count]:
             for ep in ep_options(arch, dp):
                 base = TrainLayout.model_construct(
                     **{
@@ -160,19 +166,16 @@ def fit_training(
                         fits_any = True
                     if not fits_any:
                         break
+        if fitting:
+            break
     if not fitting:
         where = f"exactly {gpus}" if gpus else f"up to {max_gpus}"
         raise InfeasibleError(
             f"no training layout with {where} {hardware.name} GPUs fits {arch.name} at seq_len {seq_len}"
         )
-    fewest = min(layout.gpus for layout, _ in fitting)
-    target = gpus or fewest
-    candidates = sorted(
-        (c for c in fitting if c[0].gpus == target),
-        key=lambda c: (RECOMPUTE_ORDER.index(c[0].recompute), c[0].zero, -c[0].micro_batch, c[1]),
-    )[: max(top * 20, 50)]
+    fewest = fitting[0][0].gpus  # every fitting layout has the first GPU count that fits
     rows = []
-    for layout, total in candidates:
+    for layout, total in fitting:
         gb = global_batch or layout.default_global_batch
         try:
             st = step_time(arch, hardware, layout, seq_len=seq_len, global_batch=gb, dtype=dtype, convention=convention)
