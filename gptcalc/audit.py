@@ -1,6 +1,8 @@
 """Claim audit: each claimed figure beside the value the scenario's other claims and the model imply.
 
-Every derivation is one line of the run identity (see :mod:`gptcalc.training`)::
+Every derivation is the run identity (see :mod:`gptcalc.training`), through its three solved forms
+:func:`~gptcalc.training.delivered_flops`, :func:`~gptcalc.training.gpu_hours_for` and
+:func:`~gptcalc.training.mfu_for`::
 
     tokens * FLOPs/token = gpus * peak * MFU * days * 86,400,   cost = GPU-hours * price
 
@@ -20,9 +22,8 @@ from gptcalc.specs.conventions import get_convention
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.quantities import Range, Value, as_range
 from gptcalc.specs.scenario import ResolvedScenario
+from gptcalc.training import HOURS_PER_DAY, delivered_flops, gpu_hours_for, mfu_for
 from gptcalc.uncertainty import propagate
-
-SECONDS_PER_DAY = 86_400.0
 
 
 class AuditRow(Result):
@@ -94,7 +95,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "flops",
         c.flops,
         "gpus x days x mfu x peak",
-        lambda gpus, days, mfu: gpus * days * SECONDS_PER_DAY * mfu * peak,
+        lambda gpus, days, mfu: delivered_flops(gpus * days * HOURS_PER_DAY, peak, mfu),
         gpus=c.gpus,
         days=c.days,
         mfu=c.mfu,
@@ -103,7 +104,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "days",
         c.days,
         f"model FLOPs ({conv.name}) / (gpus x mfu x peak)",
-        lambda tokens, gpus, mfu: tokens * fpt / (gpus * mfu * peak * SECONDS_PER_DAY),
+        lambda tokens, gpus, mfu: gpu_hours_for(tokens * fpt, peak, mfu) / (gpus * HOURS_PER_DAY),
         tokens=tokens,
         gpus=c.gpus,
         mfu=c.mfu,
@@ -112,7 +113,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "gpus",
         c.gpus,
         f"model FLOPs ({conv.name}) / (days x mfu x peak)",
-        lambda tokens, days, mfu: tokens * fpt / (days * mfu * peak * SECONDS_PER_DAY),
+        lambda tokens, days, mfu: gpu_hours_for(tokens * fpt, peak, mfu) / (days * HOURS_PER_DAY),
         tokens=tokens,
         days=c.days,
         mfu=c.mfu,
@@ -123,7 +124,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
             f"mfu ({dtype} peak)",
             c.mfu if dtype == s.dtype else None,
             f"model FLOPs ({conv.name}) / (gpus x days x {dtype} peak)",
-            lambda tokens, gpus, days, p=dpeak: tokens * fpt / (gpus * days * SECONDS_PER_DAY * p),
+            lambda tokens, gpus, days, p=dpeak: mfu_for(tokens * fpt, gpus * days * HOURS_PER_DAY, p),
             tokens=tokens,
             gpus=c.gpus,
             days=c.days,
@@ -132,7 +133,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
             f"mfu implied by the GPU-hours ({dtype} peak)",
             c.mfu if dtype == s.dtype else None,
             f"model FLOPs ({conv.name}) / (gpu_hours x 3600 x {dtype} peak)",
-            lambda tokens, gpu_hours, p=dpeak: tokens * fpt / (gpu_hours * 3600.0 * p),
+            lambda tokens, gpu_hours, p=dpeak: mfu_for(tokens * fpt, gpu_hours, p),
             tokens=tokens,
             gpu_hours=c.gpu_hours,
         )
@@ -140,7 +141,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
             f"mfu implied by the cost ({dtype} peak)",
             c.mfu if dtype == s.dtype else None,
             f"model FLOPs ({conv.name}) / (cost / price x 3600 x {dtype} peak)",
-            lambda tokens, cost, price, p=dpeak: tokens * fpt / (cost / price * 3600.0 * p),
+            lambda tokens, cost, price, p=dpeak: mfu_for(tokens * fpt, cost / price, p),
             tokens=tokens,
             cost=c.cost_usd,
             price=price,
@@ -150,7 +151,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
             "days",
             None,
             "gpu_hours / gpus / 24",
-            lambda gpu_hours, gpus: gpu_hours / gpus / 24.0,
+            lambda gpu_hours, gpus: gpu_hours / gpus / HOURS_PER_DAY,
             gpu_hours=c.gpu_hours,
             gpus=c.gpus,
         )
@@ -158,7 +159,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "gpu_hours",
         c.gpu_hours,
         "gpus x days x 24",
-        lambda gpus, days: gpus * days * 24.0,
+        lambda gpus, days: gpus * days * HOURS_PER_DAY,
         gpus=c.gpus,
         days=c.days,
     )
@@ -166,7 +167,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "gpu_hours",
         c.gpu_hours,
         f"model FLOPs ({conv.name}) / (mfu x peak x 3600)",
-        lambda tokens, mfu: tokens * fpt / (mfu * peak * 3600.0),
+        lambda tokens, mfu: gpu_hours_for(tokens * fpt, peak, mfu),
         tokens=tokens,
         mfu=c.mfu,
     )
@@ -174,7 +175,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "cost_usd",
         c.cost_usd,
         "gpus x days x 24 x price",
-        lambda gpus, days, price: gpus * days * 24.0 * price,
+        lambda gpus, days, price: gpus * days * HOURS_PER_DAY * price,
         gpus=c.gpus,
         days=c.days,
         price=price,
@@ -183,7 +184,7 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         "cost_usd",
         c.cost_usd,
         f"model FLOPs ({conv.name}) / (mfu x peak x 3600) x price",
-        lambda tokens, mfu, price: tokens * fpt / (mfu * peak * 3600.0) * price,
+        lambda tokens, mfu, price: gpu_hours_for(tokens * fpt, peak, mfu) * price,
         tokens=tokens,
         mfu=c.mfu,
         price=price,

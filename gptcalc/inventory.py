@@ -148,18 +148,26 @@ class LayerKind:
     n_matrices: int = 2
     n_experts: int = 0
     top_k: int | None = None
+    by_component: dict[Component, int] = field(default_factory=dict)
+    """Parameters of one block per component (every routed copy), summed once when the kind is built."""
+    one_expert: int = 0
+    """Parameters of one routed expert (weights and biases)."""
+
+    def __post_init__(self) -> None:
+        # Folded once here: parameter questions then read sums instead of walking the tensors every call.
+        for w in self.weights:
+            self.by_component[w.component] = self.by_component.get(w.component, 0) + w.numel
+        object.__setattr__(
+            self, "one_expert", sum(math.prod(w.shape) for w in self.weights if w.component == "routed_experts")
+        )
 
     def params(self, component: Component | None = None, *, experts: int | None = None) -> int:
         """Parameters of one block (or of one component), with ``experts`` routed copies (default: all E)."""
-        total = 0
-        for w in self.weights:
-            if component is not None and w.component != component:
-                continue
-            if w.component == "routed_experts" and experts is not None:
-                total += math.prod(w.shape) * experts
-            else:
-                total += w.numel
-        return total
+        if component is None:
+            return sum(self.params(c, experts=experts) for c in self.by_component)
+        if component == "routed_experts" and experts is not None:
+            return self.one_expert * experts
+        return self.by_component.get(component, 0)
 
     def matmul_weights(self, experts: int | None = None, component: Component | None = None) -> int:
         """Weights one token's matmuls multiply: every ``all`` matmul once and ``experts`` routed copies
@@ -185,11 +193,6 @@ class LayerKind:
             )
         return self.top_k
 
-    @property
-    def one_expert(self) -> int:
-        """Parameters of one routed expert (weights and biases)."""
-        return sum(math.prod(w.shape) for w in self.weights if w.component == "routed_experts")
-
 
 @dataclass(frozen=True)
 class Inventory:
@@ -204,14 +207,18 @@ class Inventory:
     edge_weights: tuple[Weight, ...]
     head: Matmul
     tied: bool
-    norm_per_layer: int = 0
+    counts: dict[LayerKindName, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for kind in self.kinds:
+            self.counts[kind] = self.layer_kinds.count(kind)
 
     @property
     def n_layers(self) -> int:
         return len(self.layer_kinds)
 
     def count(self, kind: LayerKindName) -> int:
-        return self.layer_kinds.count(kind)
+        return self.counts.get(kind, 0)
 
     def edge_params(self, component: Component) -> int:
         """Embedding, learned positions, output head and final norm parameters of one component."""
@@ -416,11 +423,17 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
 def inventory(arch: Architecture) -> Inventory:
     """The operator inventory of ``arch`` (module docstring), built once per architecture."""
     h, v = arch.hidden_size, arch.vocab_size
-    mask = arch.moe_layer_mask
-    layer_kinds: tuple[LayerKindName, ...] = tuple("moe" if m else "dense" for m in mask)
+    layer_kinds: tuple[LayerKindName, ...]
+    if arch.moe is None:
+        dense: LayerKindName = "dense"
+        layer_kinds = (dense,) * arch.n_layers
+    else:
+        layer_kinds = tuple("moe" if m else "dense" for m in arch.moe_layer_mask)
     kinds = {k: _layer(arch, k) for k in dict.fromkeys(layer_kinds)}
     att = arch.attention
-    windows = tuple(att.sliding_window if arch.is_sliding_layer(i) else None for i in range(arch.n_layers))
+    windows: tuple[int | None, ...] = (None,) * arch.n_layers
+    if att.sliding_window is not None:
+        windows = tuple(att.sliding_window if arch.is_sliding_layer(i) else None for i in range(arch.n_layers))
     edges = [Weight("embed_tokens.weight", (v, h), "embedding", "embedding")]
     if arch.position_embedding == "learned":
         assert arch.max_position_embeddings is not None  # Architecture's validator requires it
@@ -431,7 +444,6 @@ def inventory(arch: Architecture) -> Inventory:
         edges.append(Weight("lm_head.weight", (v, h), "matmul", "output_head"))
     if arch.output_bias:
         edges.append(Weight("lm_head.bias", (v,), "bias", "output_head"))
-    block_norms = sum(w.numel for w in _norm(arch.norm, h, "n", "norms")) * arch.norms_per_layer
     return Inventory(
         model=arch.name,
         hidden=h,
@@ -442,7 +454,6 @@ def inventory(arch: Architecture) -> Inventory:
         edge_weights=tuple(edges),
         head=Matmul("lm_head", v, h, "output_head"),
         tied=arch.tie_embeddings,
-        norm_per_layer=block_norms,
     )
 
 

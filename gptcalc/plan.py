@@ -25,6 +25,7 @@ from gptcalc.specs.base import Result
 from gptcalc.specs.dataset import Dataset
 from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
+from gptcalc.training import HOURS_PER_DAY, delivered_flops
 
 ASPECT = 128  # d_model / n_layers
 MAX_PLAN_FLOPS = 1e32  # ~1e19 parameters at the optimum: far past any model the width search can shape
@@ -146,7 +147,7 @@ def plan(
     fit = get_fit(fit or DEFAULT_FIT) if not isinstance(fit, LossFit) else fit
     price = price_per_gpu_hour or hardware.price_per_hour
     peak = hardware.peak_flops(dtype)
-    per_gpu_hour = peak * mfu * 3600.0
+    per_gpu_hour = delivered_flops(1.0, peak, mfu)
     limits: dict[str, float] = {}
     if budget_usd is not None:
         if budget_usd / price < 1:
@@ -155,7 +156,7 @@ def plan(
             )
         limits["budget"] = budget_usd / price * per_gpu_hour
     if gpus is not None and days is not None:
-        limits["gpus x days"] = gpus * days * 24.0 * per_gpu_hour
+        limits["gpus x days"] = delivered_flops(gpus * days * HOURS_PER_DAY, peak, mfu)
     if flops is not None:
         limits["flops"] = flops
     if not limits:

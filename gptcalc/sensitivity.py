@@ -52,11 +52,14 @@ def sensitivity(
         raise InputError(f"--metric: unknown {bad[0]!r}; allowed: {', '.join(TrainingRun.model_fields)}")
     s = resolved.scenario
     fixed, cost_inputs = scenario_run_context(resolved)
-    inputs: dict[str, Value] = dict(cost_inputs)
+    # The run's own inputs first, then prices and energy: equal swings (tokens and price both move cost
+    # linearly) keep this order, whatever the last bit of the float arithmetic says.
+    inputs: dict[str, Value] = {}
     for key in ("tokens", "gpus", "days", "mfu"):
         value = resolved.tokens if key == "tokens" else getattr(s, key)
         if value is not None:
             inputs[key] = value
+    inputs.update(cost_inputs)
     centre: dict[str, Any] = {k: mid(v) for k, v in inputs.items()}
     base = run_numbers(**fixed, **centre)
     rows = []
@@ -84,7 +87,7 @@ def sensitivity(
             )
         )
     first = metrics[0]
-    rows.sort(key=lambda r: -abs(r.at_high[first] - r.at_low[first]))
+    rows.sort(key=lambda r: -float(f"{abs(r.at_high[first] - r.at_low[first]):.9g}"))
     return Sensitivity(
         scenario=s.name, metrics=list(metrics), base={m: base[m] for m in metrics}, swing=swing, rows=rows
     )

@@ -40,7 +40,8 @@ from gptcalc.specs.quantities import Range, Value, scale
 from gptcalc.specs.run import Run, unknowns_message
 from gptcalc.uncertainty import propagate
 
-SECONDS_PER_DAY = 86_400.0
+SECONDS_PER_HOUR = 3_600.0
+HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 8_760.0
 
 
@@ -60,6 +61,25 @@ class TrainingRun(Result):
     owned_cost_usd: float = Field(description="Amortized hardware plus energy (Cottier et al. 2024).")
     energy_mwh: float = Field(description="GPU-hours x TDP x PUE, MWh.")
     emissions_t: float = Field(description="Tonnes CO2e at the grid intensity.")
+
+
+def delivered_flops(gpu_hours: float, peak_flops: float, mfu: float) -> float:
+    """FLOPs that ``gpu_hours`` deliver at ``mfu`` of a ``peak_flops`` accelerator: GPU-hours x 3,600 x peak x MFU.
+
+    With :func:`gpu_hours_for` and :func:`mfu_for`, the run identity (module docstring) solved each way; every
+    module that relates FLOPs, time and utilization calls these three.
+    """
+    return gpu_hours * SECONDS_PER_HOUR * peak_flops * mfu
+
+
+def gpu_hours_for(flops: float, peak_flops: float, mfu: float) -> float:
+    """GPU-hours that ``flops`` take at ``mfu`` of ``peak_flops``: FLOPs / (3,600 x peak x MFU)."""
+    return flops / (SECONDS_PER_HOUR * peak_flops * mfu)
+
+
+def mfu_for(flops: float, gpu_hours: float, peak_flops: float) -> float:
+    """The MFU at which ``gpu_hours`` deliver ``flops``: FLOPs / (GPU-hours x 3,600 x peak)."""
+    return flops / (gpu_hours * SECONDS_PER_HOUR * peak_flops)
 
 
 def run_numbers(
@@ -90,20 +110,19 @@ def run_numbers(
     if len(missing) != 1:
         raise InputError(unknowns_message(missing))
     try:
-        rate = peak_flops * SECONDS_PER_DAY  # FLOPs per GPU-day at 100% utilization
         if tokens is None:
             assert gpus is not None and days is not None and mfu is not None
-            tokens = gpus * rate * mfu * days / flops_per_token
+            tokens = delivered_flops(gpus * days * HOURS_PER_DAY, peak_flops, mfu) / flops_per_token
         flops = tokens * flops_per_token
         if gpus is None:
             assert days is not None and mfu is not None
-            gpus = flops / (rate * mfu * days)
+            gpus = gpu_hours_for(flops, peak_flops, mfu) / (days * HOURS_PER_DAY)
         elif days is None:
             assert mfu is not None
-            days = flops / (rate * mfu * gpus)
+            days = gpu_hours_for(flops, peak_flops, mfu) / (gpus * HOURS_PER_DAY)
         elif mfu is None:
-            mfu = flops / (rate * gpus * days)
-        gpu_hours = gpus * days * 24.0
+            mfu = mfu_for(flops, gpus * days * HOURS_PER_DAY, peak_flops)
+        gpu_hours = gpus * days * HOURS_PER_DAY
         energy_kwh = gpu_hours * tdp_w * pue / 1000.0
         rental = gpu_hours * price_per_gpu_hour
         yearly_capex = gpu_price_usd * hardware_overhead * depreciation_oom_per_year * math.log(10)
