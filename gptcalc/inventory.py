@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from gptcalc.errors import InputError
 from gptcalc.specs.arch import Architecture, LatentAttention, NormKind
@@ -53,8 +53,7 @@ Tokens = Literal["all", "routed"]
 LayerKindName = Literal["dense", "moe"]
 
 
-@dataclass(frozen=True)
-class Weight:
+class Weight(NamedTuple):
     """One parameter tensor (``copies`` identical ones for the routed experts of a layer)."""
 
     name: str
@@ -68,8 +67,7 @@ class Weight:
         return math.prod(self.shape) * self.copies
 
 
-@dataclass(frozen=True)
-class Matmul:
+class Matmul(NamedTuple):
     """``y[m, n] = x[m, k] W[k, n]``, one row per token it sees; a routed expert has ``copies = E``."""
 
     name: str
@@ -85,8 +83,7 @@ class Matmul:
         return self.n * self.k
 
 
-@dataclass(frozen=True)
-class KvCache:
+class KvCache(NamedTuple):
     """What one token leaves in one layer's cache: ``heads`` x ``per_head`` values split over tensor-parallel
     ranks (replicated when tp > heads), or ``latent`` values every rank keeps (MLA)."""
 
@@ -123,8 +120,7 @@ class AttentionCore:
         return 2 * (self.q_width + self.out_width)
 
 
-@dataclass(frozen=True)
-class ElementwiseOp:
+class ElementwiseOp(NamedTuple):
     """A memory-bound op: values read and written per token (times the activation dtype's bytes)."""
 
     name: str
@@ -208,10 +204,16 @@ class Inventory:
     head: Matmul
     tied: bool
     counts: dict[LayerKindName, int] = field(default_factory=dict)
+    totals: dict[Component, int] = field(default_factory=dict)
+    """Parameters per component over every layer and the edges (all routed copies), folded once."""
 
     def __post_init__(self) -> None:
         for kind in self.kinds:
             self.counts[kind] = self.layer_kinds.count(kind)
+        for c in COMPONENTS:
+            self.totals[c] = self.edge_params(c) + sum(
+                k.by_component.get(c, 0) * self.counts[name] for name, k in self.kinds.items()
+            )
 
     @property
     def n_layers(self) -> int:
@@ -244,10 +246,12 @@ class Inventory:
         return self.edge_params("norms")
 
     def component_params(self, component: Component, *, experts: int | None = None) -> int:
-        """One breakdown component summed over every layer and the edges."""
-        return sum(
-            self.kinds[k].params(component, experts=experts) * self.count(k) for k in self.kinds
-        ) + self.edge_params(component)
+        """One breakdown component summed over every layer and the edges (``experts`` routed copies per MoE
+        layer instead of all of them, when given)."""
+        if component == "routed_experts" and experts is not None:
+            moe = self.kinds.get("moe")
+            return moe.one_expert * experts * self.count("moe") if moe is not None else 0
+        return self.totals[component]
 
     def kind_of(self, layer: int) -> LayerKind:
         return self.kinds[self.layer_kinds[layer]]

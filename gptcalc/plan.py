@@ -108,15 +108,18 @@ def _width_for(params: float, layers: int, vocab: int) -> int | None:
     def total(units: int) -> int:
         return count_params(llama_style(layers, units * unit, vocab=vocab)).total
 
-    lo, hi = 1, 131_072 // unit
-    if total(hi) < params:
+    top = 131_072 // unit
+    if total(top) < params:
         return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if total(mid) < params:
-            lo = mid + 1
-        else:
-            hi = mid
+    # The count is close to quadratic in the width (12 h^2 L dominates), so two square-root steps from the
+    # widest candidate land within a unit or two; then walk to the smallest width whose count reaches params.
+    lo = top
+    for _ in range(2):
+        lo = min(max(round(lo * math.sqrt(params / total(lo))), 1), top)
+    while lo > 1 and total(lo - 1) >= params:
+        lo -= 1
+    while total(lo) < params:
+        lo += 1
     return unit * min((c for c in (lo - 1, lo) if c >= 1), key=lambda c: abs(total(c) - params))
 
 

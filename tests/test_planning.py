@@ -136,3 +136,20 @@ def test_plan_from_a_flop_budget() -> None:
     assert p.binding == "flops" and p.flops == CHINCHILLA_BUDGET
     assert p.optimal_params == pytest.approx(compute_optimal(CHINCHILLA_BUDGET).params)
     assert p.gpu_hours == pytest.approx(CHINCHILLA_BUDGET / (989.4e12 * 0.4 * 3600))
+
+
+@pytest.mark.parametrize(("params", "layers"), [(7e9, 32), (70e9, 80), (405e9, 126), (3e8, 24), (1.5e12, 120)])
+def test_width_search_matches_a_scan_of_every_width(params: float, layers: int) -> None:
+    """The square-root steps of _width_for find what scanning every allowed width finds: the width whose exact
+    count is nearest the target among the last one below it and the first one reaching it."""
+    from gptcalc.params import count_params
+    from gptcalc.plan import _width_for
+    from gptcalc.shapes import llama_style
+
+    unit = 1024 if params >= 1e9 else 128
+    totals = {
+        u: count_params(llama_style(layers, u * unit, vocab=128_256)).total for u in range(1, 131_072 // unit + 1)
+    }
+    first = min(u for u, t in totals.items() if t >= params)
+    expected = min((c for c in (first - 1, first) if c >= 1), key=lambda c: abs(totals[c] - params))
+    assert _width_for(params, layers, 128_256) == expected * unit
