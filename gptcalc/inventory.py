@@ -160,7 +160,10 @@ class LayerKind:
     def params(self, component: Component | None = None, *, experts: int | None = None) -> int:
         """Parameters of one block (or of one component), with ``experts`` routed copies (default: all E)."""
         if component is None:
-            return sum(self.params(c, experts=experts) for c in self.by_component)
+            whole = sum(self.by_component.values())
+            if experts is None:
+                return whole
+            return whole - self.by_component.get("routed_experts", 0) + self.one_expert * experts
         if component == "routed_experts" and experts is not None:
             return self.one_expert * experts
         return self.by_component.get(component, 0)
@@ -204,10 +207,21 @@ class Inventory:
     head: Matmul
     tied: bool
     counts: dict[LayerKindName, int] = field(default_factory=dict)
-    totals: dict[Component, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
     """Parameters per component over every layer and the edges (all routed copies), folded once."""
+    _moe_before: list[int] = field(default_factory=list)
+    _windowed_before: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Prefix counts, so that a pipeline stage's layers are counted in O(1) whatever its size.
+        moe = windowed = 0
+        for kind, window in zip(self.layer_kinds, self.windows, strict=True):
+            self._moe_before.append(moe)
+            self._windowed_before.append(windowed)
+            moe += kind == "moe"
+            windowed += window is not None
+        self._moe_before.append(moe)
+        self._windowed_before.append(windowed)
         for kind in self.kinds:
             self.counts[kind] = self.layer_kinds.count(kind)
         for c in COMPONENTS:
@@ -252,6 +266,12 @@ class Inventory:
             moe = self.kinds.get("moe")
             return moe.one_expert * experts * self.count("moe") if moe is not None else 0
         return self.totals[component]
+
+    def stage_counts(self, layers: range) -> tuple[int, int, int]:
+        """(dense layers, MoE layers, sliding-window layers) among contiguous ``layers``."""
+        moe = self._moe_before[layers.stop] - self._moe_before[layers.start]
+        windowed = self._windowed_before[layers.stop] - self._windowed_before[layers.start]
+        return len(layers) - moe, moe, windowed
 
     def kind_of(self, layer: int) -> LayerKind:
         return self.kinds[self.layer_kinds[layer]]

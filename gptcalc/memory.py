@@ -385,16 +385,16 @@ def kv_bytes_per_token(
     averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
     latent is replicated on every tensor-parallel rank.
     """
-    windows = inventory(arch).windows
+    inv = inventory(arch)
     per_layer = kv_bytes_per_layer(arch, dtype, tp)
+    window = arch.attention.sliding_window
+    windowed = per_layer * min(context, window) / context if context is not None and window else per_layer
 
-    def layer_bytes(i: int) -> float:
-        window = windows[i]
-        if context is not None and window is not None:
-            return per_layer * min(context, window) / context
-        return per_layer
+    def stage_bytes(layers: range) -> float:
+        dense, moe, sliding = inv.stage_counts(layers)
+        return (dense + moe - sliding) * per_layer + sliding * windowed
 
-    return max(sum(layer_bytes(i) for i in layers) for layers in split_layers(arch.n_layers, pp))
+    return max(stage_bytes(layers) for layers in split_layers(arch.n_layers, pp))
 
 
 class ServingMemory(Result):
@@ -435,7 +435,8 @@ def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 
     stage_list = split_layers(arch.n_layers, pp)
     best = 0.0
     for j, layers in enumerate(stage_list):
-        total = sum(layer_bytes[inv.layer_kinds[i]] for i in layers)
+        dense, moe, _ = inv.stage_counts(layers)
+        total = dense * layer_bytes.get("dense", 0.0) + moe * layer_bytes.get("moe", 0.0)
         total += (embedding if j == 0 else 0.0) + (head if j == len(stage_list) - 1 else 0.0)
         best = max(best, total)
     return best / tp

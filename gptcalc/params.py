@@ -25,9 +25,11 @@ Mixtral's 12.9B and DeepSeek-V3's 37B are).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
-from gptcalc.inventory import COMPONENTS, inventory
+from gptcalc.inventory import inventory
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 
@@ -78,8 +80,13 @@ def count_params(arch: Architecture) -> ParamCount:
     moe = inv.kinds.get("moe")
     top_k = moe.top_k if moe is not None else 0
     known_k = top_k is not None
-    total = Breakdown(**{c: inv.component_params(c) for c in COMPONENTS})
-    active = total.model_copy(update={"routed_experts": inv.component_params("routed_experts", experts=top_k or 0)})
+    totals = inv.totals
+    routed_active = inv.component_params("routed_experts", experts=top_k or 0)
+    total_n = sum(totals.values())
+    active_n = total_n - totals["routed_experts"] + routed_active
+    fields: dict[str, Any] = {**totals}  # exact ints from the inventory: nothing to validate
+    total = Breakdown.model_construct(**fields)
+    active = Breakdown.model_construct(**{**fields, "routed_experts": routed_active})
     layers = [
         LayerCount(
             kind=name,
@@ -90,12 +97,11 @@ def count_params(arch: Architecture) -> ParamCount:
         for name, kind in inv.kinds.items()
     ]
     layers.sort(key=lambda layer: layer.kind)
-    total_n = total.total()
     emb = inv.embedding_params + (0 if inv.tied else inv.head_matrix)
     return ParamCount(
         model=arch.name,
         total=total_n,
-        active=active.total() if known_k else None,
+        active=active_n if known_k else None,
         embedding=emb,
         non_embedding=total_n - emb,
         one_routed_expert=moe.one_expert * inv.count("moe") if moe is not None else 0,

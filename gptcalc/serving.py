@@ -35,10 +35,9 @@ from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import (
     mean_keys,
 )
-from gptcalc.inventory import inventory
+from gptcalc.inventory import KvCache, inventory
 from gptcalc.memory import (
     DTYPE_BYTES,
-    kv_bytes_per_layer,
     serving_memory,
     weight_bytes_per_param,
 )
@@ -126,6 +125,7 @@ class _Model:
     window: int | None
     top_k: int
     n_experts: int
+    kv: KvCache
     stages: tuple[_Stage, ...]
 
     @classmethod
@@ -134,12 +134,7 @@ class _Model:
         dense = inv.kinds.get("dense")
         moe = inv.kinds.get("moe")
         stages = tuple(
-            _Stage(
-                dense_layers=sum(1 for i in layers if inv.layer_kinds[i] == "dense"),
-                moe_layers=sum(1 for i in layers if inv.layer_kinds[i] == "moe"),
-                sliding_layers=sum(1 for i in layers if inv.windows[i] is not None),
-                last=j == pp - 1,
-            )
+            _Stage(*inv.stage_counts(layers), last=j == pp - 1)
             for j, layers in enumerate(split_layers(arch.n_layers, pp))
         )
         any_kind = dense or moe
@@ -153,6 +148,7 @@ class _Model:
             window=arch.attention.sliding_window,
             top_k=moe.require_top_k() if moe else 0,
             n_experts=moe.n_experts if moe else 0,
+            kv=any_kind.attention.kv,
             stages=stages,
         )
 
@@ -200,7 +196,7 @@ def phase_time(
     active = model.weights(st, model.top_k)
     flops = tokens * (2 * active + model.per_key * model.keys_read(st, keys, windowed_keys)) / t
     read_experts = model.n_experts if experts is None else used
-    kv_layer = kv_bytes_per_layer(arch, setup.kv_dtype, t)
+    kv_layer = model.kv.values(t) * DTYPE_BYTES[setup.kv_dtype]
     nbytes = model.weights(st, read_experts) * per_param / t + sequences * kv_layer * model.keys_read(st, context)
     dtype = setup.compute_dtype or ("fp8" if setup.weights_dtype == "fp8" and "fp8" in hardware.peak_tflops else "bf16")
     compute = flops / (hardware.peak_flops(dtype) * setup.compute_efficiency)
