@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -139,11 +140,11 @@ class Stage:
 
 def stages(arch: Architecture, pp: int) -> list[Stage]:
     """The pp pipeline stages of a training layout, by :func:`gptcalc.parallel.split_layers`."""
-    kinds = inventory(arch).layer_kinds
+    inv = inventory(arch)
     out = []
     for j, layers in enumerate(split_layers(arch.n_layers, pp)):
-        moe = sum(1 for i in layers if kinds[i] == "moe")
-        out.append(Stage(index=j, dense_layers=len(layers) - moe, moe_layers=moe, first=j == 0, last=j == pp - 1))
+        dense, moe, _ = inv.stage_counts(layers)
+        out.append(Stage(index=j, dense_layers=dense, moe_layers=moe, first=j == 0, last=j == pp - 1))
     return out
 
 
@@ -195,8 +196,7 @@ class ModelSizes:
         )
 
 
-@dataclass(frozen=True)
-class StageBytes:
+class StageBytes(NamedTuple):
     """Bytes of one pipeline stage's GPU, before the overhead allowance."""
 
     stage: int
