@@ -17,13 +17,14 @@ for batch x context and allowance fit; they are ranked by GPU count, then by the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import product
 from typing import Any
 
 from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
-from gptcalc.memory import ModelSizes, overhead_bytes, serving_memory, stages, worst_stage
+from gptcalc.memory import ModelSizes, Stage, overhead_bytes, serving_memory, stages, worst_stage
 from gptcalc.parallel import divisors
 from gptcalc.specs.arch import Architecture, LatentAttention
 from gptcalc.specs.base import Result
@@ -205,7 +206,9 @@ def _defaults() -> dict[str, Any]:
     return {name: field.default for name, field in TrainLayout.model_fields.items()}
 
 
-def _total(arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, stage_list: list) -> float:  # type: ignore[type-arg]
+def _total(
+    arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, stage_list: Sequence[Stage]
+) -> float:
     worst = worst_stage(arch, sizes, layout, seq_len, max(layout.pp, 1), stage_list)
     return worst.allocated + overhead_bytes(worst.allocated)
 

@@ -29,7 +29,9 @@ fragmentation (default 2 GiB plus 5% of the rest); it is a rule of thumb, not a 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from pydantic import Field
@@ -138,14 +140,15 @@ class Stage:
     last: bool
 
 
-def stages(arch: Architecture, pp: int) -> list[Stage]:
+@lru_cache(maxsize=1024)
+def stages(arch: Architecture, pp: int) -> tuple[Stage, ...]:
     """The pp pipeline stages of a training layout, by :func:`gptcalc.parallel.split_layers`."""
     inv = inventory(arch)
     out = []
     for j, layers in enumerate(split_layers(arch.n_layers, pp)):
         dense, moe, _ = inv.stage_counts(layers)
         out.append(Stage(index=j, dense_layers=dense, moe_layers=moe, first=j == 0, last=j == pp - 1))
-    return out
+    return tuple(out)
 
 
 class TrainingMemory(Result):
@@ -177,6 +180,7 @@ class ModelSizes:
     final_norm: int
 
     @classmethod
+    @lru_cache(maxsize=256)
     def of(cls, arch: Architecture) -> ModelSizes:
         """Read from the operator inventory (:mod:`gptcalc.inventory`)."""
         inv = inventory(arch)
@@ -264,7 +268,7 @@ def stage_bytes(
 
 
 def worst_stage(
-    arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, m: int, stage_list: list[Stage]
+    arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, m: int, stage_list: Sequence[Stage]
 ) -> StageBytes:
     """The stage whose GPU needs the most memory."""
     kinds = inventory(arch).kinds
@@ -276,7 +280,7 @@ def worst_stage(
     )
 
 
-def distinct_stages(stage_list: list[Stage]) -> list[Stage]:
+def distinct_stages(stage_list: Sequence[Stage]) -> list[Stage]:
     """Stages that can be the most loaded: the earliest of each (layers, first, last) kind.
 
     Stages with the same layers hold the same states, and an earlier stage holds at least as many

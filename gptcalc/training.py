@@ -37,7 +37,7 @@ from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.quantities import Range, Value, scale
-from gptcalc.specs.run import Run, unknowns_message
+from gptcalc.specs.run import unknown_of, unknowns_message
 from gptcalc.uncertainty import propagate
 
 SECONDS_PER_HOUR = 3_600.0
@@ -176,7 +176,10 @@ def check_run_inputs(
             raise InputError(f"{name}: must be in (0, 1], got {value}")
     if flags:
         return ""
-    return Run(**given).solve_for
+    try:
+        return unknown_of(given)  # the Run spec's rule, without building the spec in this hot path
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 class TrainingEstimate(Result):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import Field, model_validator
 
 from gptcalc.specs.base import Spec
@@ -24,6 +26,14 @@ def unknowns_message(missing: list[str]) -> str:
     return f"{' and '.join(missing)} are all unknown; give three of {flags} (any three give the fourth)"
 
 
+def unknown_of(given: Mapping[str, object]) -> str:
+    """The one of tokens, gpus, days, mfu left None in ``given``; raises ValueError unless exactly one is."""
+    missing = [k for k in RUN_UNKNOWNS if given.get(k) is None]
+    if len(missing) != 1:
+        raise ValueError(unknowns_message(missing))
+    return missing[0]
+
+
 class Run(Spec):
     """One training run: three of tokens, GPUs, days and MFU fixed, the fourth solved for (the run identity
     tokens x FLOPs/token = GPUs x peak x MFU x days x 86,400; Kaplan et al. 2020, PaLM App. B)."""
@@ -35,15 +45,13 @@ class Run(Spec):
 
     @model_validator(mode="after")
     def _three_of_four(self) -> Run:
-        missing = [k for k in RUN_UNKNOWNS if getattr(self, k) is None]
-        if len(missing) != 1:
-            raise ValueError(unknowns_message(missing))
+        unknown_of({k: getattr(self, k) for k in RUN_UNKNOWNS})
         return self
 
     @property
     def solve_for(self) -> str:
         """The one unknown left open."""
-        return next(k for k in RUN_UNKNOWNS if getattr(self, k) is None)
+        return unknown_of({k: getattr(self, k) for k in RUN_UNKNOWNS})
 
 
 class RunForModels(Spec):
