@@ -52,10 +52,11 @@ def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True
     The per-key cost and each layer's window come from the operator inventory.
     """
     inv = inventory(arch)
-    total = 0.0
-    for i, window in enumerate(inv.windows):
-        total += inv.kind_of(i).attention.flops_per_key * mean_keys(seq_len, window, causal)
-    return total
+    per_key = next(iter(inv.kinds.values())).attention.flops_per_key  # the same attention in every layer
+    _, _, windowed = inv.stage_counts(range(inv.n_layers))
+    window = arch.attention.sliding_window
+    full = (inv.n_layers - windowed) * mean_keys(seq_len, None, causal)
+    return per_key * (full + (windowed * mean_keys(seq_len, window, causal) if windowed else 0.0))
 
 
 # ------------------------------------------------------------------------------------------ results

@@ -149,8 +149,13 @@ class LayerKind:
     one_expert: int = 0
     """Parameters of one routed expert (weights and biases)."""
 
+    _matmul_sums: dict[tuple[Component | None, bool], int] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
-        # Folded once here: parameter questions then read sums instead of walking the tensors every call.
+        # Folded once here: parameter and FLOP questions then read sums instead of walking the tensors each call.
+        for mm in self.matmuls:
+            for key in ((None, mm.tokens == "routed"), (mm.component, mm.tokens == "routed")):
+                self._matmul_sums[key] = self._matmul_sums.get(key, 0) + mm.weights
         for w in self.weights:
             self.by_component[w.component] = self.by_component.get(w.component, 0) + w.numel
         object.__setattr__(
@@ -171,15 +176,8 @@ class LayerKind:
     def matmul_weights(self, experts: int | None = None, component: Component | None = None) -> int:
         """Weights one token's matmuls multiply: every ``all`` matmul once and ``experts`` routed copies
         (default: top_k, what a token uses)."""
-        dense = 0
-        routed = 0
-        for mm in self.matmuls:
-            if component is not None and mm.component != component:
-                continue
-            if mm.tokens == "routed":
-                routed += mm.weights
-            else:
-                dense += mm.weights
+        dense = self._matmul_sums.get((component, False), 0)
+        routed = self._matmul_sums.get((component, True), 0)
         if not routed:
             return dense
         return dense + (self.require_top_k() if experts is None else experts) * routed
