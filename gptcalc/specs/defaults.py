@@ -27,3 +27,9 @@ DEFAULT_SEQ_LEN: Final = 2048
 """Training sequence length when neither the user, the dataset nor the model gives one (GPT-3's context)."""
 DEFAULT_SERVING_CONTEXT: Final = 4096
 """Serving context (prompt + output tokens) when neither the user nor the model gives one."""
+DEFAULT_INTRA_LATENCY_US: Final = 8.0
+"""Per-step latency of a collective inside an NVLink node (NCCL all-reduce of a small message on 8 A100/H100 GPUs
+takes ~10-20 us over its ring steps; nccl-tests)."""
+DEFAULT_INTER_LATENCY_US: Final = 15.0
+"""Per-step latency of a collective across InfiniBand/RoCE nodes (a few microseconds of wire and switch time plus
+the NCCL proxy; nccl-tests small-message all-reduce across nodes ~20-40 us)."""

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from gptcalc.errors import UnsupportedDtypeError
-from gptcalc.specs.base import PosFloat, PosInt, Spec
+from gptcalc.specs.base import Fraction, PosFloat, PosInt, Spec
+from gptcalc.specs.defaults import DEFAULT_INTER_LATENCY_US, DEFAULT_INTRA_LATENCY_US
 
 Dtype = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
 GIB = 1024**3
@@ -36,7 +37,28 @@ class Hardware(Spec):
         description="Per-device network bandwidth to other nodes, one direction, 1e9 bytes/s "
         "(e.g. one 400 Gb/s NIC per GPU = 50)."
     )
-    devices_per_node: PosInt = Field(default=8, description="Devices sharing the fast intra-node links.")
+    devices_per_node: PosInt = Field(
+        default=8,
+        description="Devices sharing the fast scale-up links (an NVLink/xGMI node, an NVL72 rack, a TPU slice's ICI).",
+    )
+    intra_node_latency_us: PosFloat = Field(
+        default=DEFAULT_INTRA_LATENCY_US,
+        description="Latency of one collective step inside the scale-up domain, microseconds (NCCL small-message).",
+    )
+    inter_node_latency_us: PosFloat = Field(
+        default=DEFAULT_INTER_LATENCY_US,
+        description="Latency of one collective step across the scale-out network, microseconds (IB/RoCE/DCN).",
+    )
+    compute_units: PosInt | None = Field(
+        default=None,
+        description="Streaming multiprocessors (NVIDIA), compute units (AMD) or cores that GEMM tiles are spread"
+        " over; sets the wave quantization of small GEMMs. None: no quantization modelled.",
+    )
+    matmul_efficiency: Fraction | None = Field(
+        default=None,
+        description="Measured fraction of the dense peak that large GEMMs reach on this part (cuBLAS/hipBLASLt"
+        " microbenchmarks); None: the time model's fitted default.",
+    )
     tdp_w: PosFloat = Field(description="Board power (TDP), watts.")
     price_per_hour: PosFloat = Field(description="Typical rental price, USD per device-hour.")
     price_date: str = Field(description="When that price was observed.")
