@@ -1,7 +1,7 @@
 """Parallel layouts (tensor, pipeline, expert, data parallelism, ZeRO, recomputation) and their validity.
 
-GPU count = tp x pp x dp. Expert parallelism reuses data-parallel ranks (as Megatron-Core does), so ep must
-divide dp; experts are split ep ways and each expert's matrices tp ways (expert tensor parallelism = tp).
+GPU count = tp x cp x pp x dp. Expert parallelism folds over the tp x cp x dp ranks of a stage (Megatron-Core),
+so ep x expert_tp divides them; experts are split ep ways and each expert's matrices expert_tp ways.
 """
 
 from __future__ import annotations
@@ -19,10 +19,26 @@ def check_layout(
     pp: int = 1,
     ep: int = 1,
     dp: int | None = None,
+    seq_len: int | None = None,
 ) -> None:
-    """Raise :class:`LayoutError` when the degrees do not divide the model the way frameworks require."""
+    """Raise :class:`LayoutError` when the degrees do not divide the model the way frameworks require.
+
+    Training needs pp to divide the layers unless ``layout.pp_layers`` lists an uneven split that sums to them;
+    cp must divide the sequence (into 2 cp chunks for causal load balancing, as Megatron-Core does); ep x
+    expert_tp must divide the tp x cp x dp ranks of a stage and ep the experts.
+    """
+    cp, etp = 1, tp
+    pp_layers = None
     if layout is not None:
-        tp, pp, ep, dp = layout.tp, layout.pp, layout.ep, layout.dp
+        tp, pp, ep, dp, cp, etp, pp_layers = (
+            layout.tp,
+            layout.pp,
+            layout.ep,
+            layout.dp,
+            layout.cp,
+            layout.etp,
+            layout.pp_layers,
+        )
     att = arch.attention
     heads = att.n_heads
     if heads % tp:
@@ -32,17 +48,36 @@ def check_layout(
             f"tp: {tp} neither divides the {att.kv_heads} key/value heads nor is a multiple of them;"
             f" allowed: {[d for d in divisors(heads, 64) if att.kv_heads % d == 0 or d % att.kv_heads == 0]}"
         )
-    if arch.n_layers % pp:
-        raise LayoutError(f"pp: {pp} does not divide the {arch.n_layers} layers; allowed: {divisors(arch.n_layers)}")
-    if ep > 1:
+    if pp_layers is not None:
+        if len(pp_layers) != pp or sum(pp_layers) != arch.n_layers:
+            raise LayoutError(
+                f"pp_layers: {len(pp_layers)} stages holding {sum(pp_layers)} layers; give pp ({pp}) counts that"
+                f" sum to the {arch.n_layers} layers"
+            )
+    elif arch.n_layers % pp:
+        raise LayoutError(
+            f"pp: {pp} does not divide the {arch.n_layers} layers; allowed: {divisors(arch.n_layers)},"
+            " or give the uneven split with --pp-layers"
+        )
+    if seq_len is not None and cp > 1 and seq_len % (2 * cp):
+        raise LayoutError(
+            f"cp: {cp} does not split the {seq_len}-token sequence into 2 x cp equal chunks;"
+            f" allowed: {[c for c in divisors(seq_len, 64) if seq_len % (2 * c) == 0][:12]}"
+        )
+    if ep > 1 or etp != tp:
         if arch.moe is None:
             raise LayoutError("ep: expert parallelism needs an MoE model; use ep=1")
         if arch.moe.n_experts % ep:
             raise LayoutError(
                 f"ep: {ep} does not divide the {arch.moe.n_experts} experts; allowed: {divisors(arch.moe.n_experts)}"
             )
-        if dp is not None and dp % ep:
-            raise LayoutError(f"ep: {ep} must divide dp ({dp}); expert parallelism reuses data-parallel ranks")
+        if dp is not None:
+            ranks = tp * cp * dp
+            if ranks % (ep * etp):
+                raise LayoutError(
+                    f"ep: ep x expert_tp = {ep} x {etp} must divide the tp x cp x dp = {ranks} ranks of a stage;"
+                    f" allowed ep: {[e for e in divisors(arch.moe.n_experts) if ranks % (e * etp) == 0]}"
+                )
 
 
 def divisors(n: int, limit: int | None = None) -> list[int]:
@@ -71,6 +106,17 @@ def serving_degrees(gpus: int | None, tp: int | None, pp: int | None, devices_pe
     if gpus is not None and tp * pp != gpus:
         raise LayoutError(f"--gpus: {gpus} is not tp x pp = {tp} x {pp}")
     return tp, pp
+
+
+def stage_layers(arch: Architecture, layout: TrainLayout) -> list[range]:
+    """The layers of each training pipeline stage: the layout's uneven split, or :func:`split_layers`."""
+    if layout.pp_layers is None:
+        return split_layers(arch.n_layers, layout.pp)
+    out, start = [], 0
+    for size in layout.pp_layers:
+        out.append(range(start, start + size))
+        start += size
+    return out
 
 
 def split_layers(n_layers: int, pp: int) -> list[range]:

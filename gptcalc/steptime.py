@@ -1,59 +1,248 @@
-"""Training step time from a parallel layout, and the MFU and run length it implies.
+"""Training step time, predicted per operator from the layout and the hardware, and the MFU it implies.
 
-step = compute x (1 + bubble) + exposed data-parallel gradient reduction, where
+The shape follows Calculon (Isaev et al. 2023) and Vidur (Agrawal et al. 2024): the model is decomposed into
+operators (the :mod:`gptcalc.inventory`), each timed from its shape on the hardware, then composed with the
+parallel schedule. Per micro-batch on one GPU of a pipeline stage, with T = b s / cp tokens:
 
-* compute = hardware FLOPs of the step per GPU / (peak x matmul efficiency) + tensor-parallel and expert
-  all-to-all communication that is not overlapped;
-* bubble = (p - 1) / (m v) of the compute for 1F1B with v interleaved chunks (Narayanan et al. 2021,
-  Sec. 2.2, 'Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM');
-* tensor parallelism: 4 all-reduces (2 forward, 2 backward) of the p s b h activations per layer, ring
-  all-reduce 2 (t-1)/t x bytes over the intra-node link (Narayanan et al. 2021 Sec. 3.2; sequence
-  parallelism's reduce-scatter + all-gather moves the same bytes, Korthikanti et al. 2022 Sec. 4.2.2);
-* expert parallelism: 4 all-to-alls per MoE layer (dispatch and combine, forward and backward) of the
-  c k s b h routed activations, (ep-1)/ep of them leave the GPU, over the inter-node network when the
-  expert group spans nodes;
-* data parallelism: a ring all-reduce (ZeRO: reduce-scatter + all-gather, the same volume; Rajbhandari
-  et al. 2020 Sec. 7) of the gradients, 2 (d-1)/d x gradient bytes over the inter-node network, of which
-  ``dp_overlap`` is hidden behind the backward pass.
+* **GEMMs** (every matmul of the inventory; backward = dgrad + wgrad, each as long as the forward): a roofline
+  per GEMM, ``max(2 m n k / (peak x eff x waves), bytes / (HBM x bw_eff)) + kernel overhead`` where ``waves`` is
+  the tile-quantization efficiency of 128 x 128 output tiles over the device's compute units. Column-parallel
+  projections split n by tp, row-parallel ones (o_proj, down_proj) k; routed experts run E/ep GEMMs of
+  m = T k c ep / E tokens split by expert_tp (Megatron-Core's grouped GEMM); FP8 runs the GEMMs (only) at the
+  FP8 peak and adds the casts of their inputs (Micikevicius et al. 2022; Transformer Engine).
+* **attention core**: flash (Dao 2023: forward ``4 a d K T``, backward 2.5x forward, at ``flash_efficiency``;
+  causal masks skip half) or eager (Megatron 2021-22: two batched GEMMs over all s x s scores plus the fused
+  softmax and dropout passes over a s^2 b elements).
+* **memory-bound ops** (norms, activation, rotary, residual adds, router top-k, the loss): values read and
+  written per token at ``bandwidth_efficiency`` of HBM; backward moves twice the forward bytes.
+* **recomputation**: full reruns every layer's forward, selective the attention core's (Korthikanti et al.
+  2022, Sec. 5); with flash attention selective recomputation has nothing left to rerun.
+* **collectives** by topology (:func:`link`): tensor parallelism 4 all-reduces (or reduce-scatter + all-gather
+  pairs under sequence parallelism) of T h per layer, exposed (Narayanan et al. 2021 Sec. 3.2); expert
+  all-to-all 4 per MoE layer; context parallelism's ring exchange of K and V, hidden behind the attention
+  compute it overlaps; pipeline sends of the stage output, exposed.
 
-The collectives and their bytes come from :func:`gptcalc.inventory.collectives`. Left out: pipeline
-point-to-point sends (listed there, small next to the rest), stragglers, failures and restarts.
+Then the schedule: 1F1B over m micro-batches with v interleaved chunks takes ``m max_j t_j + (p-1)/v mean_j t_j``
+(Narayanan et al. 2021 Sec. 2.2; uneven stages: the slowest sets the pace), the data-parallel gradient
+reduce-scatter and parameter all-gather (ZeRO 1/2, the same volume as an all-reduce) overlap the last
+micro-batch (``comm_overlap`` of it), ZeRO-3/FSDP all-gathers the weights for forward and backward and
+reduce-scatters the gradients every micro-batch behind its compute, the optimizer reads and writes ~30 bytes per
+local parameter, and a fixed ``step_overhead_s`` closes the step. Every constant is a field of
+:class:`gptcalc.specs.timemodel.TimeModel` with its meaning and the rows it was fitted on.
+
+Left out: stragglers and jitter, NCCL channel contention between overlapping collectives, host-device copies,
+allocator stalls; whole runs lose more (restarts, checkpoints), which :attr:`TimeModel.goodput` carries.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.flops import flops_per_token
-from gptcalc.inventory import COMPONENTS, collectives, inventory
+from gptcalc.flops import flops_per_token, mean_keys
+from gptcalc.inventory import COMPONENTS, LayerKind, Matmul, inventory
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES
-from gptcalc.parallel import check_layout
+from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import FlopsConvention
-from gptcalc.specs.defaults import DEFAULT_DP_OVERLAP, DEFAULT_DTYPE, DEFAULT_MATMUL_EFFICIENCY
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
+from gptcalc.specs.timemodel import TimeModel
+
+TILE = 128  # output tile edge of tensor-core GEMM kernels (cuBLAS/CUTLASS 128 x 128 and up)
+OPTIMIZER_BYTES_PER_PARAM = 30.0  # Adam: read and write fp32 master, m, v (24), read the gradient (4), write bf16 (2)
+LOSS_BYTES_PER_LOGIT = (
+    28.0  # cross-entropy in fp32: upcast (2 + 4), softmax (4 + 4), backward (4 + 4), downcast (4 + 2)
+)
+ROW_PARALLEL = ("o_proj", "down_proj")  # Megatron's row-parallel projections split k; the others split n
 
 
 class StepTime(Result):
-    """One optimizer step of a layout and the run it implies."""
+    """One optimizer step of a layout, its breakdown, and the run it implies."""
 
     global_batch: int = Field(description="Sequences per step.")
     microbatches: int = Field(description="Micro-batches per pipeline per step (m).")
-    compute_s: float = Field(description="Matmul time at the assumed efficiency.")
-    tp_comm_s: float
-    ep_comm_s: float
-    bubble_s: float
-    dp_comm_s: float = Field(description="Gradient reduction time in total.")
-    dp_exposed_s: float = Field(description="The part not hidden behind backward.")
-    step_s: float
-    tokens_per_s: float
-    mfu: float = Field(description="Model FLOPs per second / (GPUs x peak): what the layout implies.")
-    days: float | None = Field(description="Days to train `tokens`, when given.")
-    matmul_efficiency: float
-    dp_overlap: float
+    step_time_s: float = Field(description="Wall time of one step.")
+    tokens_per_second_per_gpu: float
+    model_tflops_per_gpu: float = Field(description="Model FLOPs (the convention's) per GPU per second / 1e12.")
+    mfu: float = Field(description="Model FLOPs per second / (GPUs x dense peak of the training dtype).")
+    hfu: float = Field(description="Hardware FLOPs (with recomputation) per second / (GPUs x peak).")
+    breakdown: dict[str, float] = Field(
+        description="Seconds per step: compute_s, tp_comm_s, cp_comm_s, ep_comm_s, pp_comm_s (exposed), bubble_s,"
+        " dp_exposed_s, optimizer_s, overhead_s; they sum to step_time_s."
+    )
+    dp_comm_s: float = Field(description="Data-parallel (or FSDP) communication per step before overlap.")
+    days: float | None = Field(description="Days to train `tokens` (steps only; goodput applies to whole runs).")
+    assumptions: list[str]
+
+
+@dataclass(frozen=True)
+class Link:
+    """Per-GPU bandwidth (bytes/s, after collective efficiency) and per-step latency (s) of a group."""
+
+    bandwidth: float
+    latency: float
+    crosses_nodes: bool
+
+
+def link(hardware: Hardware, group: int, stride: int, model: TimeModel) -> Link:
+    """The link a collective over ``group`` ranks spaced ``stride`` apart crosses (Megatron-Core rank order:
+    tp innermost, then cp, dp, pp outermost).
+
+    Inside one scale-up domain (NVLink node, NVL72 rack): its per-GPU bandwidth. Across nodes NCCL runs one ring
+    per NIC, so the group's GPUs in one node share their NICs: per-GPU bandwidth min(intra, inter x members per
+    node) (nccl-tests bus bandwidth across DGX nodes ~ 8 NICs' worth when all 8 GPUs take part).
+    """
+    node = hardware.devices_per_node
+    eff = model.collective_efficiency
+    if group * stride <= node:
+        return Link(hardware.intra_node_bandwidth * eff, hardware.intra_node_latency_us * 1e-6, False)
+    per_node = max(1, min(group, node // stride)) if stride < node else 1
+    bw = min(hardware.intra_node_bandwidth, hardware.inter_node_bandwidth * per_node)
+    return Link(bw * eff, hardware.inter_node_latency_us * 1e-6, True)
+
+
+def all_reduce_time(nbytes: float, n: int, ln: Link) -> float:
+    """Ring all-reduce: 2 (n-1)/n x bytes over the link, latency over 2 log2(n) tree steps (NCCL's choice for
+    latency-bound sizes; Thakur et al. 2005)."""
+    if n <= 1:
+        return 0.0
+    return 2 * (n - 1) / n * nbytes / ln.bandwidth + 2 * math.ceil(math.log2(n)) * ln.latency
+
+
+def gather_time(nbytes: float, n: int, ln: Link) -> float:
+    """All-gather, reduce-scatter or all-to-all of ``nbytes`` per GPU: (n-1)/n of it crosses the link."""
+    if n <= 1:
+        return 0.0
+    return (n - 1) / n * nbytes / ln.bandwidth + math.ceil(math.log2(n)) * ln.latency
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Everything the per-operator timing needs, resolved once per call."""
+
+    hw: Hardware
+    model: TimeModel
+    layout: TrainLayout
+    act_bytes: float
+    gemm_peak: float
+    gemm_eff: float
+    gemm_in_bytes: float
+    bf16_peak: float
+    flash_eff: float
+    hbm: float
+    overhead: float
+    fp8: bool
+
+
+def gemm_time(ctx: _Ctx, m: float, n: float, k: float, *, bf16: bool = False) -> float:
+    """One GEMM y[m, n] = x[m, k] W[k, n] on one GPU: roofline of compute (with wave quantization) and memory
+    traffic, plus the fixed kernel overhead."""
+    if m <= 0 or n <= 0 or k <= 0:
+        return 0.0
+    peak, eff, in_bytes = (
+        (ctx.bf16_peak, ctx.model.gemm_efficiency, 2.0) if bf16 else (ctx.gemm_peak, ctx.gemm_eff, ctx.gemm_in_bytes)
+    )
+    waves = 1.0
+    units = ctx.hw.compute_units
+    if units:
+        tiles = math.ceil(m / TILE) * math.ceil(n / TILE)
+        waves = tiles / (math.ceil(tiles / units) * units)
+    compute = 2.0 * m * n * k / (peak * eff * waves)
+    memory = (in_bytes * (m * k + k * n) + 2.0 * m * n) / ctx.hbm
+    return max(compute, memory) + ctx.overhead
+
+
+def _matmul_shape(
+    mm: Matmul, tokens: float, tp: int, etp: int, ep: int, kind: LayerKind, c: float
+) -> tuple[int, float, float, float]:
+    """(number of GEMMs, m, n, k) of one inventory matmul on one GPU."""
+    if mm.component == "router" or mm.n == 1:
+        return 1, tokens, mm.n, mm.k  # replicated on every tensor-parallel rank
+    if mm.tokens == "routed":
+        local = max(mm.copies // ep, 1)
+        m = tokens * (kind.top_k or 0) * c * ep / max(mm.copies, 1)
+        split = etp
+        count = local
+    else:
+        m, split, count = tokens, tp, 1
+    if mm.name.endswith(ROW_PARALLEL):
+        return count, m, mm.n, mm.k / split
+    return count, m, mm.n / split, mm.k
+
+
+def layer_times(ctx: _Ctx, kind: LayerKind, seq_len: int, window: int | None) -> tuple[float, float, float]:
+    """(forward, backward, recompute) seconds of one layer of ``kind`` for one micro-batch on one GPU."""
+    lay, model = ctx.layout, ctx.model
+    tp, cp = lay.tp, lay.cp
+    tokens = lay.micro_batch * seq_len / cp
+    fwd = 0.0
+    for mm in kind.matmuls:
+        count, m, n, k = _matmul_shape(mm, tokens, tp, lay.etp, lay.ep, kind, lay.capacity_factor)
+        fwd += count * gemm_time(ctx, m, n, k, bf16=mm.component == "router")
+        if ctx.fp8 and mm.component != "router":
+            fwd += count * model.fp8_cast_bytes * m * k / ctx.hbm
+    # Attention core: heads split over tp; keys per query over the whole sequence (cp ranks hold 1/cp of queries).
+    core = kind.attention
+    heads_local = core.heads / tp
+    attn_fwd = attn_bwd = attn_recompute = 0.0
+    if lay.attention == "flash":
+        keys = mean_keys(seq_len, window, causal=True)
+        flops = core.flops_per_key / tp * keys * tokens
+        attn_fwd = flops / (ctx.bf16_peak * ctx.flash_eff) + ctx.overhead
+        attn_bwd = 2.5 * flops / (ctx.bf16_peak * ctx.flash_eff) + 2 * ctx.overhead
+    else:
+        b, s = lay.micro_batch, seq_len / cp
+        d_qk, d_v = core.q_width / core.heads, core.out_width / core.heads
+        batch = heads_local * b
+        bmm = (
+            batch
+            * (
+                gemm_time(ctx, s, seq_len, d_qk, bf16=True)
+                + gemm_time(ctx, s, seq_len, d_v, bf16=True)
+                - 2 * ctx.overhead
+            )
+            + 2 * ctx.overhead
+        )
+        elements = batch * s * seq_len
+        softmax = (4.0 + (5.0 if lay.dropout else 0.0)) * elements / ctx.hbm + ctx.overhead
+        attn_fwd = bmm + softmax
+        attn_bwd = 2 * bmm + 1.5 * softmax
+        attn_recompute = attn_fwd
+    # Memory-bound ops: tensor-parallel-split ones (activation, rotary, router) and the rest (norms, residual adds),
+    # which only sequence parallelism splits.
+    bytes_fwd = 0.0
+    for op in kind.ops:
+        split = tp if op.name in ("activation", "rotary") or lay.sp else 1
+        bytes_fwd += (op.reads + op.writes) * tokens * ctx.act_bytes / split
+    # Attention's layout changes: q, k, v into heads-first tensors and the context back (one read and one write
+    # each; Megatron and PyTorch implementations alike make these copies around the attention kernel).
+    bytes_fwd += 2 * (core.q_width + core.k_width + core.v_width + core.out_width) * tokens * ctx.act_bytes / tp
+    mem_fwd = bytes_fwd / ctx.hbm + (len(kind.ops) + 2) * ctx.overhead
+    forward = fwd + attn_fwd + mem_fwd
+    backward = 2 * fwd + attn_bwd + 2 * mem_fwd
+    if lay.recompute == "full":
+        recompute = forward
+    elif lay.recompute == "selective":
+        recompute = attn_recompute
+    else:
+        recompute = 0.0
+    return forward, backward, recompute
+
+
+class _Stage:
+    """Per-micro-batch times of one pipeline stage on one GPU."""
+
+    def __init__(self, compute: float, tp: float, cp: float, ep: float, pp: float, backward: float) -> None:
+        self.compute, self.tp, self.cp, self.ep, self.pp, self.backward = compute, tp, cp, ep, pp, backward
+
+    @property
+    def total(self) -> float:
+        return self.compute + self.tp + self.cp + self.ep + self.pp
 
 
 def step_time(
@@ -63,20 +252,22 @@ def step_time(
     *,
     seq_len: int,
     global_batch: int,
-    dtype: str = DEFAULT_DTYPE,
+    dtype: str | None = None,
     tokens: float | None = None,
-    matmul_efficiency: float = DEFAULT_MATMUL_EFFICIENCY,
-    dp_overlap: float = DEFAULT_DP_OVERLAP,
+    model: TimeModel | None = None,
     convention: FlopsConvention | None = None,
 ) -> StepTime:
-    """Time one step of ``global_batch`` sequences of ``seq_len`` under ``layout`` (module docstring)."""
-    if not 0 < matmul_efficiency <= 1:
-        raise InputError(f"matmul efficiency: must be in (0, 1], got {matmul_efficiency}")
-    if not 0 <= dp_overlap <= 1:
-        raise InputError(f"dp overlap: must be in [0, 1], got {dp_overlap}")
+    """Predict one step of ``global_batch`` sequences of ``seq_len`` under ``layout`` (module docstring).
+
+    ``dtype`` names the peak MFU is quoted against (default: the layout's precision; FP8 runs quote their
+    bf16 peak, as NeMo and llm-foundry do).
+    """
+    model = model or TimeModel()
     if global_batch <= 0:
         raise InputError(f"global batch: must be >= 1 sequence, got {global_batch}")
-    check_layout(arch, layout)
+    if seq_len <= 0:
+        raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
+    check_layout(arch, layout, seq_len=seq_len)
     per_replica = global_batch / layout.dp
     m_float = per_replica / layout.micro_batch
     if m_float < 1 or not m_float.is_integer():
@@ -85,57 +276,143 @@ def step_time(
             f" over dp={layout.dp}; use a multiple of {layout.dp * layout.micro_batch}"
         )
     m = int(m_float)
-    fpt = flops_per_token(arch, seq_len, convention, layout.recompute)
-    peak = hardware.peak_flops(dtype)
-    step_tokens = global_batch * seq_len
-    compute = step_tokens * fpt.hardware_training_per_token / (layout.gpus * peak * matmul_efficiency)
-
-    inv = inventory(arch)
-    comms = collectives(
-        inv,
-        layout,
-        seq_len=seq_len,
-        activation_bytes=ACTIVATION_BYTES[layout.precision],
-        gradient_bytes=PRECISION_BYTES[layout.precision][1],
-        params_per_gpu=params_per_gpu(arch, layout),
+    fp8 = layout.precision == "fp8"
+    bf16_peak = hardware.peak_flops("fp16" if layout.precision == "fp16" else "bf16")
+    gemm_eff = hardware.matmul_efficiency or model.gemm_efficiency
+    ctx = _Ctx(
+        hw=hardware,
+        model=model,
+        layout=layout,
+        act_bytes=ACTIVATION_BYTES["bf16" if fp8 else layout.precision],
+        gemm_peak=hardware.peak_flops("fp8") if fp8 else bf16_peak,
+        gemm_eff=model.fp8_gemm_efficiency if fp8 else gemm_eff,
+        gemm_in_bytes=1.0 if fp8 else ACTIVATION_BYTES[layout.precision],
+        bf16_peak=bf16_peak,
+        flash_eff=hardware.attention_efficiency or model.flash_efficiency,
+        hbm=hardware.memory_bandwidth * model.bandwidth_efficiency,
+        overhead=model.kernel_overhead_us * 1e-6,
+        fp8=fp8,
     )
-    tp_comm = ep_comm = dp_comm = 0.0
-    for c in comms:
-        if c.group == "tp":
-            tp_comm = m * c.volume / hardware.intra_node_bandwidth
-        elif c.group == "ep":
-            spans_nodes = layout.ep * layout.tp > hardware.devices_per_node
-            bw = hardware.inter_node_bandwidth if spans_nodes else hardware.intra_node_bandwidth
-            ep_comm = m * c.volume / bw
-        elif c.group == "dp":
-            dp_comm = c.volume / hardware.inter_node_bandwidth
-    busy = compute + tp_comm + ep_comm
-    bubble = busy * (layout.pp - 1) / (m * layout.virtual_stages)
-    backward = busy * 2 / 3
-    exposed = max(0.0, dp_comm - dp_overlap * backward)
-    step = busy + bubble + exposed
+    inv = inventory(arch)
+    tp, cp, pp, dp = layout.tp, layout.cp, layout.pp, layout.dp
+    micro_tokens = layout.micro_batch * seq_len / cp
+    hidden_bytes = micro_tokens * inv.hidden * ctx.act_bytes
+    tp_link = link(hardware, tp, 1, model)
+    cp_link = link(hardware, cp, tp, model)
+    ep_link = link(hardware, layout.ep, layout.etp, model)
+    pp_link = link(hardware, 2, tp * cp * dp, model)
+    dp_link = link(hardware, dp, tp * cp, model)
+    times = {name: layer_times(ctx, kind, seq_len, None) for name, kind in inv.kinds.items()}
+    windowed = {}
+    window = arch.attention.sliding_window
+    if window is not None:
+        windowed = {name: layer_times(ctx, kind, seq_len, window) for name, kind in inv.kinds.items()}
+    tp_per_layer = (4 + (2 if layout.recompute == "full" else 0)) * all_reduce_time(hidden_bytes, tp, tp_link)
+    stages: list[_Stage] = []
+    split = stage_layers(arch, layout)
+    for j, layers in enumerate(split):
+        compute = backward = ep_comm = cp_comm = 0.0
+        for i in layers:
+            name = inv.layer_kinds[i]
+            f, b, r = (windowed if inv.windows[i] is not None else times)[name]
+            compute += f + b + r
+            backward += b
+            kind = inv.kinds[name]
+            if name == "moe" and layout.ep > 1:
+                routed = micro_tokens * (kind.top_k or 0) * layout.capacity_factor * inv.hidden * ctx.act_bytes
+                calls = 4 + (2 if layout.recompute == "full" else 0)
+                ep_comm += calls * gather_time(routed / layout.etp, layout.ep, ep_link)
+            if cp > 1:
+                kv = (kind.attention.k_width + kind.attention.v_width) / tp * micro_tokens * ctx.act_bytes
+                ring = 3 * (cp - 1) * (kv / cp_link.bandwidth + cp_link.latency)  # forward once, backward twice
+                cp_comm += max(0.0, ring - (f + b) * 0.5)  # hidden behind the attention-heavy half of the layer
+        if j == 0:
+            compute += 3 * ctx.overhead  # embedding lookup forward, gradient scatter
+        if j == len(split) - 1:
+            head = gemm_time(ctx, micro_tokens, inv.vocab / tp, inv.hidden)
+            loss = LOSS_BYTES_PER_LOGIT * micro_tokens * inv.vocab / tp / ctx.hbm
+            compute += 3 * head + loss
+            backward += 2 * head
+        tp_comm = len(layers) * tp_per_layer
+        pp_comm = 0.0
+        if pp > 1:
+            send = hidden_bytes / (tp if layout.sp else 1)
+            pp_comm = 2 * (send / pp_link.bandwidth + pp_link.latency)
+        stages.append(_Stage(compute, tp_comm, cp_comm, ep_comm, pp_comm, backward))
+    slowest = max(stages, key=lambda st: st.total)
+    mean = sum(st.total for st in stages) / len(stages)
+    v = layout.virtual_stages if pp > 1 else 1
+    bubble = (pp - 1) / v * mean
+
+    # Data parallelism: gradients (and, with a sharded optimizer, the weights after the step).
+    params = params_per_gpu(arch, layout)
+    grad_bytes = PRECISION_BYTES[layout.precision][1]
+    if layout.zero >= 3:
+        # FSDP: all-gather the weights for forward and again for backward, reduce-scatter the gradients, every
+        # micro-batch; prefetching hides them behind that micro-batch's compute.
+        per_micro = 2 * gather_time(params * 2.0, dp, dp_link) + gather_time(params * grad_bytes, dp, dp_link)
+        dp_comm = m * per_micro
+        exposed_per = max(0.0, per_micro - model.comm_overlap * slowest.compute)
+        dp_exposed = m * exposed_per + gather_time(params * 2.0 / max(len(split[0]), 1), dp, dp_link)
+    else:
+        if layout.zero == 0:
+            dp_comm = all_reduce_time(params * grad_bytes, dp, dp_link)
+        else:
+            dp_comm = gather_time(params * grad_bytes, dp, dp_link) + gather_time(params * 2.0, dp, dp_link)
+        dp_exposed = max(0.0, dp_comm - model.comm_overlap * slowest.backward)
+    local = params / (dp if layout.zero >= 1 else 1)
+    optimizer = OPTIMIZER_BYTES_PER_PARAM * local / ctx.hbm
+    compute_s = m * slowest.compute
+    tp_s, cp_s, ep_s, pp_s = m * slowest.tp, m * slowest.cp, m * slowest.ep, m * slowest.pp
+    step = compute_s + tp_s + cp_s + ep_s + pp_s + bubble + dp_exposed + optimizer + model.step_overhead_s
+
+    step_tokens = global_batch * seq_len
+    fpt = flops_per_token(arch, seq_len, convention, layout.recompute)
+    peak = hardware.peak_flops(dtype) if dtype is not None else bf16_peak
+    gpus = layout.gpus
     model_flops = step_tokens * fpt.training_per_token
+    notes = [
+        f"per-operator roofline: GEMMs at {ctx.gemm_eff:.2f} of the {'fp8' if fp8 else 'bf16'} peak for large"
+        f" shapes (waves of {TILE}x{TILE} tiles over {hardware.compute_units or 'unmodelled'} compute units),"
+        f" {layout.attention} attention, memory-bound ops at {model.bandwidth_efficiency:.0%} of"
+        f" {hardware.memory_bandwidth_gb_s:g} GB/s, {model.kernel_overhead_us:g} us per kernel",
+        f"collectives: tp over {'the network' if tp_link.crosses_nodes else 'the node'} links, dp over"
+        f" {'the network' if dp_link.crosses_nodes else 'the node'} ({dp_link.bandwidth / 1e9:.0f} GB/s per GPU"
+        f" after {model.collective_efficiency:.0%} efficiency); {model.comm_overlap:.0%} of the overlap window"
+        " hides data-parallel traffic",
+        f"1F1B over {m} micro-batches, {v} chunk(s) per stage: bubble (p-1)/v x mean stage time;"
+        f" step overhead {model.step_overhead_s:g} s",
+        f"MFU against the dense {dtype or ('fp16' if layout.precision == 'fp16' else 'bf16')} peak;"
+        f" FLOPs: {fpt.convention.name}",
+    ]
     return StepTime(
         global_batch=global_batch,
         microbatches=m,
-        compute_s=compute,
-        tp_comm_s=tp_comm,
-        ep_comm_s=ep_comm,
-        bubble_s=bubble,
+        step_time_s=step,
+        tokens_per_second_per_gpu=step_tokens / step / gpus,
+        model_tflops_per_gpu=model_flops / step / gpus / 1e12,
+        mfu=model_flops / (gpus * peak * step),
+        hfu=step_tokens * fpt.hardware_training_per_token / (gpus * peak * step),
+        breakdown={
+            "compute_s": compute_s,
+            "tp_comm_s": tp_s,
+            "cp_comm_s": cp_s,
+            "ep_comm_s": ep_s,
+            "pp_comm_s": pp_s,
+            "bubble_s": bubble,
+            "dp_exposed_s": dp_exposed,
+            "optimizer_s": optimizer,
+            "overhead_s": model.step_overhead_s,
+        },
         dp_comm_s=dp_comm,
-        dp_exposed_s=exposed,
-        step_s=step,
-        tokens_per_s=step_tokens / step,
-        mfu=model_flops / (layout.gpus * peak * step),
         days=None if tokens is None else tokens / step_tokens * step / 86_400.0,
-        matmul_efficiency=matmul_efficiency,
-        dp_overlap=dp_overlap,
+        assumptions=notes,
     )
 
 
 def params_per_gpu(arch: Architecture, layout: TrainLayout) -> float:
     """Average parameters per GPU whose gradients one data-parallel rank reduces: the non-expert weights over
-    tp x pp, the routed experts over tp x pp x ep (the embedding and an untied head both count; a tied
+    tp x pp, the routed experts over expert_tp x pp x ep (the embedding and an untied head both count; a tied
     matrix counts once unless pp > 1 puts a copy on the first and the last stage, as Megatron does)."""
     inv = inventory(arch)
     experts = inv.component_params("routed_experts")
@@ -143,4 +420,4 @@ def params_per_gpu(arch: Architecture, layout: TrainLayout) -> float:
     if inv.tied and layout.pp > 1:
         total += inv.head_matrix
     dense = total - experts
-    return dense / (layout.tp * layout.pp) + experts / (layout.tp * layout.pp * layout.ep)
+    return dense / (layout.tp * layout.pp) + experts / (layout.etp * layout.pp * layout.ep)

@@ -211,7 +211,7 @@ def test_serving_does_not_fit() -> None:
         ({"tp": 5}, "tp: 5 does not divide the 96 attention heads"),
         ({"pp": 7}, "pp: 7 does not divide the 120 layers"),
         ({"ep": 3}, "ep: 3 does not divide the 16 experts"),
-        ({"ep": 4, "dp": 2}, "ep: 4 must divide dp"),
+        ({"ep": 4, "dp": 2}, "ep: ep x expert_tp = 4 x 1 must divide the tp x cp x dp = 2 ranks"),
     ],
 )
 def test_layout_errors(kwargs: dict[str, Any], message: str) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from gptcalc.cli import parsing
 from gptcalc.cli.app import app
+from gptcalc.cli.cmd_step import MatmulEfficiencyOpt, step_table, time_model
 from gptcalc.cli.options import (
     BatchOpt,
     ContextOpt,
@@ -28,7 +29,7 @@ from gptcalc.cli.options import (
     model_and_hardware,
 )
 from gptcalc.errors import InputError, LayoutError
-from gptcalc.fmt import fmt_bytes, fmt_pct, fmt_seconds
+from gptcalc.fmt import fmt_bytes, fmt_pct
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.specs.defaults import DEFAULT_ATTENTION_KERNEL, DEFAULT_RECOMPUTE
 from gptcalc.specs.quantities import parse_int
@@ -71,7 +72,7 @@ def memory_cmd(
     dropout: Annotated[bool, typer.Option("--dropout/--no-dropout", help="Store dropout masks.")] = False,
     capacity_factor: Annotated[str, typer.Option("--capacity-factor", help="MoE capacity factor.")] = "1.25",
     tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, for run days.")] = None,
-    efficiency: Annotated[str, typer.Option("--matmul-efficiency", help="Achievable matmul fraction.")] = "0.7",
+    efficiency: MatmulEfficiencyOpt = None,
     batch: BatchOpt = None,
     context: ContextOpt = None,
     weights_dtype: WeightsDtypeOpt = "bf16",
@@ -163,7 +164,7 @@ def memory_cmd(
         global_batch=gb,
         dtype=dtype,
         tokens=parsing.value(tokens, "--tokens") if tokens else None,  # type: ignore[arg-type]
-        matmul_efficiency=parse_number(efficiency, name="--matmul-efficiency"),
+        model=time_model(efficiency),
         convention=parsing.convention(convention),
     )
     if json_out:
@@ -189,19 +190,7 @@ def memory_cmd(
         mem.capacity_bytes,
         mem.fits,
     )
-    rows = [
-        ["micro-batches per step (m)", str(step.microbatches)],
-        ["compute", fmt_seconds(step.compute_s)],
-        ["tensor-parallel communication", fmt_seconds(step.tp_comm_s)],
-        ["expert all-to-all", fmt_seconds(step.ep_comm_s)],
-        ["pipeline bubble", fmt_seconds(step.bubble_s)],
-        ["gradient reduction (exposed / total)", f"{fmt_seconds(step.dp_exposed_s)} / {fmt_seconds(step.dp_comm_s)}"],
-        ["step", fmt_seconds(step.step_s)],
-        ["implied MFU", fmt_pct(step.mfu)],
-    ]
-    if step.days is not None:
-        rows.append(["days for the tokens", f"{step.days:.3g}"])
-    out.print(table(f"Step of {gb} sequences", ["", ""], rows))
+    out.print(step_table(step))
     out.print()
     out.print(
         assumptions(
@@ -212,8 +201,7 @@ def memory_cmd(
                 f"activations after Korthikanti et al. 2022 with {layout.attention} attention,"
                 f" {'sequence parallel' if layout.sp else 'no sequence parallelism'},"
                 f" {'with' if layout.dropout else 'no'} dropout masks, MoE capacity factor {layout.capacity_factor}",
-                f"step: matmul efficiency {step.matmul_efficiency}, {step.dp_overlap:.0%} of the gradient reduction"
-                " hidden behind backward, 1F1B bubble (p-1)/(m v)",
+                *step.assumptions,
             ]
         )
     )

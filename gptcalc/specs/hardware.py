@@ -54,6 +54,11 @@ class Hardware(Spec):
         description="Streaming multiprocessors (NVIDIA), compute units (AMD) or cores that GEMM tiles are spread"
         " over; sets the wave quantization of small GEMMs. None: no quantization modelled.",
     )
+    attention_efficiency: Fraction | None = Field(
+        default=None,
+        description="Measured fraction of the dense bf16 peak that fused (FlashAttention-2-class) attention reaches"
+        " over forward and backward on this part; None: the time model's default.",
+    )
     matmul_efficiency: Fraction | None = Field(
         default=None,
         description="Measured fraction of the dense peak that large GEMMs reach on this part (cuBLAS/hipBLASLt"
@@ -67,6 +72,7 @@ class Hardware(Spec):
         default=None, description="Typical purchase price per device (for the owned-cluster cost model)."
     )
     purchase_source: str = Field(default="", description="Source of the purchase price.")
+    efficiency_source: str = Field(default="", description="Measurements behind the efficiency fields.")
 
     def peak_flops(self, dtype: str) -> float:
         """Dense peak FLOP/s for ``dtype``; raises :class:`UnsupportedDtypeError` when the part lacks it."""

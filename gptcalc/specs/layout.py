@@ -1,9 +1,10 @@
 """Training layout: how one job is split over GPUs (tensor, pipeline, expert, data parallelism), what each
 GPU keeps (ZeRO stage, recomputation) and in which number format it trains.
 
-GPU count = tp x pp x dp. Expert parallelism reuses data-parallel ranks (as Megatron-Core does), so ep divides
-dp; experts are split ep ways and each expert's matrices tp ways. Validity against a model is checked by
-:func:`gptcalc.parallel.check_layout`.
+GPU count = tp x cp x pp x dp (Megatron-Core's order, tensor parallelism innermost, pipeline outermost).
+Expert parallelism folds over the tp x cp x dp ranks of a stage as Megatron-Core does: experts split ep ways and
+each expert's matrices expert_tp ways, with ep x expert_tp dividing tp x cp x dp (so ep may exceed dp).
+Validity against a model is checked by :func:`gptcalc.parallel.check_layout`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,16 @@ class TrainLayout(Spec):
     tp: PosInt = Field(default=1, description="Tensor-parallel degree (within a node).")
     pp: PosInt = Field(default=1, description="Pipeline-parallel stages.")
     dp: PosInt = Field(default=1, description="Data-parallel replicas.")
-    ep: PosInt = Field(default=1, description="Expert-parallel degree (divides dp).")
+    cp: PosInt = Field(
+        default=1, description="Context-parallel degree: the sequence split over cp ranks (ring attention)."
+    )
+    ep: PosInt = Field(default=1, description="Expert-parallel degree (ep x expert_tp divides tp x cp x dp).")
+    expert_tp: PosInt | None = Field(default=None, description="Tensor parallelism inside each expert; None: tp.")
+    pp_layers: tuple[PosInt, ...] | None = Field(
+        default=None,
+        description="Layers of each pipeline stage (uneven splits, e.g. Llama 3 405B's 126 layers on 16 stages);"
+        " None: as even as possible, earlier stages one more.",
+    )
     zero: NonNegInt = Field(default=1, le=3, description="ZeRO stage 0-3 across data parallelism (3 = FSDP).")
     recompute: RecomputeMode = Field(default=DEFAULT_RECOMPUTE, description="Activation recomputation.")
     sequence_parallel: bool = Field(default=True, description="Megatron sequence parallelism (with tp > 1).")
@@ -50,7 +60,17 @@ class TrainLayout(Spec):
 
     @property
     def gpus(self) -> int:
-        return self.tp * self.pp * self.dp
+        return self.tp * self.cp * self.pp * self.dp
+
+    @property
+    def etp(self) -> int:
+        """Tensor parallelism inside each expert."""
+        return self.expert_tp or self.tp
+
+    @property
+    def expert_dp(self) -> int:
+        """Replicas of each expert shard: the tp x cp x dp ranks of a stage over ep x expert_tp."""
+        return max(self.tp * self.cp * self.dp // (self.ep * self.etp), 1)
 
     @property
     def default_global_batch(self) -> int:

@@ -1,0 +1,68 @@
+"""The constants of the training time model, each with a physical meaning, and where its value comes from.
+
+The values are fitted on named calibration rows (``gptcalc calibrate`` shows the fit and the error table;
+README "Predicted step time"). Each can be overridden per call (``--set``-style) to ask what-ifs such as "what
+if large GEMMs reached 85% of peak".
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gptcalc.specs.base import Fraction, NonNegFloat, PosFloat, Spec
+
+
+class TimeModel(Spec):
+    """Efficiencies, latencies and overheads the per-operator step time uses."""
+
+    gemm_efficiency: Fraction = Field(
+        default=0.72,
+        description="Fraction of the dense tensor peak a large, well-shaped GEMM reaches (cuBLAS bf16 on A100"
+        " reaches ~85-90%, on H100 ~70-80%); a hardware preset's matmul_efficiency overrides it. Fitted on the"
+        " Megatron-LM rows (sections A1a, A1b, A2a, A3).",
+    )
+    fp8_gemm_efficiency: Fraction = Field(
+        default=0.60,
+        description="The same for FP8 GEMMs, as a fraction of the FP8 peak (Transformer Engine on H100 reaches"
+        " ~1.2-1.4 of 1.98 PFLOP/s on large shapes). Fitted on the NeMo FP8 rows (A7c).",
+    )
+    flash_efficiency: Fraction = Field(
+        default=0.50,
+        description="Fraction of the bf16 peak fused (flash) attention reaches over forward and backward"
+        " (FlashAttention-2 reports 50-73% on A100, 35-50% on H100; Dao 2023). Fitted on the MPT rows (A7f).",
+    )
+    bandwidth_efficiency: Fraction = Field(
+        default=0.75,
+        description="Fraction of HBM bandwidth memory-bound kernels (norms, activations, softmax, optimizer)"
+        " reach (STREAM-like copies reach ~80-90% on A100/H100).",
+    )
+    kernel_overhead_us: NonNegFloat = Field(
+        default=4.0,
+        description="Fixed cost of one kernel (launch, tail, synchronisation), microseconds; dominates small models.",
+    )
+    step_overhead_s: NonNegFloat = Field(
+        default=0.02,
+        description="Fixed cost of one optimizer step outside the kernels (data loading, gradient clipping and"
+        " norm all-reduce, logging, Python), seconds.",
+    )
+    comm_overlap: Fraction = Field(
+        default=0.8,
+        description="Share of the data-parallel (and FSDP) communication window that overlapping actually"
+        " hides: the reduction overlaps the backward of the last micro-batch, the FSDP all-gathers overlap"
+        " the compute they prefetch for.",
+    )
+    collective_efficiency: Fraction = Field(
+        default=0.8,
+        description="Fraction of the link bandwidth a ring collective achieves (nccl-tests bus bandwidth over the"
+        " datasheet figure: ~0.75-0.9 on NVLink and InfiniBand).",
+    )
+    goodput: Fraction = Field(
+        default=0.9,
+        description="Share of a whole run's wall time spent on useful steps (restarts, checkpoints, failures and"
+        " hangs take the rest; Llama 3: >90% effective training time; Meta OPT and BLOOM logs lower).",
+    )
+    fp8_cast_bytes: PosFloat = Field(
+        default=3.0,
+        description="Bytes moved per activation element to cast a GEMM input to FP8 (read 2, write 1) with its"
+        " amax (Transformer Engine).",
+    )
