@@ -133,6 +133,7 @@ class _Ctx:
     gemm_eff: float
     gemm_in_bytes: float
     bf16_peak: float
+    bf16_eff: float
     flash_eff: float
     hbm: float
     overhead: float
@@ -145,7 +146,7 @@ def gemm_time(ctx: _Ctx, m: float, n: float, k: float, *, bf16: bool = False) ->
     if m <= 0 or n <= 0 or k <= 0:
         return 0.0
     peak, eff, in_bytes = (
-        (ctx.bf16_peak, ctx.model.gemm_efficiency, 2.0) if bf16 else (ctx.gemm_peak, ctx.gemm_eff, ctx.gemm_in_bytes)
+        (ctx.bf16_peak, ctx.bf16_eff, 2.0) if bf16 else (ctx.gemm_peak, ctx.gemm_eff, ctx.gemm_in_bytes)
     )
     waves = 1.0
     units = ctx.hw.compute_units
@@ -278,16 +279,17 @@ def step_time(
     m = int(m_float)
     fp8 = layout.precision == "fp8"
     bf16_peak = hardware.peak_flops("fp16" if layout.precision == "fp16" else "bf16")
-    gemm_eff = hardware.matmul_efficiency or model.gemm_efficiency
+    gemm_eff = (hardware.matmul_efficiency or model.best_case_gemm) * model.gemm_efficiency
     ctx = _Ctx(
         hw=hardware,
         model=model,
         layout=layout,
         act_bytes=ACTIVATION_BYTES["bf16" if fp8 else layout.precision],
         gemm_peak=hardware.peak_flops("fp8") if fp8 else bf16_peak,
-        gemm_eff=model.fp8_gemm_efficiency if fp8 else gemm_eff,
+        gemm_eff=model.fp8_gemm_efficiency if fp8 else gemm_eff,  # an FP8 rate of its own
         gemm_in_bytes=1.0 if fp8 else ACTIVATION_BYTES[layout.precision],
         bf16_peak=bf16_peak,
+        bf16_eff=gemm_eff,
         flash_eff=hardware.attention_efficiency or model.flash_efficiency,
         hbm=hardware.memory_bandwidth * model.bandwidth_efficiency,
         overhead=model.kernel_overhead_us * 1e-6,

@@ -34,7 +34,7 @@ def test_memory_train(runner: CliRunner) -> None:
     ]
     r = run(runner, *args)
     assert r.exit_code == 0, r.stderr
-    assert "fits" in r.stdout and "█" in r.stdout and "implied MFU" in r.stdout
+    assert "fits" in r.stdout and "█" in r.stdout and "MFU / HFU" in r.stdout
     data = json.loads(run(runner, *args, "--json").stdout)
     assert {"per_gpu_bytes", "capacity_bytes", "fits", "breakdown"} <= set(data)
     assert data["fits"] is True

@@ -16,10 +16,16 @@ class TimeModel(Spec):
     """Efficiencies, latencies and overheads the per-operator step time uses."""
 
     gemm_efficiency: Fraction = Field(
-        default=0.72,
-        description="Fraction of the dense tensor peak a large, well-shaped GEMM reaches (cuBLAS bf16 on A100"
-        " reaches ~85-90%, on H100 ~70-80%); a hardware preset's matmul_efficiency overrides it. Fitted on the"
-        " Megatron-LM rows (sections A1a, A1b, A2a, A3).",
+        default=0.83,
+        description="Share of the best-case GEMM rate (the hardware's measured matmul_efficiency x peak, e.g."
+        " 0.87 on A100 and 0.80 on H100 SXM; Bekman, ml-engineering 'Maximum Achievable Matmul FLOPS') that a"
+        " training step's GEMMs sustain (power capping, sub-optimal layouts, interleaved kernels). Fitted on the"
+        " Megatron-LM rows (A1a, A2a) and llm-foundry rows (A7f).",
+    )
+    best_case_gemm: Fraction = Field(
+        default=0.85,
+        description="Best-case large-GEMM fraction of peak assumed for hardware without a measured"
+        " matmul_efficiency.",
     )
     fp8_gemm_efficiency: Fraction = Field(
         default=0.60,
@@ -45,8 +51,9 @@ class TimeModel(Spec):
         description="Fixed cost of one optimizer step outside the kernels (data loading, gradient clipping and"
         " norm all-reduce, logging, Python), seconds.",
     )
-    comm_overlap: Fraction = Field(
+    comm_overlap: NonNegFloat = Field(
         default=0.8,
+        le=1,
         description="Share of the data-parallel (and FSDP) communication window that overlapping actually"
         " hides: the reduction overlaps the backward of the last micro-batch, the FSDP all-gathers overlap"
         " the compute they prefetch for.",

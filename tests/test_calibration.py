@@ -1,0 +1,62 @@
+"""The calibration set: its rows become the right specs, and the error table does not get worse."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from gptcalc.adapters.calibration import load_training_cases, megatron_tokens
+from gptcalc.calibrate import calibrate, stats
+from gptcalc.params import count_params
+
+
+@pytest.fixture(scope="module")
+def loaded() -> tuple[list, list]:  # type: ignore[type-arg]
+    return load_training_cases()
+
+
+def test_every_row_is_a_case_or_has_a_reason(loaded: tuple[list, list]) -> None:  # type: ignore[type-arg]
+    cases, skipped = loaded
+    rows = json.loads(resources.files("gptcalc").joinpath("data/calibration_training.json").read_text())["rows"]
+    assert len(cases) + len(skipped) == len(rows) == 276
+    assert all(s.reason for s in skipped)
+
+
+def test_mpt_shapes_count_to_the_published_num_params(loaded: tuple[list, list]) -> None:  # type: ignore[type-arg]
+    # llm-foundry prints each benchmark model's parameter count (learned positions of max_seq_len included):
+    # the adapter's shapes must reproduce every one of them exactly.
+    cases, _ = loaded
+    rows = {
+        r["name"]: r
+        for r in json.loads(resources.files("gptcalc").joinpath("data/calibration_training.json").read_text())["rows"]
+    }
+    mpt = [c for c in cases if c.section == "A7f"]
+    assert len(mpt) == 216
+    for case in mpt:
+        assert count_params(case.arch).total == rows[case.name]["config"]["num_params"], case.name
+
+
+def test_megatron_tflops_to_tokens_by_hand() -> None:
+    # Narayanan et al. 2021 Eq. 3 per token: 96 l h^2 (1 + s/6h + V/16lh); GPT 1.7B (24 x 2304), 137 TFLOP/s.
+    per_token = 96 * 24 * 2304**2 * (1 + 2048 / (6 * 2304) + 51200 / (16 * 24 * 2304))
+    assert megatron_tokens(137, 24, 2304, 2048) == pytest.approx(137e12 / per_token)
+
+
+def test_stats_by_hand() -> None:
+    s = stats("x", [0.5, 1.0, 1.1, 1.3, 2.0])
+    assert s.median == 1.1 and s.within == pytest.approx(2 / 5)
+    assert s.p10 == pytest.approx(0.5 + 0.4 * 0.5)  # linear between the 1st and 2nd of 5 order statistics
+    assert s.median_abs_error == pytest.approx(0.3)
+
+
+def test_error_table_does_not_regress(loaded: tuple[list, list]) -> None:  # type: ignore[type-arg]
+    # Pinned at the figures of the current fit (README "Predicted step time"): a change that worsens the overall
+    # agreement fails here; one that improves it should tighten these bounds.
+    cases, skipped = loaded
+    result = calibrate(cases, [s.model_dump() for s in skipped])
+    assert result.overall.n == 265
+    assert result.overall.median_abs_error <= 0.135
+    assert result.overall.within >= 0.74
+    assert 0.9 <= result.overall.median <= 1.15
