@@ -24,8 +24,7 @@ class TimeModel(Spec):
     )
     best_case_gemm: Fraction = Field(
         default=0.85,
-        description="Best-case large-GEMM fraction of peak assumed for hardware without a measured"
-        " matmul_efficiency.",
+        description="Best-case large-GEMM fraction of peak assumed for hardware without a measured matmul_efficiency.",
     )
     fp8_gemm_efficiency: Fraction = Field(
         default=0.60,
