@@ -32,6 +32,7 @@ from gptcalc.specs.conventions import FlopsConvention
 from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
+from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import step_time
 
 RECOMPUTE_ORDER = ("none", "selective", "full")  # least to most frugal
@@ -127,7 +128,9 @@ def fit_training(
     for tp, pp in product(tps, pps):
         if tp * pp > limit:
             continue
-        for dp in _dp_options(limit // (tp * pp)):
+        # With a GPU count given, dp fills it exactly (any whole number); otherwise powers of two.
+        dps = _dp_options(limit // (tp * pp)) if gpus is None else [gpus // (tp * pp)] * (gpus % (tp * pp) == 0)
+        for dp in dps:
             if gpus is None or tp * pp * dp == gpus:
                 by_count.setdefault(tp * pp * dp, []).append((tp, pp, dp))
     for count in sorted(by_count):
@@ -280,4 +283,61 @@ def fit_serving(
             "GPU count = tp x pp; tp within a node divides the heads; stages may hold uneven layer counts",
             "allowance 2 GiB + 5% for context, buffers and fragmentation",
         ],
+    )
+
+
+class PredictedMfu(Result):
+    """The utilization a run reaches, predicted from its layout instead of assumed."""
+
+    layout: TrainLayout = Field(description="The layout given, or the best-ranked one fit_training finds.")
+    chosen_by_fit: bool
+    global_batch: int
+    step_mfu: float = Field(description="MFU of one step (gptcalc.steptime).")
+    goodput: float = Field(description="Share of wall time spent on useful steps.")
+    run_mfu: float = Field(description="step_mfu x goodput: the run-average MFU the run identity uses.")
+    step_time_s: float
+
+
+def predict_mfu(
+    arch: Architecture,
+    hardware: Hardware,
+    *,
+    gpus: int,
+    seq_len: int,
+    layout: TrainLayout | None = None,
+    global_batch: int | None = None,
+    model: TimeModel | None = None,
+    dtype: str | None = None,
+    convention: FlopsConvention | None = None,
+) -> PredictedMfu:
+    """MFU of a run on ``gpus`` GPUs from its layout (or the best layout :func:`fit_training` finds at exactly
+    that count), times the time model's goodput for restarts, checkpoints and failures."""
+    model = model or TimeModel()
+    chosen = layout is None
+    if layout is None:
+        fit = fit_training(arch, hardware, seq_len=seq_len, gpus=gpus, top=1, convention=convention)
+        row = fit.rows[0]
+        layout = TrainLayout(
+            tp=row.tp,
+            pp=row.pp,
+            dp=row.dp,
+            ep=row.ep,
+            zero=row.zero,
+            recompute=row.recompute,
+            micro_batch=row.micro_batch,
+        )
+    elif layout.gpus != gpus:
+        raise InputError(f"layout: {layout.gpus} GPUs (tp x cp x pp x dp) where the run has {gpus}")
+    gb = global_batch or layout.default_global_batch
+    st = step_time(
+        arch, hardware, layout, seq_len=seq_len, global_batch=gb, model=model, dtype=dtype, convention=convention
+    )
+    return PredictedMfu(
+        layout=layout,
+        chosen_by_fit=chosen,
+        global_batch=gb,
+        step_mfu=st.mfu,
+        goodput=model.goodput,
+        run_mfu=st.mfu * model.goodput,
+        step_time_s=st.step_time_s,
     )

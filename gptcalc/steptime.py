@@ -82,11 +82,28 @@ class StepTime(Result):
 
 @dataclass(frozen=True)
 class Link:
-    """Per-GPU bandwidth (bytes/s, after collective efficiency) and per-step latency (s) of a group."""
+    """Per-GPU bandwidth (bytes/s, after collective efficiency) of a group, and the latency of one step inside a
+    node and across nodes (s); ``nodes``: how many nodes the group spans."""
 
     bandwidth: float
-    latency: float
-    crosses_nodes: bool
+    intra_latency: float
+    inter_latency: float
+    nodes: int
+
+    @property
+    def crosses_nodes(self) -> bool:
+        return self.nodes > 1
+
+    @property
+    def latency(self) -> float:
+        """One step of a tree or pairwise exchange: the slowest link it crosses."""
+        return self.inter_latency if self.crosses_nodes else self.intra_latency
+
+    def ring_latency(self, n: int) -> float:
+        """The n-1 steps of a ring over n ranks: one per node boundary across the network, the rest inside."""
+        if not self.crosses_nodes:
+            return (n - 1) * self.intra_latency
+        return (n - self.nodes) * self.intra_latency + self.nodes * self.inter_latency
 
 
 def link(hardware: Hardware, group: int, stride: int, model: TimeModel) -> Link:
@@ -99,11 +116,12 @@ def link(hardware: Hardware, group: int, stride: int, model: TimeModel) -> Link:
     """
     node = hardware.devices_per_node
     eff = model.collective_efficiency
+    intra, inter = hardware.intra_node_latency_us * 1e-6, hardware.inter_node_latency_us * 1e-6
     if group * stride <= node:
-        return Link(hardware.intra_node_bandwidth * eff, hardware.intra_node_latency_us * 1e-6, False)
+        return Link(hardware.intra_node_bandwidth * eff, intra, inter, 1)
     per_node = max(1, min(group, node // stride)) if stride < node else 1
     bw = min(hardware.intra_node_bandwidth, hardware.inter_node_bandwidth * per_node)
-    return Link(bw * eff, hardware.inter_node_latency_us * 1e-6, True)
+    return Link(bw * eff, intra, inter, math.ceil(group / per_node))
 
 
 def all_reduce_time(nbytes: float, n: int, ln: Link) -> float:
@@ -114,8 +132,18 @@ def all_reduce_time(nbytes: float, n: int, ln: Link) -> float:
     return 2 * (n - 1) / n * nbytes / ln.bandwidth + 2 * math.ceil(math.log2(n)) * ln.latency
 
 
-def gather_time(nbytes: float, n: int, ln: Link) -> float:
-    """All-gather, reduce-scatter or all-to-all of ``nbytes`` per GPU: (n-1)/n of it crosses the link."""
+def gather_time(nbytes: float, n: int, ln: Link, calls: int = 1) -> float:
+    """All-gather, reduce-scatter or all-to-all of ``nbytes`` per GPU in ``calls`` collectives: (n-1)/n of the
+    bytes cross the link; each call pays n-1 ring steps of latency (NCCL runs these as rings; only all-reduce
+    has a tree)."""
+    if n <= 1:
+        return 0.0
+    return (n - 1) / n * nbytes / ln.bandwidth + calls * ln.ring_latency(n)
+
+
+def all_to_all_time(nbytes: float, n: int, ln: Link) -> float:
+    """All-to-all of ``nbytes`` per GPU: (n-1)/n leaves the GPU; the n-1 pairwise sends run concurrently, so the
+    latency is that of a log2(n)-deep exchange."""
     if n <= 1:
         return 0.0
     return (n - 1) / n * nbytes / ln.bandwidth + math.ceil(math.log2(n)) * ln.latency
@@ -290,7 +318,7 @@ def step_time(
         gemm_in_bytes=1.0 if fp8 else ACTIVATION_BYTES[layout.precision],
         bf16_peak=bf16_peak,
         bf16_eff=gemm_eff,
-        flash_eff=hardware.attention_efficiency or model.flash_efficiency,
+        flash_eff=(hardware.attention_efficiency or model.best_case_attention) * model.flash_efficiency,
         hbm=hardware.memory_bandwidth * model.bandwidth_efficiency,
         overhead=model.kernel_overhead_us * 1e-6,
         fp8=fp8,
@@ -323,7 +351,7 @@ def step_time(
             if name == "moe" and layout.ep > 1:
                 routed = micro_tokens * (kind.top_k or 0) * layout.capacity_factor * inv.hidden * ctx.act_bytes
                 calls = 4 + (2 if layout.recompute == "full" else 0)
-                ep_comm += calls * gather_time(routed / layout.etp, layout.ep, ep_link)
+                ep_comm += calls * all_to_all_time(routed / layout.etp, layout.ep, ep_link)
             if cp > 1:
                 kv = (kind.attention.k_width + kind.attention.v_width) / tp * micro_tokens * ctx.act_bytes
                 ring = 3 * (cp - 1) * (kv / cp_link.bandwidth + cp_link.latency)  # forward once, backward twice
@@ -352,7 +380,11 @@ def step_time(
     if layout.zero >= 3:
         # FSDP: all-gather the weights for forward and again for backward, reduce-scatter the gradients, every
         # micro-batch; prefetching hides them behind that micro-batch's compute.
-        per_micro = 2 * gather_time(params * 2.0, dp, dp_link) + gather_time(params * grad_bytes, dp, dp_link)
+        # PyTorch FSDP and DeepSpeed gather and scatter per wrapped block: one collective of each per layer.
+        blocks = max(len(r) for r in split)
+        per_micro = 2 * gather_time(params * 2.0, dp, dp_link, blocks) + gather_time(
+            params * grad_bytes, dp, dp_link, blocks
+        )
         dp_comm = m * per_micro
         exposed_per = max(0.0, per_micro - model.comm_overlap * slowest.compute)
         dp_exposed = m * exposed_per + gather_time(params * 2.0 / max(len(split[0]), 1), dp, dp_link)

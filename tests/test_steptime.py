@@ -10,7 +10,7 @@ from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.timemodel import TimeModel
-from gptcalc.steptime import _Ctx, all_reduce_time, gather_time, gemm_time, link, step_time
+from gptcalc.steptime import _Ctx, all_reduce_time, all_to_all_time, gather_time, gemm_time, link, step_time
 
 A100_BF16 = 312e12  # A100 datasheet, dense bf16
 A100_HBM = 2039e9  # A100 80GB
@@ -70,8 +70,13 @@ def test_collective_formulas() -> None:
     ln = link(load_hardware("a100-80gb"), 8, 1, TimeModel())
     nbytes = 1e9
     assert all_reduce_time(nbytes, 8, ln) == pytest.approx(2 * 7 / 8 * nbytes / ln.bandwidth + 2 * 3 * ln.latency)
-    assert gather_time(nbytes, 8, ln) == pytest.approx(7 / 8 * nbytes / ln.bandwidth + 3 * ln.latency)
-    assert all_reduce_time(nbytes, 1, ln) == gather_time(nbytes, 1, ln) == 0.0
+    # Ring all-gather / reduce-scatter: n - 1 steps of latency per call (NCCL has no tree for them).
+    assert gather_time(nbytes, 8, ln, calls=3) == pytest.approx(7 / 8 * nbytes / ln.bandwidth + 3 * 7 * ln.latency)
+    # Across 8 nodes of 8 (64 adjacent ranks): 8 of the 63 ring steps cross the network.
+    wide = link(load_hardware("a100-80gb"), 64, 1, TimeModel())
+    assert wide.nodes == 8 and wide.ring_latency(64) == pytest.approx(56 * 8e-6 + 8 * 15e-6)
+    assert all_to_all_time(nbytes, 8, ln) == pytest.approx(7 / 8 * nbytes / ln.bandwidth + 3 * ln.latency)
+    assert all_reduce_time(nbytes, 1, ln) == gather_time(nbytes, 1, ln) == all_to_all_time(nbytes, 1, ln) == 0.0
 
 
 def test_breakdown_sums_to_the_step_and_mfu_follows() -> None:

@@ -31,7 +31,8 @@ from gptcalc.specs.layout import TrainLayout
 
 GROUPS = {
     "A1a": "Megatron-LM 2021 weak scaling (Narayanan T1)",
-    "A1b": "Megatron-LM 2021 PTD-P vs ZeRO-3 (Narayanan T2)",
+    "A1b": "Megatron-LM 2021 PTD-P (Narayanan T2)",
+    "A1b-zero3": "DeepSpeed ZeRO-3 2021 (Narayanan T2)",
     "A2a": "Megatron-LM 2022 recompute (Korthikanti T5)",
     "A2b": "Megatron-LM 2022 530B at scale",
     "A3": "MT-NLG 530B",
@@ -147,7 +148,10 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
         return Unrepresented(name=name, section=section, reason=reason)
 
     notes: list[str] = []
-    base = {"name": name, "section": section, "group": GROUPS.get(section, section), "source": row["source"]}
+    group = (
+        GROUPS["A1b-zero3"] if section == "A1b" and "ZeRO-3" in str(c.get("scheme")) else GROUPS.get(section, section)
+    )
+    base = {"name": name, "section": section, "group": group, "source": row["source"]}
     if section in ("A1c",):
         return no("an estimate from an assumed throughput (8TP/(nX)), not a measurement")
     if section == "A2c":

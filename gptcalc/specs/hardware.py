@@ -73,6 +73,7 @@ class Hardware(Spec):
     )
     purchase_source: str = Field(default="", description="Source of the purchase price.")
     efficiency_source: str = Field(default="", description="Measurements behind the efficiency fields.")
+    latency_source: str = Field(default="", description="Measurements behind the latency fields.")
 
     def peak_flops(self, dtype: str) -> float:
         """Dense peak FLOP/s for ``dtype``; raises :class:`UnsupportedDtypeError` when the part lacks it."""
