@@ -109,11 +109,10 @@ def test_qwen_windows_only_when_enabled() -> None:
     assert architecture_from_hf(base).attention.sliding_window is None  # use_sliding_window defaults to false
     on = architecture_from_hf({**base, "use_sliding_window": True})
     assert on.attention.sliding_window == 4096 and on.attention.global_every is None
-    # Layers from max_window_layers on slide: a pattern the spec cannot express keeps every layer global.
-    assert (
-        architecture_from_hf({**base, "use_sliding_window": True, "max_window_layers": 2}).attention.sliding_window
-        is None
-    )
+    # Layers from max_window_layers on slide (Qwen2Config's layer_types): kept as the explicit list.
+    late = architecture_from_hf({**base, "use_sliding_window": True, "max_window_layers": 2})
+    assert late.attention.sliding_layers == (2, 3)
+    assert [late.is_sliding_layer(i) for i in range(4)] == [False, False, True, True]
 
 
 @pytest.mark.parametrize(
