@@ -129,3 +129,46 @@ def test_qwen_windows_only_when_enabled() -> None:
 def test_malformed_configs_say_which_key(config: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigImportError, match=message):
         architecture_from_hf(config)
+
+
+def _config_key(config: dict[str, Any], *keys: str) -> int | None:
+    """The first of ``keys`` present in the config (``a.b`` reads a nested dict)."""
+    for key in keys:
+        node: Any = config
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, int) and not isinstance(node, bool):
+            return node
+    return None
+
+
+_K_KEYS = ("num_experts_per_tok", "moe_k", "ffn_config.moe_top_k")
+
+
+def _routed_expert_params(case: dict[str, Any]) -> int:
+    """Routed-expert parameters as transformers names them (every ``experts`` tensor that is not shared)."""
+    return sum(
+        n
+        for name, n in case["params_by_name"].items()
+        if (".experts." in name or name.endswith(".experts")) and "shared" not in name
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c["case"] not in REFUSED and _routed_expert_params(c) and "5.24.0" in c["totals"]],
+    ids=lambda c: c["case"],
+)
+def test_active_matches_transformers_experts(case: dict[str, Any]) -> None:
+    # Active = total - (E - k)/E of transformers' routed-expert tensors. E is the expert count the import read
+    # (pinned by the exact total above: a wrong E changes it); k is the config's own key, or the family's class
+    # default when the key is absent.
+    arch = architecture_from_hf(case["config"])
+    assert arch.moe is not None
+    e = arch.moe.n_experts
+    k = _config_key(case["config"], *_K_KEYS) or arch.moe.top_k
+    if k is None:
+        pytest.skip("top_k unknown (deepseek_v2 default)")
+    routed = _routed_expert_params(case)
+    assert routed % e == 0
+    assert count_params(arch).active == _expected(case) - routed // e * (e - k)
