@@ -74,10 +74,52 @@ def test_every_supported_type_has_dense_or_moe_goldens() -> None:
 
 
 def test_unsupported_model_type_lists_supported() -> None:
-    with pytest.raises(ConfigImportError, match=r"supported: .*deepseek_v3.*llama"):
+    # Without the common keys there is nothing to approximate: one line names what is missing.
+    with pytest.raises(ConfigImportError, match=r"lacks hidden_size, num_hidden_layers, .*supported exactly: .*llama"):
         architecture_from_hf({"model_type": "t5"})
-    with pytest.raises(ConfigImportError, match="missing"):
+    with pytest.raises(ConfigImportError, match=r"no model_type.*\"model_type\": \"llama\""):
         architecture_from_hf({"hidden_size": 5})
+    with pytest.raises(ConfigImportError, match=r"'t5' is not supported exactly \(--strict\); supported: .*llama"):
+        architecture_from_hf({"model_type": "t5"}, strict=True)
+
+
+@pytest.mark.parametrize("name", ["llama-2-7b", "llama-3.1-8b", "mixtral-8x7b", "deepseek-v3"])
+def test_unknown_type_with_common_keys_is_approximate(name: str) -> None:
+    # A Llama-shaped config under an unknown model_type reads as a Llama-style decoder: for Llama 2/3.1 and
+    # Mixtral that is the exact structure, so transformers' own llama/mixtral total comes back, marked approximate.
+    # DeepSeek-V3 (MLA) is not Llama-shaped: the reading is approximate and says so.
+    case = next(c for c in CASES if c["case"] == name)
+    arch = architecture_from_hf({**case["config"], "model_type": "somebody_new"})
+    assert arch.approximate is not None and "somebody_new" in arch.approximate
+    if name != "deepseek-v3":
+        assert count_params(arch).total == _expected(case)
+    else:
+        assert count_params(arch).total != _expected(case)
+    with pytest.raises(ConfigImportError, match="--strict"):
+        architecture_from_hf({**case["config"], "model_type": "somebody_new"}, strict=True)
+
+
+def test_cli_marks_approximate_and_strict_refuses(tmp_path: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from gptcalc.cli.app import app
+
+    case = next(c for c in CASES if c["case"] == "llama-2-7b")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**case["config"], "model_type": "somebody_new"}))
+    out = CliRunner().invoke(app, ["params", str(path), "--json"])
+    assert out.exit_code == 0
+    payload = json.loads(out.stdout)
+    assert payload["exact"] is False and "somebody_new" in payload["reason"]
+    assert payload["total"] == _expected(case)
+    assert "gptcalc: warning:" in out.stderr and "approximate" in out.stderr
+    refused = CliRunner().invoke(app, ["params", str(path), "--strict"])
+    assert refused.exit_code == 2 and "--strict" in refused.stderr and "Traceback" not in refused.output
+    (tmp_path / "bare.json").write_text(json.dumps({"hidden_size": 64, "num_hidden_layers": 2}))
+    bare = CliRunner().invoke(app, ["params", str(tmp_path / "bare.json")])
+    assert bare.exit_code == 2 and "model_type" in bare.stderr and len(bare.stderr.strip().splitlines()) == 1
 
 
 def test_unknown_top_k_keeps_totals_and_says_what_is_missing() -> None:

@@ -1082,17 +1082,96 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
 }
 
 
-def architecture_from_hf(config: dict[str, Any], name: str | None = None, origin: str = "config.json") -> Architecture:
-    """Build an :class:`Architecture` from a Hugging Face config dict (see the module docstring)."""
-    model_type = config.get("model_type")
-    if not isinstance(model_type, str) or model_type not in _BUILDERS:
-        shown = "missing" if model_type is None else repr(model_type)
+# Keys an approximate (Llama-style) reading needs, each with the spellings families use.
+_COMMON_KEYS: dict[str, tuple[str, ...]] = {
+    "hidden_size": ("hidden_size", "n_embd", "d_model", "dim"),
+    "num_hidden_layers": ("num_hidden_layers", "n_layer", "n_layers", "num_layers"),
+    "num_attention_heads": ("num_attention_heads", "n_head", "n_heads", "num_heads"),
+    "intermediate_size": ("intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"),
+    "vocab_size": ("vocab_size", "padded_vocab_size"),
+}
+
+
+def _approximate(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """A config of a model_type without an exact builder, read as a Llama-style decoder (Touvron et al. 2023:
+    RMSNorm, gated SiLU MLP, q/k/v/o projections) from its common keys; experts (num_local_experts /
+    num_experts / n_routed_experts with num_experts_per_tok) make every layer after first_k_dense_replace an
+    MoE layer of moe_intermediate_size (or intermediate_size) with n_shared_experts. Layer patterns, extra
+    norms, biases and non-attention blocks the family may have are not seen, so totals are approximate."""
+    missing = [key for key, names in _COMMON_KEYS.items() if cfg.get(*names) is None]
+    if missing:
         raise ConfigImportError(
-            f"{origin}: model_type {shown} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
+            f"config.json: model_type {model_type!r} is not supported exactly and the config lacks "
+            f"{', '.join(missing)} for an approximate count; supported exactly: {', '.join(SUPPORTED_MODEL_TYPES)}"
         )
-    cfg = _Config(config, DEFAULTS[model_type])
+    h = cfg.int(*_COMMON_KEYS["hidden_size"])
+    heads = cfg.int(*_COMMON_KEYS["num_attention_heads"])
+    n_layers = cfg.int(*_COMMON_KEYS["num_hidden_layers"])
+    kv = cfg.get("num_key_value_heads", "num_kv_heads", "n_head_kv")
+    bias = cfg.flag("attention_bias")
+    act = cfg.get("hidden_act", "hidden_activation", "activation_function")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type) or model_type,
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int(*_COMMON_KEYS["vocab_size"]),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "context_length": cfg.get("max_position_embeddings"),
+        "attention": {
+            "n_heads": heads,
+            "n_kv_heads": int(kv) if kv else heads,
+            "head_dim": cfg.get("head_dim") or h // heads,
+            "qkv_bias": bias,
+            "out_bias": bias,
+        },
+        "mlp": {
+            "activation": _GATED.get(_ACTIVATIONS.get(str(act), "silu"), "swiglu"),
+            "d_ff": cfg.int(*_COMMON_KEYS["intermediate_size"]),
+        },
+    }
+    experts = cfg.get("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+    first_dense = cfg.get("first_k_dense_replace") or 0
+    if isinstance(experts, int) and experts > 0 and first_dense < n_layers:
+        top_k = cfg.get("num_experts_per_tok", "moe_k", "moe_topk")
+        spec["moe"] = {
+            "n_experts": experts,
+            "top_k": top_k if isinstance(top_k, int) and 0 < top_k <= experts else None,
+            "expert_d_ff": cfg.int("moe_intermediate_size")
+            if cfg.get("moe_intermediate_size")
+            else spec["mlp"]["d_ff"],
+            "n_shared_experts": cfg.get("n_shared_experts", "num_shared_experts") or 0,
+            "first_dense_layers": int(first_dense),
+        }
+    spec["approximate"] = (
+        f"model_type {model_type!r} is not one gptcalc counts exactly; read as a Llama-style decoder from its"
+        " common keys (layer patterns, extra norms, biases and non-attention blocks not seen)"
+    )
+    return spec
+
+
+def architecture_from_hf(
+    config: dict[str, Any], name: str | None = None, origin: str = "config.json", *, strict: bool = False
+) -> Architecture:
+    """Build an :class:`Architecture` from a Hugging Face config dict (see the module docstring).
+
+    A ``model_type`` without an exact builder is read approximately from its common keys
+    (:func:`_approximate`; the result's ``approximate`` says why) unless ``strict``, which refuses it.
+    """
+    model_type = config.get("model_type")
+    if model_type is None:
+        raise ConfigImportError(
+            f'{origin}: no model_type; a Hugging Face config.json names its family there (e.g. "model_type":'
+            f' "llama"); supported exactly: {", ".join(SUPPORTED_MODEL_TYPES)}'
+        )
+    if not isinstance(model_type, str) or (strict and model_type not in _BUILDERS):
+        raise ConfigImportError(
+            f"{origin}: model_type {model_type!r} is not supported"
+            f"{' exactly (--strict)' if strict else ''}; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
+        )
+    builder = _BUILDERS.get(model_type, _approximate)
+    cfg = _Config(config, DEFAULTS.get(model_type, {}))
     try:
-        spec = _BUILDERS[model_type](cfg, model_type)
+        spec = builder(cfg, model_type)
     except ConfigImportError as err:
         raise ConfigImportError(f"{origin}: {str(err).removeprefix('config.json: ')}") from None
     except (TypeError, ValueError, KeyError, ArithmeticError) as err:

@@ -236,6 +236,11 @@ class Architecture(Spec):
     embedding_norm: bool = Field(
         default=False, description="A norm right after the token embedding (BLOOM's word_embeddings_layernorm)."
     )
+    approximate: str | None = Field(
+        default=None,
+        description="Why the counts are approximate (a config of a model_type gptcalc does not count exactly, "
+        "read as a Llama-style decoder from its common keys); None: exact.",
+    )
     embedding_dim: PosInt | None = Field(
         default=None,
         description="Width of the token embedding when it differs from hidden_size (OPT-350m's "
