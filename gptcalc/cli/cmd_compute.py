@@ -131,7 +131,10 @@ def flops_cmd(
     notes = [f"convention {result.convention.describe()}"] + [
         f"{c.name}: {c.describe().split(': ', 1)[1]}" for c in CONVENTIONS.values() if c.name != result.convention.name
     ]
-    notes.append("causal attention counts s/2 keys per query (w - w^2/2s with a sliding window w); full counts s")
+    notes.append(
+        "causal attention counts s/2 keys per query (w - w^2/2s with a sliding window w); full counts s"
+        " (min(s, w) on sliding-window layers)"
+    )
     out.print(assumptions(notes))
 
 
