@@ -279,7 +279,8 @@ class Inventory:
 
 
 def _norm(kind: NormKind, width: int, name: str, component: Component) -> list[Weight]:
-    """RMSNorm: a weight of ``width``; LayerNorm: weight and bias; non-parametric: nothing."""
+    """RMSNorm and bias-free LayerNorm: a weight of ``width``; LayerNorm: weight and bias; non-parametric:
+    nothing (torch.nn.LayerNorm(elementwise_affine, bias), torch.nn.RMSNorm)."""
     if kind == "nonparametric":
         return []
     out = [Weight(f"{name}.weight", (width,), "norm", component)]
@@ -300,7 +301,10 @@ def _linear(
 
 def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], AttentionCore, list[ElementwiseOp]]:
     """Projections of standard (MHA/GQA/MQA) or latent attention (DeepSeek-V2 Sec. 2.1.2), as transformers
-    builds them, with the q/k norms of Qwen3 ('head') and OLMo 2 ('full')."""
+    builds them, with the q/k norms of Qwen3 ('head': d weights each) and OLMo 2 ('full': a d and g d
+    weights; Cohere's (a, d) and StableLM's per-head norms count the same), and gpt-oss's learned attention
+    sinks (one logit per query head, OpenAI 2025 gpt-oss model card Sec. 2.1; no FLOPs worth counting).
+    Fused projections (Falcon's query_key_value, MPT's Wqkv) hold the same weights as separate ones."""
     h = arch.hidden_size
     att = arch.attention
     weights: list[Weight] = []
@@ -340,14 +344,17 @@ def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], Attentio
     add("self_attn.k_proj", h, g * d, att.qkv_bias)
     add("self_attn.v_proj", h, g * d, att.qkv_bias)
     add("self_attn.o_proj", a * d, h, att.out_bias)
+    qk_kind = att.qk_norm_kind or arch.norm
     if att.qk_norm == "head":
-        weights += _norm(arch.norm, d, "self_attn.q_norm", "attention") + _norm(
-            arch.norm, d, "self_attn.k_norm", "attention"
+        weights += _norm(qk_kind, d, "self_attn.q_norm", "attention") + _norm(
+            qk_kind, d, "self_attn.k_norm", "attention"
         )
     elif att.qk_norm == "full":
-        weights += _norm(arch.norm, a * d, "self_attn.q_norm", "attention") + _norm(
-            arch.norm, g * d, "self_attn.k_norm", "attention"
+        weights += _norm(qk_kind, a * d, "self_attn.q_norm", "attention") + _norm(
+            qk_kind, g * d, "self_attn.k_norm", "attention"
         )
+    if att.sinks:
+        weights.append(Weight("self_attn.sinks", (a,), "bias", "attention"))
     core = AttentionCore(
         heads=a,
         q_width=a * d,
@@ -411,6 +418,8 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
         gw, gate = _linear("mlp.gate", h, moe.n_experts, "router", bias=moe.router_bias)
         w += gw
         mms.append(gate)
+        if moe.router_score_bias:
+            w.append(Weight("mlp.gate.e_score_correction_bias", (moe.n_experts,), "bias", "router"))
         shared_width = moe.n_shared_experts * moe.shared_width
         if moe.n_shared_experts:
             sw, smm = _mlp(arch, "mlp.shared_experts", shared_width, "shared_experts", bias=arch.mlp.bias)
@@ -456,14 +465,20 @@ def inventory(arch: Architecture) -> Inventory:
     windows: tuple[int | None, ...] = (None,) * arch.n_layers
     if att.sliding_window is not None:
         windows = tuple(att.sliding_window if arch.is_sliding_layer(i) else None for i in range(arch.n_layers))
-    edges = [Weight("embed_tokens.weight", (v, h), "embedding", "embedding")]
+    e = arch.embedding_dim or h
+    edges = [Weight("embed_tokens.weight", (v, e), "embedding", "embedding")]
+    if e != h:  # OPT-350m: the embedding is narrower than the blocks (project_in / project_out, no bias)
+        edges.append(Weight("project_in.weight", (h, e), "matmul", "embedding"))
+        edges.append(Weight("project_out.weight", (e, h), "matmul", "output_head"))
     if arch.position_embedding == "learned":
         assert arch.max_position_embeddings is not None  # Architecture's validator requires it
         edges.append(Weight("embed_positions.weight", (arch.max_position_embeddings, h), "embedding", "embedding"))
+    if arch.embedding_norm:
+        edges += _norm(arch.norm, h, "embed_norm", "norms")
     if arch.final_norm:
         edges += _norm(arch.norm, h, "norm", "norms")
     if not arch.tie_embeddings:
-        edges.append(Weight("lm_head.weight", (v, h), "matmul", "output_head"))
+        edges.append(Weight("lm_head.weight", (v, e), "matmul", "output_head"))
     if arch.output_bias:
         edges.append(Weight("lm_head.bias", (v,), "bias", "output_head"))
     return Inventory(
@@ -474,7 +489,7 @@ def inventory(arch: Architecture) -> Inventory:
         layer_kinds=layer_kinds,
         windows=windows,
         edge_weights=tuple(edges),
-        head=Matmul("lm_head", v, h, "output_head"),
+        head=Matmul("lm_head", v, e, "output_head"),
         tied=arch.tie_embeddings,
     )
 

@@ -23,6 +23,9 @@ once), with purely numeric path components (layer / expert indices) replaced by
 ``*`` and numels summed.  It is taken from transformers 5.x when 5.x can load the
 config, otherwise from 4.x.
 
+Cases of the families added later live as data in ``tools/golden_configs/<family>.json`` (see
+``data_cases``); only the first 15 families are still written out below.
+
 Nothing is downloaded: "hub" configs are written out below from memory of the
 published config.json files; "minimal" configs are ``{"model_type": ...}`` plus
 at most two keys; "saved-4.x"/"saved-5.x" configs are produced by
@@ -2250,6 +2253,24 @@ SAVED = {
 }
 
 
+CONFIG_DIR = os.path.join(REPO_ROOT, "tools", "golden_configs")
+
+
+def data_cases():
+    """Cases kept as data: tools/golden_configs/<family>.json = {"model_type", "cases": [{"case", "style",
+    "description", "config" | "kwargs"}]} ("kwargs" makes a saved-5.x config through AutoConfig.for_model)."""
+    out = []
+    for name in sorted(os.listdir(CONFIG_DIR)):
+        with open(os.path.join(CONFIG_DIR, name)) as f:
+            family = json.load(f)
+        for case in family["cases"]:
+            case = dict(case, model_type=case.get("model_type", family["model_type"]))
+            if case["style"] == "hub":
+                case["description"] += " " + HUB
+            out.append(case)
+    return out
+
+
 def saved_cases():
     out = []
     for major, items in SAVED.items():
@@ -2326,7 +2347,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     print(f"transformers {VERSION}, torch {torch.__version__}", file=sys.stderr)
 
-    all_cases = CASES + saved_cases()
+    all_cases = CASES + saved_cases() + data_cases()
     names = [c["case"] for c in all_cases]
     assert len(names) == len(set(names)), "duplicate case names"
     n_fail = 0

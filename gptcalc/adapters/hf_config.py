@@ -42,9 +42,9 @@ class _Config:
             raise ConfigImportError(f"config.json: {key} must be a whole number >= {minimum}, got {value!r}")
         return int(value)
 
-    def flag(self, key: str) -> bool:
+    def flag(self, key: str, *aliases: str) -> bool:
         """A true/false setting; absent or null is false (transformers' default for every flag read here)."""
-        value = self.get(key)
+        value = self.get(key, *aliases)
         if value is None:
             return False
         if not isinstance(value, bool):
@@ -224,6 +224,296 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
+
+def _llama(**changes: Any) -> dict[str, Any]:
+    return {**_LLAMA_LIKE, **changes}
+
+
+# transformers 5.24 configuration-class defaults of the keys each builder reads (llama-like keys inherited).
+DEFAULTS.update(
+    {
+        "olmo2": _llama(vocab_size=50304),
+        "olmo3": _llama(vocab_size=50304, sliding_window=4096),
+        "olmoe": _llama(
+            vocab_size=50304,
+            hidden_size=2048,
+            intermediate_size=2048,
+            num_hidden_layers=16,
+            num_attention_heads=16,
+            num_experts=64,
+            num_experts_per_tok=8,
+            max_position_embeddings=4096,
+        ),
+        "dbrx": {
+            "d_model": 2048,
+            "n_heads": 16,
+            "n_layers": 24,
+            "max_seq_len": 2048,
+            "vocab_size": 32000,
+            "tie_word_embeddings": False,
+            "attn_config": {},
+            "ffn_config": {},
+        },
+        "falcon": {
+            "vocab_size": 65024,
+            "hidden_size": 4544,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 71,
+            "num_kv_heads": None,
+            "num_ln_in_parallel_attn": None,
+            "alibi": False,
+            "new_decoder_architecture": False,
+            "multi_query": True,
+            "parallel_attn": True,
+            "bias": False,
+            "max_position_embeddings": 2048,
+            "ffn_hidden_size": None,
+            "activation": "gelu",
+            "tie_word_embeddings": True,
+        },
+        "gpt_oss": _llama(
+            num_hidden_layers=36,
+            num_local_experts=128,
+            vocab_size=201088,
+            hidden_size=2880,
+            intermediate_size=2880,
+            head_dim=64,
+            num_attention_heads=64,
+            num_key_value_heads=8,
+            sliding_window=128,
+            max_position_embeddings=131072,
+            num_experts_per_tok=4,
+            attention_bias=True,
+        ),
+        "gpt_bigcode": {
+            "vocab_size": 50257,
+            "n_positions": 1024,
+            "n_embd": 768,
+            "n_layer": 12,
+            "n_head": 12,
+            "n_inner": None,
+            "activation_function": "gelu_pytorch_tanh",
+            "multi_query": True,
+            "tie_word_embeddings": True,
+        },
+        "gptj": {
+            "vocab_size": 50400,
+            "n_positions": 2048,
+            "n_embd": 4096,
+            "n_layer": 28,
+            "n_head": 16,
+            "n_inner": None,
+            "activation_function": "gelu_new",
+            "tie_word_embeddings": False,
+        },
+        "bloom": {"vocab_size": 250880, "hidden_size": 64, "n_layer": 2, "n_head": 8, "tie_word_embeddings": True},
+        "opt": {
+            "vocab_size": 50272,
+            "hidden_size": 768,
+            "num_hidden_layers": 12,
+            "ffn_dim": 3072,
+            "max_position_embeddings": 2048,
+            "do_layer_norm_before": True,
+            "_remove_final_layer_norm": False,
+            "word_embed_proj_dim": None,
+            "num_attention_heads": 12,
+            "activation_function": "relu",
+            "enable_bias": True,
+            "layer_norm_elementwise_affine": True,
+            "tie_word_embeddings": True,
+        },
+        "mpt": {
+            "d_model": 2048,
+            "n_heads": 16,
+            "n_layers": 24,
+            "max_seq_len": 2048,
+            "vocab_size": 50368,
+            "tie_word_embeddings": True,
+            "attn_config": {},
+        },
+        "stablelm": _llama(
+            vocab_size=50304,
+            intermediate_size=6912,
+            hidden_size=2560,
+            num_attention_heads=32,
+            max_position_embeddings=4096,
+            use_qkv_bias=False,
+            qk_layernorm=False,
+            use_parallel_residual=False,
+        ),
+        "phi": _llama(
+            vocab_size=51200,
+            hidden_size=2048,
+            intermediate_size=8192,
+            num_hidden_layers=24,
+            hidden_act="gelu_new",
+            qk_layernorm=False,
+        ),
+        "phimoe": _llama(
+            vocab_size=32064,
+            intermediate_size=6400,
+            num_key_value_heads=8,
+            max_position_embeddings=131072,
+            num_experts_per_tok=2,
+            num_local_experts=16,
+            lm_head_bias=False,
+        ),
+        "starcoder2": _llama(
+            vocab_size=49152,
+            hidden_size=3072,
+            intermediate_size=12288,
+            num_hidden_layers=30,
+            num_attention_heads=24,
+            num_key_value_heads=2,
+            hidden_act="gelu_pytorch_tanh",
+            max_position_embeddings=4096,
+            use_bias=True,
+            tie_word_embeddings=True,
+        ),
+        "cohere": _llama(
+            vocab_size=256000,
+            hidden_size=8192,
+            intermediate_size=22528,
+            num_hidden_layers=40,
+            num_attention_heads=64,
+            max_position_embeddings=8192,
+            tie_word_embeddings=True,
+            use_qk_norm=False,
+        ),
+        "cohere2": _llama(
+            vocab_size=256000,
+            hidden_size=8192,
+            intermediate_size=22528,
+            num_hidden_layers=40,
+            num_attention_heads=64,
+            max_position_embeddings=8192,
+            tie_word_embeddings=True,
+            sliding_window=4096,
+            head_dim=128,
+        ),
+        "glm4": _llama(
+            vocab_size=151552,
+            intermediate_size=13696,
+            num_hidden_layers=40,
+            num_key_value_heads=2,
+            head_dim=128,
+            max_position_embeddings=131072,
+            attention_bias=True,
+        ),
+        "glm4_moe": _llama(
+            vocab_size=151552,
+            intermediate_size=10944,
+            num_hidden_layers=46,
+            num_attention_heads=96,
+            num_key_value_heads=8,
+            max_position_embeddings=131072,
+            moe_intermediate_size=1408,
+            num_experts_per_tok=8,
+            n_shared_experts=1,
+            n_routed_experts=128,
+            first_k_dense_replace=1,
+            use_qk_norm=False,
+        ),
+        "granite": _llama(),
+        "granitemoe": _llama(num_local_experts=8, num_experts_per_tok=2),
+        "granitemoeshared": _llama(num_local_experts=8, num_experts_per_tok=2, shared_intermediate_size=0),
+        "ernie4_5": _llama(
+            vocab_size=103424,
+            hidden_size=1024,
+            intermediate_size=3072,
+            num_hidden_layers=18,
+            num_attention_heads=16,
+            num_key_value_heads=2,
+            max_position_embeddings=131072,
+            tie_word_embeddings=True,
+            use_bias=False,
+            head_dim=128,
+        ),
+        "ernie4_5_moe": _llama(
+            vocab_size=103424,
+            hidden_size=2560,
+            intermediate_size=12288,
+            num_hidden_layers=28,
+            num_attention_heads=20,
+            num_key_value_heads=4,
+            max_position_embeddings=131072,
+            tie_word_embeddings=True,
+            use_bias=False,
+            moe_intermediate_size=1536,
+            moe_k=6,
+            moe_num_experts=64,
+            moe_num_shared_experts=2,
+            moe_layer_start_index=1,
+            moe_layer_end_index=27,
+            moe_layer_interval=1,
+        ),
+        "exaone4": _llama(vocab_size=102400, intermediate_size=16384, sliding_window=4096, sliding_window_pattern=4),
+        "smollm3": _llama(
+            vocab_size=128256,
+            hidden_size=2048,
+            intermediate_size=11008,
+            num_hidden_layers=36,
+            num_attention_heads=16,
+            num_key_value_heads=4,
+            max_position_embeddings=32768,
+            tie_word_embeddings=True,
+            use_sliding_window=False,
+        ),
+        "seed_oss": _llama(
+            vocab_size=155136,
+            intermediate_size=27648,
+            num_hidden_layers=64,
+            num_attention_heads=80,
+            num_key_value_heads=8,
+            max_position_embeddings=524288,
+            attention_bias=True,
+            attention_out_bias=False,
+            head_dim=128,
+        ),
+        "internlm3": _llama(
+            vocab_size=128512,
+            intermediate_size=10240,
+            num_hidden_layers=48,
+            num_key_value_heads=2,
+            max_position_embeddings=32768,
+            head_dim=128,
+        ),
+        "gemma3_text": _llama(
+            vocab_size=262208,
+            hidden_size=2304,
+            intermediate_size=9216,
+            num_hidden_layers=26,
+            num_attention_heads=8,
+            num_key_value_heads=4,
+            head_dim=256,
+            hidden_activation="gelu_pytorch_tanh",
+            max_position_embeddings=131072,
+            tie_word_embeddings=True,
+            sliding_window=4096,
+        ),
+        "ministral3": _llama(
+            vocab_size=131072,
+            intermediate_size=14336,
+            num_hidden_layers=34,
+            num_key_value_heads=8,
+            head_dim=128,
+            max_position_embeddings=262144,
+        ),
+        "minimax_m2": _llama(
+            vocab_size=200064,
+            hidden_size=3072,
+            intermediate_size=1536,
+            num_hidden_layers=62,
+            num_attention_heads=48,
+            num_key_value_heads=8,
+            head_dim=128,
+            max_position_embeddings=196608,
+            num_experts_per_tok=8,
+            num_local_experts=256,
+        ),
+    }
+)
+
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted(DEFAULTS))
 
 # transformers activation names -> (plain activation, gated activation)
@@ -249,15 +539,22 @@ def _activation(cfg: _Config, key: str, gated: bool) -> str:
     return _GATED[base] if gated else base
 
 
+# Default sliding/global patterns when a config has no layer_types: every n-th layer (1-based) is global.
+# (transformers 5.24 configuration classes; sliding_window_pattern overrides n where the class reads it.)
+_GLOBAL_EVERY = {"gemma2": 2, "gemma3_text": 6, "cohere2": 4, "olmo3": 4, "gpt_oss": 2, "exaone4": 4}
+_USE_SLIDING_FLAG = ("qwen2", "qwen3", "qwen2_moe", "qwen3_moe", "smollm3")
+
+
 def _window(cfg: _Config, model_type: str, n_layers: int) -> dict[str, Any]:
     """Sliding-window settings from ``sliding_window`` and ``layer_types`` (or the type's default pattern).
 
     Holds no parameters; only FLOPs and KV-cache sizes use it. transformers' defaults when ``layer_types``
-    is absent: Mistral, Mixtral and Phi-3 slide on every layer, Gemma 2 on every other one (even layers),
-    Qwen2/Qwen3 (only with ``use_sliding_window``) on layers from ``max_window_layers`` on. Patterns other
-    than "all layers" and "every n-th layer global" keep every layer global (conservative, stated).
+    is absent: Mistral, Mixtral, Phi-3, Starcoder2 slide on every layer; Gemma 2 and gpt-oss on every other
+    one, OLMo 3, Cohere 2 and EXAONE 4 on three of four, Gemma 3 on five of six (``sliding_window_pattern``
+    changes n); Qwen2/Qwen3 and SmolLM3 (only with ``use_sliding_window``) on layers from ``max_window_layers``
+    on. Any other pattern is kept as the explicit list of sliding layers.
     """
-    if model_type.startswith("qwen") and not cfg.flag("use_sliding_window"):
+    if model_type in _USE_SLIDING_FLAG and not cfg.flag("use_sliding_window"):
         return {}
     if cfg.get("sliding_window") in (None, 0):
         return {}
@@ -265,9 +562,15 @@ def _window(cfg: _Config, model_type: str, n_layers: int) -> dict[str, Any]:
     types = cfg.get("layer_types")
     if types:
         sliding = [t == "sliding_attention" for t in list(types)[:n_layers]]
-    elif model_type == "gemma2":
-        sliding = [i % 2 == 0 for i in range(n_layers)]
-    elif model_type.startswith("qwen"):
+        sliding += [False] * (n_layers - len(sliding))
+    elif model_type in _GLOBAL_EVERY:
+        pattern = cfg.get("sliding_window_pattern") or _GLOBAL_EVERY[model_type]
+        every = len(pattern) if isinstance(pattern, str) else int(pattern)
+        sliding = [(i + 1) % every != 0 for i in range(n_layers)]
+    elif model_type == "smollm3":  # the layers without rotary positions slide
+        no_rope = list(cfg.get("no_rope_layers") or [])
+        sliding = [i < len(no_rope) and not no_rope[i] for i in range(n_layers)]
+    elif model_type in _USE_SLIDING_FLAG:
         first = cfg.get("max_window_layers") or 0
         sliding = [i >= first for i in range(n_layers)]
     else:
@@ -279,7 +582,7 @@ def _window(cfg: _Config, model_type: str, n_layers: int) -> dict[str, Any]:
     period = sliding.index(False) + 1
     if all(s == ((i + 1) % period != 0) for i, s in enumerate(sliding)):
         return {"sliding_window": window, "global_every": period}
-    return {}
+    return {"sliding_window": window, "sliding_layers": tuple(i for i, s in enumerate(sliding) if s)}
 
 
 def _common(cfg: _Config, model_type: str) -> dict[str, Any]:
@@ -302,30 +605,95 @@ def _common(cfg: _Config, model_type: str) -> dict[str, Any]:
 
 
 # Which llama-like model classes read the bias flags (transformers 5.24 modeling code); the others hard-code them.
-ATTENTION_BIAS_TYPES = frozenset({"llama", "qwen3", "qwen3_moe", "gemma", "gemma2", "olmo"})
-MLP_BIAS_TYPES = frozenset({"llama"})
+ATTENTION_BIAS_TYPES = frozenset(
+    {
+        "llama",
+        "qwen3",
+        "qwen3_moe",
+        "gemma",
+        "gemma2",
+        "olmo",
+        "olmo2",
+        "olmo3",
+        "olmoe",
+        "phimoe",
+        "granite",
+        "granitemoe",
+        "granitemoeshared",
+        "smollm3",
+        "gemma3_text",
+        "cohere",
+        "cohere2",
+        "gpt_oss",
+        "internlm3",
+    }
+)
+# q/k/v biased by attention_bias, the output projection by its own key (None: never).
+QKV_ONLY_BIAS_TYPES = {"glm4": None, "glm4_moe": None, "seed_oss": "attention_out_bias"}
+MLP_BIAS_TYPES = frozenset({"llama", "granite", "smollm3", "internlm3", "seed_oss"})
+# Every block has four norms (pre/post attention and pre/post feed-forward).
+FOUR_NORM_TYPES = frozenset({"gemma2", "gemma3_text", "glm4"})
 
 
 def _llama_like(cfg: _Config, model_type: str) -> dict[str, Any]:
     """llama, mistral, qwen2, qwen3, gemma, gemma2, olmo, phi3 and the attention of their MoE cousins."""
     spec = _common(cfg, model_type)
-    bias = cfg.flag("attention_bias") if model_type in ATTENTION_BIAS_TYPES else False
+    bias = cfg.flag("attention_bias", "qkv_bias") if model_type in ATTENTION_BIAS_TYPES else False
     spec["attention"].update(qkv_bias=bias, out_bias=bias)
+    if model_type in QKV_ONLY_BIAS_TYPES:
+        out_key = QKV_ONLY_BIAS_TYPES[model_type]
+        spec["attention"].update(qkv_bias=cfg.flag("attention_bias"), out_bias=cfg.flag(out_key) if out_key else False)
+    if model_type in ("ernie4_5", "ernie4_5_moe", "starcoder2"):
+        bias = cfg.flag("use_bias")
+        spec["attention"].update(qkv_bias=bias, out_bias=bias)
+    act_key = "hidden_activation" if model_type == "gemma3_text" else "hidden_act"
     spec["mlp"] = {
-        "activation": _activation(cfg, "hidden_act", gated=True),
+        "activation": _activation(cfg, act_key, gated=model_type != "starcoder2"),
         "d_ff": cfg.int("intermediate_size"),
-        "bias": cfg.flag("mlp_bias") if model_type in MLP_BIAS_TYPES else False,
+        "bias": cfg.flag("mlp_bias", "bias") if model_type in MLP_BIAS_TYPES else False,
     }
+    if model_type in ("ernie4_5", "ernie4_5_moe", "starcoder2"):
+        spec["mlp"]["bias"] = cfg.flag("use_bias")
     if model_type in ("qwen2", "qwen2_moe"):
         # Qwen2 biases q/k/v but not o (hard-coded; qwen2_moe reads qkv_bias in 5.x).
         qkv = cfg.get("qkv_bias") is not False if model_type == "qwen2_moe" else True
         spec["attention"].update(qkv_bias=qkv, out_bias=False)
     if model_type in ("qwen3", "qwen3_moe"):
         spec["attention"]["qk_norm"] = "head"
-    if model_type == "gemma2":
+    if model_type in FOUR_NORM_TYPES:
         spec["norms_per_layer"] = 4  # pre/post attention and pre/post feed-forward
     if model_type == "olmo":
         spec["norm"] = "nonparametric"
+    if model_type in ("olmo2", "olmo3", "olmoe", "minimax_m2"):
+        spec["attention"]["qk_norm"] = "full"  # RMSNorm over the whole q and k projections
+    if model_type in ("gemma3_text", "exaone4") or (model_type == "glm4_moe" and cfg.flag("use_qk_norm")):
+        spec["attention"]["qk_norm"] = "head"
+    if model_type in ("stablelm", "phimoe", "starcoder2", "phi"):
+        spec["norm"] = "layernorm"
+    if model_type in ("cohere", "cohere2"):
+        spec["norm"] = "layernorm_nobias"  # CohereLayerNorm: a weight, no bias
+        spec["norms_per_layer"] = 1  # attention and MLP read the same normed input (parallel block)
+        if cfg.flag("use_qk_norm"):
+            spec["attention"]["qk_norm"] = "full"  # a (heads, head_dim) weight each
+    if model_type == "stablelm":
+        spec["attention"]["qkv_bias"] = cfg.flag("use_qkv_bias")
+        if cfg.flag("qk_layernorm"):  # one bias-free LayerNorm(head_dim) per head
+            spec["attention"].update(qk_norm="full", qk_norm_kind="layernorm_nobias")
+        if cfg.flag("use_parallel_residual"):
+            spec["norms_per_layer"] = 1
+    if model_type == "phi":  # Phi-1/1.5/2: parallel block, biased plain MLP, biased head
+        spec["attention"].update(qkv_bias=True, out_bias=True)
+        spec["mlp"].update(activation=_activation(cfg, "hidden_act", gated=False), bias=True)
+        spec["norms_per_layer"] = 1
+        spec["output_bias"] = True
+        if cfg.flag("qk_layernorm"):  # LayerNorm(head_dim) with bias, shared by the heads
+            spec["attention"]["qk_norm"] = "head"
+    if model_type == "phimoe":
+        spec["output_bias"] = cfg.flag("lm_head_bias")
+    if model_type == "ernie4_5_moe":
+        spec["output_bias"] = cfg.flag("use_bias")
+    if model_type == "gpt_oss":
+        spec["attention"]["sinks"] = True
     spec["attention"].update(_window(cfg, model_type, spec["n_layers"]))
     return spec
 
@@ -459,6 +827,211 @@ def _gpt_neox(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _experts_everywhere(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """OLMoE, gpt-oss, PhiMoE, Granite MoE (shared), MiniMax-M2: every layer routes among ``num_local_experts``
+    experts of ``intermediate_size`` (Mixtral-style; Jiang et al. 2024), no dense layer."""
+    spec = _llama_like(cfg, model_type)
+    spec["moe"] = {
+        "n_experts": cfg.int("num_experts", "num_local_experts"),
+        "top_k": cfg.int("num_experts_per_tok"),
+        "expert_d_ff": spec["mlp"]["d_ff"],
+    }
+    if model_type == "gpt_oss":  # biased router and experts (OpenAI 2025, gpt-oss model card Sec. 2.1)
+        spec["moe"].update(router_bias=True, expert_bias=True)
+    if model_type == "granitemoeshared" and cfg.int("shared_intermediate_size", minimum=0):
+        spec["moe"].update(n_shared_experts=1, shared_d_ff=cfg.int("shared_intermediate_size"))
+    return spec
+
+
+def _glm4_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """GLM-4.5 (glm4_moe): DeepSeek-V3-style MoE on layers >= first_k_dense_replace with shared experts; the
+    score-correction bias is a buffer and the MTP layers (num_nextn_predict_layers) are not instantiated."""
+    spec = _llama_like(cfg, model_type)
+    first_dense = cfg.int("first_k_dense_replace", minimum=0)
+    if first_dense >= spec["n_layers"]:
+        return spec
+    spec["moe"] = {
+        "n_experts": cfg.int("n_routed_experts", "num_local_experts"),
+        "top_k": cfg.int("num_experts_per_tok"),
+        "expert_d_ff": cfg.int("moe_intermediate_size"),
+        "n_shared_experts": cfg.int("n_shared_experts", minimum=0),
+        "first_dense_layers": first_dense,
+    }
+    return spec
+
+
+def _ernie_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """ERNIE 4.5 MoE: layer i is MoE iff (i+1) % moe_layer_interval == 0 and start <= i <= end; shared
+    experts fused into one MLP of moe_num_shared_experts x moe_intermediate_size; the score-correction
+    bias (moe_statics) is a parameter."""
+    spec = _llama_like(cfg, model_type)
+    n = spec["n_layers"]
+    step = cfg.int("moe_layer_interval")
+    start = cfg.int("moe_layer_start_index", minimum=0)
+    end_raw = cfg.get("moe_layer_end_index")
+    end = n - 1 if end_raw in (None, -1) else int(end_raw)
+    sparse = [(i + 1) % step == 0 and start <= i <= end for i in range(n)]
+    if not any(sparse):
+        return spec
+    spec["moe"] = {
+        "n_experts": cfg.int("moe_num_experts"),
+        "top_k": cfg.int("moe_k"),
+        "expert_d_ff": cfg.int("moe_intermediate_size"),
+        "n_shared_experts": cfg.int("moe_num_shared_experts", minimum=0),
+        "dense_layers": tuple(i for i in range(n) if not sparse[i]),
+        "router_score_bias": True,
+        "expert_bias": False,
+    }
+    return spec
+
+
+def _dbrx(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """DBRX: fused Wqkv (GQA with attn_config.kv_n_heads), bias-free LayerNorms, 16 GLU experts of
+    ffn_config.ffn_hidden_size (w1, v1, w2) in every layer, no biases (Databricks 2024)."""
+    attn = _Config(cfg.get("attn_config") or {}, {"kv_n_heads": 1})
+    ffn = _Config(
+        cfg.get("ffn_config") or {},
+        {"ffn_hidden_size": 3584, "moe_num_experts": 4, "moe_top_k": 1, "ffn_act_fn": {"name": "silu"}},
+    )
+    h = cfg.int("d_model", "hidden_size")
+    heads = cfg.int("n_heads", "num_attention_heads")
+    d_ff = ffn.int("ffn_hidden_size")
+    act = ffn.get("ffn_act_fn") or {}
+    return {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": cfg.int("n_layers", "num_hidden_layers"),
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "attention": {"n_heads": heads, "n_kv_heads": attn.int("kv_n_heads"), "head_dim": h // heads},
+        "mlp": {"activation": _activation(_Config(act, {}), "name", gated=True), "d_ff": d_ff},
+        "moe": {"n_experts": ffn.int("moe_num_experts"), "top_k": ffn.int("moe_top_k"), "expert_d_ff": d_ff},
+        "norm": "layernorm_nobias",
+        "context_length": cfg.get("max_seq_len"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+    }
+
+
+def _falcon(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Falcon (TII 2023): fused query_key_value of (a + 2g) d with g = num_kv_heads (new decoder), 1 (multi-query)
+    or a; parallel attention and MLP read one LayerNorm (two with the new decoder's ln_attn/ln_mlp), one
+    ``bias`` flag for every linear, a plain MLP of ffn_hidden_size (4h), rotary or ALiBi, tied head."""
+    h = cfg.int("hidden_size", "n_embed")
+    heads = cfg.int("num_attention_heads", "n_head")
+    new = cfg.flag("new_decoder_architecture")
+    if new:
+        kv = cfg.int("num_kv_heads", "n_head_kv") if cfg.get("num_kv_heads", "n_head_kv") is not None else heads
+    else:
+        kv = 1 if cfg.flag("multi_query") else heads
+    if not cfg.flag("parallel_attn") and not new:
+        norms = 2
+    else:
+        n_ln = cfg.get("num_ln_in_parallel_attn")
+        norms = 2 if (n_ln == 2 or (n_ln is None and new)) else 1
+    bias = cfg.flag("bias")
+    ffn = cfg.get("ffn_hidden_size")
+    return {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": cfg.int("num_hidden_layers", "n_layer"),
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "attention": {"n_heads": heads, "n_kv_heads": kv, "head_dim": h // heads, "qkv_bias": bias, "out_bias": bias},
+        "mlp": {
+            "activation": _activation(cfg, "activation", gated=False),
+            "d_ff": cfg.int("ffn_hidden_size") if ffn is not None else 4 * h,
+            "bias": bias,
+        },
+        "norm": "layernorm",
+        "norms_per_layer": norms,
+        "position_embedding": "alibi" if cfg.flag("alibi") else "rotary",
+        "context_length": cfg.get("max_position_embeddings"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+    }
+
+
+def _gpt2_family(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """GPT-BigCode (SantaCoder/StarCoder: GPT-2 with multi-query attention when multi_query), GPT-J (parallel
+    block with one LayerNorm, bias-free q/k/v/out, biased MLP and head, rotary) and BLOOM (ALiBi, a LayerNorm
+    after the embedding, biased everything, MLP of 4h)."""
+    h = cfg.int("n_embd", "hidden_size", "n_embed")
+    heads = cfg.int("n_head", "num_attention_heads")
+    inner = cfg.get("n_inner")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": cfg.int("n_layer", "num_hidden_layers"),
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "attention": {"n_heads": heads, "head_dim": h // heads, "qkv_bias": True, "out_bias": True},
+        "mlp": {
+            "activation": _activation(cfg, "activation_function", gated=False),
+            "d_ff": cfg.int("n_inner") if inner is not None else 4 * h,
+            "bias": True,
+        },
+        "norm": "layernorm",
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+    }
+    if model_type == "gpt_bigcode":
+        spec["attention"]["n_kv_heads"] = 1 if cfg.flag("multi_query") else heads
+        spec.update(position_embedding="learned", max_position_embeddings=cfg.int("n_positions"))
+        spec["context_length"] = spec["max_position_embeddings"]
+    elif model_type == "gptj":
+        spec["attention"].update(qkv_bias=False, out_bias=False)
+        spec.update(norms_per_layer=1, output_bias=True, context_length=cfg.get("n_positions"))
+    else:  # bloom
+        spec["mlp"]["activation"] = "gelu"
+        spec.update(position_embedding="alibi", embedding_norm=True)
+    return spec
+
+
+def _opt(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """OPT (Zhang et al. 2022): learned positions with 2 extra rows, biased projections (enable_bias), LayerNorms
+    (non-parametric without layer_norm_elementwise_affine), a final LayerNorm only with do_layer_norm_before,
+    a word_embed_proj_dim embedding with project_in/out when it differs from hidden_size, tied head."""
+    h = cfg.int("hidden_size")
+    bias = cfg.flag("enable_bias")
+    proj = cfg.get("word_embed_proj_dim")
+    pos = cfg.int("max_position_embeddings")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": cfg.int("num_hidden_layers"),
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "attention": {"n_heads": cfg.int("num_attention_heads"), "qkv_bias": bias, "out_bias": bias},
+        "mlp": {
+            "activation": _activation(cfg, "activation_function", gated=False),
+            "d_ff": cfg.int("ffn_dim"),
+            "bias": bias,
+        },
+        "norm": "layernorm" if cfg.flag("layer_norm_elementwise_affine") else "nonparametric",
+        "final_norm": cfg.flag("do_layer_norm_before") and not cfg.flag("_remove_final_layer_norm"),
+        "position_embedding": "learned",
+        "max_position_embeddings": pos + 2,  # OPTLearnedPositionalEmbedding's offset of 2
+        "context_length": pos,
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+    }
+    if proj is not None and int(proj) != h:
+        spec["embedding_dim"] = cfg.int("word_embed_proj_dim")
+    return spec
+
+
+def _mpt(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """MPT (MosaicML 2023): fused Wqkv of 3h, bias-free linears and LayerNorms (transformers drops the norm
+    biases), an MLP of 4h whatever expansion_ratio says, ALiBi, tied head."""
+    h = cfg.int("d_model", "hidden_size")
+    heads = cfg.int("n_heads", "num_attention_heads")
+    return {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": cfg.int("n_layers", "num_hidden_layers"),
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "attention": {"n_heads": heads, "head_dim": h // heads},
+        "mlp": {"activation": "gelu", "d_ff": 4 * h},
+        "norm": "layernorm_nobias",
+        "position_embedding": "alibi",
+        "context_length": cfg.get("max_seq_len"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+    }
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -475,20 +1048,130 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "qwen3_moe": _qwen_moe,
     "deepseek_v2": _deepseek,
     "deepseek_v3": _deepseek,
+    **dict.fromkeys(
+        (
+            "olmo2",
+            "olmo3",
+            "stablelm",
+            "phi",
+            "starcoder2",
+            "cohere",
+            "cohere2",
+            "glm4",
+            "granite",
+            "ernie4_5",
+            "exaone4",
+            "smollm3",
+            "seed_oss",
+            "internlm3",
+            "gemma3_text",
+            "ministral3",
+        ),
+        _llama_like,
+    ),
+    **dict.fromkeys(
+        ("olmoe", "gpt_oss", "phimoe", "granitemoe", "granitemoeshared", "minimax_m2"), _experts_everywhere
+    ),
+    "glm4_moe": _glm4_moe,
+    "ernie4_5_moe": _ernie_moe,
+    "dbrx": _dbrx,
+    "falcon": _falcon,
+    **dict.fromkeys(("gpt_bigcode", "gptj", "bloom"), _gpt2_family),
+    "opt": _opt,
+    "mpt": _mpt,
 }
 
 
-def architecture_from_hf(config: dict[str, Any], name: str | None = None, origin: str = "config.json") -> Architecture:
-    """Build an :class:`Architecture` from a Hugging Face config dict (see the module docstring)."""
-    model_type = config.get("model_type")
-    if not isinstance(model_type, str) or model_type not in _BUILDERS:
-        shown = "missing" if model_type is None else repr(model_type)
+# Keys an approximate (Llama-style) reading needs, each with the spellings families use.
+_COMMON_KEYS: dict[str, tuple[str, ...]] = {
+    "hidden_size": ("hidden_size", "n_embd", "d_model", "dim"),
+    "num_hidden_layers": ("num_hidden_layers", "n_layer", "n_layers", "num_layers"),
+    "num_attention_heads": ("num_attention_heads", "n_head", "n_heads", "num_heads"),
+    "intermediate_size": ("intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"),
+    "vocab_size": ("vocab_size", "padded_vocab_size"),
+}
+
+
+def _approximate(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """A config of a model_type without an exact builder, read as a Llama-style decoder (Touvron et al. 2023:
+    RMSNorm, gated SiLU MLP, q/k/v/o projections) from its common keys; experts (num_local_experts /
+    num_experts / n_routed_experts with num_experts_per_tok) make every layer after first_k_dense_replace an
+    MoE layer of moe_intermediate_size (or intermediate_size) with n_shared_experts. Layer patterns, extra
+    norms, biases and non-attention blocks the family may have are not seen, so totals are approximate."""
+    missing = [key for key, names in _COMMON_KEYS.items() if cfg.get(*names) is None]
+    if missing:
         raise ConfigImportError(
-            f"{origin}: model_type {shown} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
+            f"config.json: model_type {model_type!r} is not supported exactly and the config lacks "
+            f"{', '.join(missing)} for an approximate count; supported exactly: {', '.join(SUPPORTED_MODEL_TYPES)}"
         )
-    cfg = _Config(config, DEFAULTS[model_type])
+    h = cfg.int(*_COMMON_KEYS["hidden_size"])
+    heads = cfg.int(*_COMMON_KEYS["num_attention_heads"])
+    n_layers = cfg.int(*_COMMON_KEYS["num_hidden_layers"])
+    kv = cfg.get("num_key_value_heads", "num_kv_heads", "n_head_kv")
+    bias = cfg.flag("attention_bias")
+    act = cfg.get("hidden_act", "hidden_activation", "activation_function")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type) or model_type,
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int(*_COMMON_KEYS["vocab_size"]),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "context_length": cfg.get("max_position_embeddings"),
+        "attention": {
+            "n_heads": heads,
+            "n_kv_heads": int(kv) if kv else heads,
+            "head_dim": cfg.get("head_dim") or h // heads,
+            "qkv_bias": bias,
+            "out_bias": bias,
+        },
+        "mlp": {
+            "activation": _GATED.get(_ACTIVATIONS.get(str(act), "silu"), "swiglu"),
+            "d_ff": cfg.int(*_COMMON_KEYS["intermediate_size"]),
+        },
+    }
+    experts = cfg.get("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+    first_dense = cfg.get("first_k_dense_replace") or 0
+    if isinstance(experts, int) and experts > 0 and first_dense < n_layers:
+        top_k = cfg.get("num_experts_per_tok", "moe_k", "moe_topk")
+        spec["moe"] = {
+            "n_experts": experts,
+            "top_k": top_k if isinstance(top_k, int) and 0 < top_k <= experts else None,
+            "expert_d_ff": cfg.int("moe_intermediate_size")
+            if cfg.get("moe_intermediate_size")
+            else spec["mlp"]["d_ff"],
+            "n_shared_experts": cfg.get("n_shared_experts", "num_shared_experts") or 0,
+            "first_dense_layers": int(first_dense),
+        }
+    spec["approximate"] = (
+        f"model_type {model_type!r} is not one gptcalc counts exactly; read as a Llama-style decoder from its"
+        " common keys (layer patterns, extra norms, biases and non-attention blocks not seen)"
+    )
+    return spec
+
+
+def architecture_from_hf(
+    config: dict[str, Any], name: str | None = None, origin: str = "config.json", *, strict: bool = False
+) -> Architecture:
+    """Build an :class:`Architecture` from a Hugging Face config dict (see the module docstring).
+
+    A ``model_type`` without an exact builder is read approximately from its common keys
+    (:func:`_approximate`; the result's ``approximate`` says why) unless ``strict``, which refuses it.
+    """
+    model_type = config.get("model_type")
+    if model_type is None:
+        raise ConfigImportError(
+            f'{origin}: no model_type; a Hugging Face config.json names its family there (e.g. "model_type":'
+            f' "llama"); supported exactly: {", ".join(SUPPORTED_MODEL_TYPES)}'
+        )
+    if not isinstance(model_type, str) or (strict and model_type not in _BUILDERS):
+        raise ConfigImportError(
+            f"{origin}: model_type {model_type!r} is not supported"
+            f"{' exactly (--strict)' if strict else ''}; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
+        )
+    builder = _BUILDERS.get(model_type, _approximate)
+    cfg = _Config(config, DEFAULTS.get(model_type, {}))
     try:
-        spec = _BUILDERS[model_type](cfg, model_type)
+        spec = builder(cfg, model_type)
     except ConfigImportError as err:
         raise ConfigImportError(f"{origin}: {str(err).removeprefix('config.json: ')}") from None
     except (TypeError, ValueError, KeyError, ArithmeticError) as err:

@@ -16,16 +16,21 @@ from gptcalc.specs.hardware import Hardware
 PresetDirs = Sequence[str | Path]
 
 
-def load_model(ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[str] = ()) -> Architecture:
+def load_model(
+    ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[str] = (), *, strict: bool = False
+) -> Architecture:
     """An architecture from a preset name, a ``.toml`` preset file, or a Hugging Face ``config.json``.
 
-    ``overrides`` are ``key=value`` what-ifs (``moe.n_experts=32``) applied and validated again.
+    ``overrides`` are ``key=value`` what-ifs (``moe.n_experts=32``) applied and validated again. A config.json
+    of a model_type without exact accounting is read approximately (``arch.approximate`` says why) unless
+    ``strict``. A ``.json`` without ``model_type`` that is not a native spec (no ``attention``) is an error
+    that says model_type is missing.
     """
     path = find_preset("models", ref, preset_dirs)
     data = read_file(path)
-    if path.suffix == ".json" and "model_type" in data:
+    if path.suffix == ".json" and ("model_type" in data or "attention" not in data):
         arch = architecture_from_hf(
-            data, name=path.parent.name if path.stem == "config" else path.stem, origin=str(path)
+            data, name=path.parent.name if path.stem == "config" else path.stem, origin=str(path), strict=strict
         )
     else:
         data.setdefault("name", path.stem)

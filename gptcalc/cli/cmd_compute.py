@@ -22,6 +22,8 @@ from gptcalc.cli.options import (
     ScenarioSetOpt,
     SeqLenOpt,
     SetOpt,
+    StrictOpt,
+    approximate_note,
     dirs,
     model_and_hardware,
 )
@@ -65,6 +67,7 @@ def flops_cmd(
     set_: SetOpt = None,
     presets: PresetsOpt = None,
     json_out: JsonOpt = False,
+    strict: StrictOpt = False,
 ) -> None:
     """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
     from gptcalc.adapters.load import load_model
@@ -72,7 +75,8 @@ def flops_cmd(
     from gptcalc.specs.conventions import CONVENTIONS
     from gptcalc.specs.defaults import DEFAULT_CONVENTION
 
-    arch = load_model(model, dirs(presets), set_ or [])
+    arch = load_model(model, dirs(presets), set_ or [], strict=strict)
+    marks = approximate_note(arch)
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
     conv = parsing.convention(convention, attention, head_backward)
     result = flops_per_token(arch, length, conv, _recompute(recompute))
@@ -81,6 +85,7 @@ def flops_cmd(
     if json_out:
         payload: dict[str, Any] = result.model_dump()
         payload["conventions"] = [r.model_dump() for r in rows]
+        payload.update(marks)
         if total_tokens is not None:
             payload["tokens"] = total_tokens
             payload["training_flops"] = scale(total_tokens, result.training_per_token)
@@ -126,7 +131,10 @@ def flops_cmd(
     notes = [f"convention {result.convention.describe()}"] + [
         f"{c.name}: {c.describe().split(': ', 1)[1]}" for c in CONVENTIONS.values() if c.name != result.convention.name
     ]
-    notes.append("causal attention counts s/2 keys per query (w - w^2/2s with a sliding window w); full counts s")
+    notes.append(
+        "causal attention counts s/2 keys per query (w - w^2/2s with a sliding window w); full counts s"
+        " (min(s, w) on sliding-window layers)"
+    )
     out.print(assumptions(notes))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gptcalc.cli.app import app
-from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, dirs
+from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, StrictOpt, approximate_note, dirs
 from gptcalc.fmt import fmt_count
 from gptcalc.render import assumptions, console, print_json, table
 
@@ -20,15 +20,22 @@ _LABELS = {
 
 
 @app.command("params", rich_help_panel="Models and presets")
-def params_cmd(model: ModelArg, set_: SetOpt = None, presets: PresetsOpt = None, json_out: JsonOpt = False) -> None:
+def params_cmd(
+    model: ModelArg,
+    set_: SetOpt = None,
+    presets: PresetsOpt = None,
+    json_out: JsonOpt = False,
+    strict: StrictOpt = False,
+) -> None:
     """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
     from gptcalc.adapters.load import load_model
     from gptcalc.params import count_params
 
-    arch = load_model(model, dirs(presets), set_ or [])
+    arch = load_model(model, dirs(presets), set_ or [], strict=strict)
     result = count_params(arch)
+    marks = approximate_note(arch)
     if json_out:
-        print_json(result)
+        print_json({**result.model_dump(), **marks} if marks else result)
         return
     out = console()
     summary = [

@@ -44,6 +44,24 @@ ConventionOpt = Annotated[
 ]
 
 
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Refuse a config.json whose model_type gptcalc does not count exactly (default: approximate)."
+    ),
+]
+
+
+def approximate_note(arch: Any) -> dict[str, Any]:
+    """For an approximate architecture: a warning line on stderr, and the JSON keys that mark it."""
+    if arch.approximate is None:
+        return {}
+    import sys
+
+    sys.stderr.write(f"gptcalc: warning: {arch.source}: approximate counts: {arch.approximate}\n")
+    return {"exact": False, "reason": arch.approximate}
+
+
 def dirs(presets: list[Path] | None) -> list[Path]:
     return list(presets or [])
 

@@ -16,7 +16,7 @@ from gptcalc.errors import InputError
 from gptcalc.specs.base import NonNegInt, PosInt, Spec
 from gptcalc.specs.defaults import DEFAULT_SEQ_LEN, DEFAULT_SERVING_CONTEXT
 
-NormKind = Literal["layernorm", "rmsnorm", "nonparametric"]
+NormKind = Literal["layernorm", "layernorm_nobias", "rmsnorm", "nonparametric"]
 Activation = Literal["gelu", "relu", "silu", "swiglu", "geglu", "reglu"]
 GATED_ACTIVATIONS: frozenset[str] = frozenset({"swiglu", "geglu", "reglu"})
 
@@ -39,6 +39,14 @@ class StandardAttention(Spec):
         description="Norm on queries and keys: 'head' normalises each head (Qwen3, head_dim weights), "
         "'full' the whole projection (OLMo 2).",
     )
+    qk_norm_kind: NormKind | None = Field(
+        default=None,
+        description="Kind of the q/k norms when it differs from the block norm (StableLM: layernorm_nobias "
+        "per head inside layernorm blocks); None: the block norm.",
+    )
+    sinks: bool = Field(
+        default=False, description="A learned attention-sink logit per query head (gpt-oss): n_heads parameters."
+    )
     sliding_window: PosInt | None = Field(
         default=None, description="Sliding-window size in tokens for local layers; None: all layers global."
     )
@@ -46,6 +54,11 @@ class StandardAttention(Spec):
         default=None,
         description="With sliding_window: every n-th layer (1-based) attends globally (Gemma 2: 2). "
         "None: every layer uses the window.",
+    )
+    sliding_layers: tuple[NonNegInt, ...] | None = Field(
+        default=None,
+        description="With sliding_window: the 0-based layers that slide, for patterns global_every cannot say "
+        "(a config's layer_types, Qwen's max_window_layers); None: global_every decides.",
     )
 
     @property
@@ -66,8 +79,8 @@ class StandardAttention(Spec):
                 f"n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.kv_heads});"
                 f" allowed kv heads: {[d for d in range(1, self.n_heads + 1) if self.n_heads % d == 0]}"
             )
-        if self.global_every is not None and self.sliding_window is None:
-            raise ValueError("global_every needs sliding_window to be set")
+        if (self.global_every is not None or self.sliding_layers is not None) and self.sliding_window is None:
+            raise ValueError("global_every and sliding_layers need sliding_window to be set")
         return self
 
 
@@ -100,6 +113,7 @@ class LatentAttention(Spec):
     # Uniform with StandardAttention for code that asks about windows.
     sliding_window: None = Field(default=None, description="MLA layers always attend globally.")
     global_every: None = Field(default=None, description="Not used by MLA.")
+    sliding_layers: None = Field(default=None, description="Not used by MLA.")
 
 
 def _attention_tag(value: Any) -> str:
@@ -165,6 +179,11 @@ class MoE(Spec):
         default=None,
         description="Biases on routed experts; None: as mlp.bias (transformers 5.x DeepSeek: none).",
     )
+    router_score_bias: bool = Field(
+        default=False,
+        description="A learned per-expert score-correction bias held as a parameter (ERNIE 4.5: E per layer; "
+        "DeepSeek-V3 keeps it as a buffer, not counted).",
+    )
 
     @property
     def shared_width(self) -> int:
@@ -200,7 +219,8 @@ class Architecture(Spec):
     moe: MoE | None = Field(default=None, description="Mixture-of-Experts settings; None for dense models.")
     norm: NormKind = Field(
         default="rmsnorm",
-        description="layernorm (weight+bias), rmsnorm (weight) or nonparametric (no weights, OLMo).",
+        description="layernorm (weight+bias), layernorm_nobias (weight; MPT, DBRX, Cohere), rmsnorm (weight) "
+        "or nonparametric (no weights, OLMo).",
     )
     norms_per_layer: NonNegInt = Field(default=2, description="Norms in each block (2 usual; Gemma 2: 4).")
     final_norm: bool = Field(default=True, description="A norm after the last block.")
@@ -213,6 +233,19 @@ class Architecture(Spec):
     context_length: PosInt | None = Field(default=None, description="Native training context in tokens.")
     tie_embeddings: bool = Field(default=False, description="Output head shares the input embedding matrix.")
     output_bias: bool = Field(default=False, description="Bias on the output head.")
+    embedding_norm: bool = Field(
+        default=False, description="A norm right after the token embedding (BLOOM's word_embeddings_layernorm)."
+    )
+    approximate: str | None = Field(
+        default=None,
+        description="Why the counts are approximate (a config of a model_type gptcalc does not count exactly, "
+        "read as a Llama-style decoder from its common keys); None: exact.",
+    )
+    embedding_dim: PosInt | None = Field(
+        default=None,
+        description="Width of the token embedding when it differs from hidden_size (OPT-350m's "
+        "word_embed_proj_dim): bias-free project_in (h x e) and project_out (e x h) matrices are added.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
@@ -275,6 +308,8 @@ class Architecture(Spec):
         att = self.attention
         if att.sliding_window is None:
             return False
+        if att.sliding_layers is not None:
+            return i in att.sliding_layers
         if att.global_every is None:
             return True
         return (i + 1) % att.global_every != 0
