@@ -12,7 +12,7 @@ from typing import Any
 
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.conventions import get_convention
-from gptcalc.specs.quantities import Value
+from gptcalc.specs.quantities import Range, Value
 from gptcalc.specs.scenario import ResolvedScenario, TrainingScenario
 from gptcalc.training import TrainingEstimate, estimate_training, run_context
 
@@ -50,7 +50,7 @@ def scenario_run_context(
 def evaluate(resolved: ResolvedScenario) -> TrainingEstimate:
     """The training estimate of a resolved scenario (see :func:`gptcalc.training.estimate_training`)."""
     s = resolved.scenario
-    return estimate_training(
+    est = estimate_training(
         resolved.arch,
         resolved.hardware,
         seq_len=resolved.seq_len,
@@ -62,4 +62,13 @@ def evaluate(resolved: ResolvedScenario) -> TrainingEstimate:
         convention=get_convention(s.convention),
         recompute=s.recompute,
         costs=s.costs,
+        layout=s.layout,
+        global_batch=s.global_batch,
+        goodput=s.goodput,
     )
+    claimed = s.claims.mfu
+    if s.mfu is None and s.days is None and claimed is not None:
+        low, high = (claimed.low, claimed.high) if isinstance(claimed, Range) else (claimed, claimed)
+        note = f"the source claims MFU {low:.0%}-{high:.0%}; predicted run MFU {est.mfu.mid:.1%}"
+        est = est.model_copy(update={"assumptions": [*est.assumptions, note]})
+    return est

@@ -36,8 +36,10 @@ from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.defaults import DEFAULT_DTYPE
 from gptcalc.specs.hardware import Hardware
-from gptcalc.specs.quantities import Range, Value, scale
+from gptcalc.specs.layout import TrainLayout
+from gptcalc.specs.quantities import Range, Value, as_range, scale
 from gptcalc.specs.run import unknown_of, unknowns_message
+from gptcalc.specs.timemodel import TimeModel
 from gptcalc.uncertainty import propagate
 
 SECONDS_PER_HOUR = 3_600.0
@@ -263,13 +265,48 @@ def estimate_training(
     convention: FlopsConvention | None = None,
     recompute: RecomputeMode = "none",
     costs: CostAssumptions | None = None,
+    layout: TrainLayout | None = None,
+    global_batch: int | None = None,
+    goodput: float | None = None,
+    time_model: TimeModel | None = None,
 ) -> TrainingEstimate:
     """Estimate a training run of ``arch`` on ``hardware``: give three of tokens, gpus, days, mfu.
 
     FLOPs per token come from :func:`gptcalc.flops.flops_per_token`; the run identity, costs and energy
     from :func:`training_run`; ranges are lifted by corners (:mod:`gptcalc.uncertainty`).
+
+    With tokens and a whole GPU count but neither days nor MFU, the MFU is predicted: the step MFU of
+    ``layout`` (or of the best layout :func:`gptcalc.fit.fit_training` finds at that count) from
+    :func:`gptcalc.steptime.step_time`, times ``goodput`` (default: the time model's, from published large
+    runs) for the wall time lost to restarts, checkpoints and failures. A given MFU is taken as a run average;
+    ``goodput``, when given, scales it too.
     """
     costs = costs or CostAssumptions()
+    predicted = None
+    if mfu is None and days is None and tokens is not None and gpus is not None:
+        from gptcalc.fit import predict_mfu  # the step-time model; imported only when it is needed
+
+        count = as_range(gpus)
+        if not count.is_exact or not float(count.mid).is_integer():
+            raise InputError(f"--gpus: predicting the MFU needs one whole GPU count, got {gpus}")
+        model = time_model or TimeModel()
+        if goodput is not None:
+            model = model.model_copy(update={"goodput": goodput})
+        predicted = predict_mfu(
+            arch,
+            hardware,
+            gpus=int(count.mid),
+            seq_len=seq_len,
+            layout=layout,
+            global_batch=global_batch,
+            model=model,
+            dtype=dtype,
+            convention=convention,
+        )
+        mfu = predicted.run_mfu
+        recompute = predicted.layout.recompute
+    elif goodput is not None and mfu is not None:
+        mfu = scale(mfu, goodput)
     solved = check_run_inputs(tokens, gpus, days, mfu)
     fpt, fixed, inputs = run_context(
         arch, hardware, seq_len=seq_len, dtype=dtype, convention=convention, recompute=recompute, costs=costs
@@ -304,6 +341,18 @@ def estimate_training(
         )
         notes.append(f"rental at {price} $/GPU-hour ({origin})")
     notes.append(f"energy = GPU-hours x TDP x PUE {costs.pue}; emissions at {costs.grid_kg_per_kwh} kg CO2e/kWh")
+    if predicted is not None:
+        lay = predicted.layout
+        notes.insert(
+            2,
+            f"MFU predicted, not assumed: step MFU {predicted.step_mfu:.1%} of the layout tp {lay.tp} x cp {lay.cp}"
+            f" x pp {lay.pp} x dp {lay.dp}, ep {lay.ep}, ZeRO-{lay.zero}, {lay.recompute} recompute, micro-batch"
+            f" {lay.micro_batch}, global batch {predicted.global_batch:,}"
+            f" ({'the best fit_training finds' if predicted.chosen_by_fit else 'given'}; gptcalc step shows its"
+            f" breakdown) x goodput {predicted.goodput:.0%} = run MFU {predicted.run_mfu:.1%}",
+        )
+    elif goodput is not None:
+        notes.insert(2, f"goodput {goodput:.0%}: the given MFU is scaled by the share of wall time spent on steps")
     return TrainingEstimate(
         model=arch.name,
         hardware=hardware.name,

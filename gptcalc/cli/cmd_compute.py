@@ -12,6 +12,7 @@ from gptcalc.cli.app import app
 from gptcalc.cli.options import (
     AttentionModeOpt,
     ConventionOpt,
+    GlobalBatchOpt,
     HardwareOpt,
     HeadBackwardOpt,
     JsonOpt,
@@ -31,7 +32,7 @@ from gptcalc.errors import InputError
 from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_seconds
 from gptcalc.render import assumptions, cell, console, print_json, table
 from gptcalc.specs.defaults import DEFAULT_RECOMPUTE
-from gptcalc.specs.quantities import parse_number, parse_range, scale
+from gptcalc.specs.quantities import parse_int, parse_number, parse_range, scale
 
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
@@ -198,11 +199,20 @@ def train_cmd(
     pue: PueOpt = None,
     grid: GridOpt = None,
     energy_price: EnergyPriceOpt = None,
+    tp: Annotated[str | None, typer.Option("--tp", help="Layout for the predicted MFU: tensor parallelism.")] = None,
+    pp: Annotated[str | None, typer.Option("--pp", help="Layout for the predicted MFU: pipeline stages.")] = None,
+    micro_batch: Annotated[str | None, typer.Option("--micro-batch", help="Layout: sequences per micro-batch.")] = None,
+    global_batch: GlobalBatchOpt = None,
+    goodput: Annotated[
+        str | None, typer.Option("--goodput", help="Share of wall time on useful steps (default 0.9 when predicting).")
+    ] = None,
     set_: SetOpt = None,
     presets: PresetsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy."""
+    """A training run: give three of --tokens, --gpus, --days, --mfu; get the fourth, GPU-hours, cost, energy.
+
+    With --tokens and --gpus alone the MFU is predicted from the layout (--tp/--pp, or the best one fit finds)."""
     from gptcalc.adapters.load import load_dataset
     from gptcalc.cli.report import print_estimate
     from gptcalc.training import estimate_training, tokens_for_flops
@@ -224,10 +234,27 @@ def train_cmd(
         budget = parsing.value(flops, "--flops")
         assert budget is not None  # flops was given
         total_tokens = tokens_for_flops(arch, length, budget, conv)
+    layout = None
+    if tp is not None or pp is not None or micro_batch is not None:
+        from gptcalc.specs.base import validate_spec
+        from gptcalc.specs.layout import TrainLayout
+
+        count = parse_int(gpus, name="--gpus") if gpus is not None else 0
+        t = parse_int(tp, name="--tp") if tp else 1
+        p = parse_int(pp, name="--pp") if pp else 1
+        if not count or count % (t * p):
+            raise InputError(f"--tp/--pp: give --gpus as a whole multiple of tp x pp = {t * p}")
+        fields: dict[str, Any] = {"tp": t, "pp": p, "dp": count // (t * p), "recompute": _recompute(recompute)}
+        if micro_batch is not None:
+            fields["micro_batch"] = parse_int(micro_batch, name="--micro-batch")
+        layout = validate_spec(TrainLayout, fields, "layout")
     est = estimate_training(
         arch,
         hw,
         seq_len=length,
+        layout=layout,
+        global_batch=parse_int(global_batch, name="--global-batch") if global_batch else None,
+        goodput=parse_number(goodput, name="--goodput") if goodput else None,
         tokens=total_tokens,
         gpus=parsing.value(gpus, "--gpus"),
         days=parsing.value(days, "--days"),

@@ -13,12 +13,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from gptcalc.specs.arch import Architecture
-from gptcalc.specs.base import PosInt, Spec
+from gptcalc.specs.base import Fraction, PosInt, Spec
 from gptcalc.specs.conventions import ConventionName, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.dataset import Dataset
 from gptcalc.specs.defaults import DEFAULT_CONVENTION, DEFAULT_DTYPE, DEFAULT_RECOMPUTE
 from gptcalc.specs.hardware import Dtype, Hardware
+from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.quantities import FractionValue, PosValue
 from gptcalc.specs.serving import ServingSetup
 
@@ -61,6 +62,14 @@ class TrainingScenario(Spec):
         default=DEFAULT_RECOMPUTE, description="Activation recomputation (hardware FLOPs)."
     )
     costs: CostAssumptions = Field(default_factory=CostAssumptions, description="Prices, energy, cost model.")
+    layout: TrainLayout | None = Field(
+        default=None,
+        description="Parallel layout; with neither mfu nor days the run's MFU is predicted from it (gptcalc step).",
+    )
+    global_batch: PosInt | None = Field(default=None, description="Sequences per step, for the predicted MFU.")
+    goodput: Fraction | None = Field(
+        default=None, description="Share of wall time on useful steps; None: 1 for a given MFU, the model's else."
+    )
     model_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted model fields to change.")
     hardware_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted hardware fields to change.")
     claims: Claims = Field(default_factory=Claims, description="What the source claims, for the audit.")
