@@ -1,4 +1,5 @@
-"""The README's list of exactly supported model types is the code's own list (tools/readme_types.py)."""
+"""The README's generated blocks are current: supported model types (tools/readme_types.py) and the training
+error table (tools/readme_calibration.py)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,13 @@ def test_readme_supported_types_are_current() -> None:
         sys.path.pop(0)
     text = (ROOT / "README.md").read_text()
     assert readme_types.rendered(text) == text, "run python tools/readme_types.py"
+
+
+def test_readme_calibration_table_is_current() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import readme_calibration
+    finally:
+        sys.path.pop(0)
+    text = (ROOT / "README.md").read_text()
+    assert readme_calibration.rendered(text) == text, "run python tools/readme_calibration.py"

@@ -7,16 +7,15 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
+
+from readme_blocks import replace_block, run
 
 from gptcalc.adapters.hf_config import SUPPORTED_MODEL_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 GOLDEN = ROOT / "tests" / "golden" / "hf"
-BLOCK = re.compile(r"(<!-- supported-types:start -->\n).*?(<!-- supported-types:end -->)", re.S)
 
 
 def golden_counts() -> dict[str, int]:
@@ -44,20 +43,8 @@ def block() -> str:
 
 
 def rendered(text: str) -> str:
-    return BLOCK.sub(lambda m: m.group(1) + block() + m.group(2), text)
-
-
-def main(argv: list[str]) -> int:
-    text = README.read_text()
-    new = rendered(text)
-    if "--check" in argv:
-        if new != text:
-            print("README.md: the supported-types block is stale; run python tools/readme_types.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(new)
-    return 0
+    return replace_block(text, "supported-types", block())
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(run("supported-types", block, sys.argv[1:]))
