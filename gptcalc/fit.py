@@ -4,10 +4,11 @@ Training layouts enumerate tp (powers of two up to the node size that divide the
 heads, or are multiples of the latter), pp (divisors of the layer count), dp (powers of two), ep (divisors
 of the experts that divide dp), ZeRO stage 0-3, recomputation none/selective/full and micro-batch 1, 2, 4
 or 8, with GPU count = tp x pp x dp. GPU counts are tried from the smallest up and the search stops at the
-first count where anything fits (or tries only the count asked for). Memory shrinks monotonically with the
-ZeRO stage and recomputation and grows with the micro-batch (tests/test_memory_properties.py), so a
-(tp, pp, dp, ep) whose most frugal setting (ZeRO-3, full recompute, micro-batch 1) does not fit is skipped
-whole. Every fitting layout at that count is ranked by the MFU its step time implies
+first count where anything fits (or tries only the count asked for). Memory grows with the micro-batch, with
+ZeRO 2 -> 1 -> 0 and from selective to no recomputation (tests/test_memory_properties.py); ZeRO-3 against 2
+and full against selective recomputation can go either way (gather buffers, a one-layer stage), so a
+(tp, pp, dp, ep) is skipped whole only when none of those four frugal corners fits at micro-batch 1.
+Every fitting layout at that count is ranked by the MFU its step time implies
 (:mod:`gptcalc.steptime`), then by headroom.
 
 Serving layouts enumerate tp (same rule) x any pp up to the layer count (serving engines split layers
@@ -147,12 +148,19 @@ def fit_training(
                         "optimizer": optimizer,
                     }
                 )
-                frugal = base.model_copy(update={"zero": 3, "recompute": "full", "micro_batch": 1})
-                evaluated += 1
-                if _total(arch, sizes, frugal, seq_len, stage_cache[pp]) > capacity:
+                # The most frugal settings: ZeRO-2 or -3 (FSDP's gather buffers can outweigh its sharding when a
+                # block is large next to the whole), full or selective recomputation (a one-layer stage keeps
+                # more under full), micro-batch 1. If none fits, nothing in the group does.
+                frugal = [
+                    base.model_copy(update={"zero": z, "recompute": rc, "micro_batch": 1})
+                    for z in (3, 2)
+                    for rc in ("full", "selective")
+                ]
+                evaluated += len(frugal)
+                if min(_total(arch, sizes, f, seq_len, stage_cache[pp]) for f in frugal) > capacity:
                     continue
-                # Memory falls with the ZeRO stage and recomputation and rises with the micro-batch: walk
-                # from the frugal end and stop at the first setting that no longer fits.
+                # Memory rises with the micro-batch and, below ZeRO-2 and from selective to none, with each step
+                # away from the frugal end: walk from it and stop at the first setting that no longer fits.
                 for zero in (3, 2, 1, 0):
                     fits_any = False
                     for rc in reversed(RECOMPUTE_ORDER):
@@ -165,10 +173,10 @@ def fit_training(
                                 break
                             fitting.append((layout, total))
                             fits_rc = True
-                        if not fits_rc:
+                        if not fits_rc and rc == "none":
                             break
-                        fits_any = True
-                    if not fits_any:
+                        fits_any = fits_any or fits_rc
+                    if not fits_any and zero <= 2:
                         break
         if fitting:
             break

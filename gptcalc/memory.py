@@ -22,6 +22,11 @@ as GPTQ/AWQ store them), KV cache 2 x L x g x d values per token (MLA: the laten
 DeepSeek-V2 Sec. 2.1.2), each split over tensor-parallel ranks (kv heads replicated when tp > g, as vLLM
 does; the MLA latent is replicated on every rank).
 
+At the peak, full recomputation also holds the whole activations of the one layer being re-run, and ZeRO-3
+(FSDP) the gathered weights of two blocks (running and prefetched, Zhao et al. 2023 'PyTorch FSDP' Sec. 3.3) and
+one block's unsharded gradients before their reduce-scatter. Megatron keeps fp32 main gradients
+(``grad_dtype="fp32"``: 2 + 4 + 12 = 18 bytes a parameter); pure bf16 training drops the master copy.
+
 Every breakdown ends with a stated allowance for the CUDA context, communication buffers and allocator
 fragmentation (default 2 GiB plus 5% of the rest); it is a rule of thumb, not a measurement.
 """
@@ -141,11 +146,16 @@ class Stage:
 
 
 @lru_cache(maxsize=1024)
-def stages(arch: Architecture, pp: int) -> tuple[Stage, ...]:
-    """The pp pipeline stages of a training layout, by :func:`gptcalc.parallel.split_layers`."""
+def stages(arch: Architecture, pp: int, pp_layers: tuple[int, ...] | None = None) -> tuple[Stage, ...]:
+    """The pp pipeline stages of a training layout: the uneven split ``pp_layers`` when given, else
+    :func:`gptcalc.parallel.split_layers`."""
     inv = inventory(arch)
     out = []
-    for j, layers in enumerate(split_layers(arch.n_layers, pp)):
+    split = split_layers(arch.n_layers, pp)
+    if pp_layers is not None:
+        starts = [sum(pp_layers[:j]) for j in range(len(pp_layers))]
+        split = [range(a, a + n) for a, n in zip(starts, pp_layers, strict=True)]
+    for j, layers in enumerate(split):
         dense, moe, _ = inv.stage_counts(layers)
         out.append(Stage(index=j, dense_layers=dense, moe_layers=moe, first=j == 0, last=j == pp - 1))
     return tuple(out)
@@ -232,8 +242,12 @@ def stage_bytes(
     Non-expert weights split by tp (norms replicated), experts by ep and tp, embedding and head
     vocabulary-parallel; ZeRO shards dense states over dp and expert states over dp/ep.
     """
-    tp, pp, dp, ep = layout.tp, layout.pp, layout.dp, layout.ep
+    tp, pp, dp, ep = layout.tp, layout.pp, layout.dp * layout.cp, layout.ep
     w_b, g_b, master_b = PRECISION_BYTES[layout.precision]
+    if layout.grad_dtype is not None:
+        g_b = ACTIVATION_BYTES[layout.grad_dtype]
+    if not layout.master_weights:
+        master_b = 0
     k_b = master_b + OPTIMIZER_BYTES[layout.optimizer]
     n_experts = arch.moe.n_experts if arch.moe else 0
     dense_like = (
@@ -244,8 +258,8 @@ def stage_bytes(
     head = sizes.head - (arch.vocab_size * arch.hidden_size if tied_single_copy else 0)
     edge = (sizes.embedding if st.first else 0) + (head if st.last else 0)
     dense_like += edge / tp + (sizes.final_norm if st.last else 0)
-    experts = st.moe_layers * n_experts * sizes.expert / (ep * tp)
-    dp_e = max(dp // ep, 1)
+    experts = st.moe_layers * n_experts * sizes.expert / (ep * layout.etp)
+    dp_e = layout.expert_dp
     zero = layout.zero
     weights = w_b * (dense_like / (dp if zero >= 3 else 1) + experts / (dp_e if zero >= 3 else 1))
     grads = g_b * (dense_like / (dp if zero >= 2 else 1) + experts / (dp_e if zero >= 2 else 1))
@@ -255,6 +269,18 @@ def stage_bytes(
     if layout.virtual_stages > 1 and pp > 1:
         factor *= 1 + (pp - 1) / (pp * layout.virtual_stages)
     acts = (st.dense_layers * dense_act + st.moe_layers * moe_act) * factor
+    if layout.recompute == "full" and (st.dense_layers or st.moe_layers):
+        # Backward reruns one layer's forward at a time: that layer's full activations live beside the stored
+        # layer inputs (Korthikanti et al. 2022 Sec. 5 count only the inputs; the peak also holds this one).
+        acts += layer_activation_bytes(
+            arch, layout.model_copy(update={"recompute": "none"}), seq_len, moe_layer=st.moe_layers > 0
+        )
+    if zero >= 3:
+        # FSDP/ZeRO-3 buffers: the gathered weights of the running and the prefetched block, and one block's
+        # unsharded gradients before their reduce-scatter.
+        layers = st.dense_layers + st.moe_layers
+        block = (dense_like + experts) / max(layers, 1)
+        acts += 2 * w_b * block + g_b * block
     p = ACTIVATION_BYTES[layout.precision]
     s_b = seq_len * layout.micro_batch
     hidden = p * s_b * arch.hidden_size / (tp if layout.sp else 1)
@@ -312,9 +338,11 @@ def training_memory(
     """
     if seq_len <= 0:
         raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
-    check_layout(arch, layout)
+    check_layout(arch, layout, seq_len=seq_len)
     m = _microbatches(layout, global_batch)
-    worst = worst_stage(arch, ModelSizes.of(arch), layout, seq_len, m, stages(arch, layout.pp))
+    # Context parallelism splits each sequence over cp ranks: a GPU holds seq_len / cp tokens of activations.
+    local_seq = seq_len // layout.cp
+    worst = worst_stage(arch, ModelSizes.of(arch), layout, local_seq, m, stages(arch, layout.pp, layout.pp_layers))
     over = overhead_bytes(worst.allocated, overhead_gib, overhead_fraction)
     total = worst.allocated + over
     capacity = float(hardware.memory_bytes)

@@ -136,7 +136,7 @@ def test_fewest_gpus_is_the_smallest_count_that_fits() -> None:
 
 def test_default_top_still_finds_the_best_mfu() -> None:
     fitting = brute_force(4.5, 16)
-    assert len(fitting) > 10 * 20  # more than the old candidate cut kept (it dropped the best-MFU layout)
+    assert len(fitting) > 50  # many candidates: the old cut (50 at the least) dropped the best-MFU layout
     hw = load_hardware("h100", overrides=["memory_gib=4.5"])
     best = fit_training(small_moe(), hw, seq_len=SEQ, gpus=16).rows[0]
     assert best.mfu == pytest.approx(max(mfu for _, mfu in fitting.values()), rel=1e-12)

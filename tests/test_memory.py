@@ -233,3 +233,32 @@ def test_kv_head_rule() -> None:
     with pytest.raises(LayoutError, match="key/value heads"):
         check_layout(arch, tp=6)
     check_layout(arch, tp=12)  # 3 GPUs share each kv head (replicated), as vLLM and Megatron allow
+
+
+def test_fp32_main_gradients_and_pure_bf16_bytes() -> None:
+    # Megatron-LM accumulates fp32 main gradients: 2 (bf16 weights) + 4 (fp32 grads) + 12 (fp32 master, m, v) = 18
+    # bytes a parameter without sharding; pure bf16 with Adam drops the 4-byte master copy: 2 + 2 + 8 = 12.
+    arch = load_model("llama-2-7b")
+    from gptcalc.memory import ModelSizes, stage_bytes, stages
+
+    def per_param(**kw: object) -> float:
+        layout = TrainLayout(zero=0, **kw)
+        st = stage_bytes(arch, ModelSizes.of(arch), stages(arch, 1)[0], layout, 128, 1, 0.0, 0.0)
+        return (st.weights + st.gradients + st.optimizer) / st.params
+
+    assert per_param(grad_dtype="fp32") == pytest.approx(18.0)
+    assert per_param(master_weights=False) == pytest.approx(12.0)
+    assert per_param() == pytest.approx(16.0)
+
+
+def test_full_recompute_peak_holds_one_rerun_layer() -> None:
+    # Korthikanti et al. 2022 Table 2 stores only 2sbh per layer under full recomputation; during backward the re-run
+    # layer's own activations (its no-recompute footprint) sit beside them, once, not per micro-batch in flight.
+    arch = load_model("llama-2-7b")
+    s, b = 4096, 1
+    full = TrainLayout(tp=1, pp=1, recompute="full", micro_batch=b)
+    none = full.model_copy(update={"recompute": "none"})
+    stored = 32 * layer_activation_bytes(arch, full, s, moe_layer=False)
+    rerun = layer_activation_bytes(arch, none, s, moe_layer=False)
+    mem = training_memory(arch, load_hardware("h100"), full, s)
+    assert mem.breakdown["activations"] == pytest.approx(stored + rerun, rel=1e-12)

@@ -1,10 +1,12 @@
 """The monotonicity the fit search's pruning relies on, over random small models and layouts (hypothesis).
 
-fit_training drops a (tp, pp, dp, ep) whose most frugal setting does not fit and walks ZeRO 3 -> 0, recompute
-full -> none and micro-batch 1 -> 8, stopping at the first that does not fit. That is exact only if per-GPU
-memory never rises with the ZeRO stage, never rises from none to selective to full recomputation, and never
-falls as the micro-batch grows (ZeRO, Rajbhandari et al. 2020 Sec. 5; Korthikanti et al. 2022 Table 2: every
-activation term is proportional to b).
+fit_training drops a (tp, pp, dp, ep) when none of its frugal corners (ZeRO-2 or -3, full or selective
+recomputation, micro-batch 1) fits, and walks micro-batch 1 -> 8, ZeRO 2 -> 0 and selective -> none
+recomputation, stopping at the first that does not fit. That is exact only if per-GPU memory never rises from
+ZeRO-0 to 1 to 2, never rises from none to selective recomputation, and never falls as the micro-batch grows
+(ZeRO, Rajbhandari et al. 2020 Sec. 5; Korthikanti et al. 2022 Table 2: every activation term is proportional
+to b). ZeRO-3 (its gather buffers) and full recomputation (the re-run layer's working set) need not be
+monotone against their neighbours, and fit does not assume they are.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def per_gpu(arch: Architecture, seq_len: int, **layout: Any) -> float:
 @given(model_and_layout(), st.sampled_from(["none", "selective", "full"]), st.sampled_from([1, 2, 4, 8]))
 def test_memory_never_rises_with_the_zero_stage(case: Any, recompute: str, micro_batch: int) -> None:
     arch, layout, s = case
-    by_stage = [per_gpu(arch, s, **layout, zero=z, recompute=recompute, micro_batch=micro_batch) for z in range(4)]
+    by_stage = [per_gpu(arch, s, **layout, zero=z, recompute=recompute, micro_batch=micro_batch) for z in range(3)]
     for lower, higher in pairwise(by_stage):
         assert higher <= lower * SLACK, by_stage
 
@@ -68,7 +70,7 @@ def test_memory_never_rises_with_more_recomputation(case: Any, zero: int, micro_
         per_gpu(arch, s, **layout, zero=zero, recompute=rc, micro_batch=micro_batch)
         for rc in ("none", "selective", "full")
     )
-    assert selective <= none * SLACK and full <= selective * SLACK, (none, selective, full)
+    assert selective <= none * SLACK, (none, selective, full)
 
 
 @settings(max_examples=80, deadline=None)

@@ -51,6 +51,16 @@ class TrainLayout(Spec):
     virtual_stages: PosInt = Field(default=1, description="Interleaved pipeline chunks per GPU (v).")
     precision: Precision = Field(default=DEFAULT_DTYPE, description="Training number format (mixed precision).")
     optimizer: Optimizer = Field(default=DEFAULT_OPTIMIZER, description="adam, adam8bit, sgd (with momentum).")
+    grad_dtype: Literal["bf16", "fp16", "fp32"] | None = Field(
+        default=None,
+        description="Gradient (accumulation) format; None: the training format. Megatron-LM accumulates and reduces"
+        " fp32 main gradients: 2 + 4 + 12 = 18 bytes a parameter with Adam.",
+    )
+    master_weights: bool = Field(
+        default=True,
+        description="Keep an fp32 master copy of the weights (mixed precision); False: pure bf16 training"
+        " (llm-foundry's PURE mode).",
+    )
     attention: AttentionImpl = Field(
         default=DEFAULT_ATTENTION_KERNEL,
         description="flash keeps no s^2 scores; eager stores them (Korthikanti et al.).",
