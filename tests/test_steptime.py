@@ -178,3 +178,48 @@ def test_validation() -> None:
     with pytest.raises(InputError, match="global batch"):
         step_time(arch, h100, TrainLayout(dp=4, micro_batch=2), seq_len=4096, global_batch=6)
     assert math.isfinite(step_time(arch, h100, TrainLayout(), seq_len=4096, global_batch=1).step_time_s)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["step", "llama-2-70b", "--gpus", "8"], "needs"),  # 70B of Adam states on 8 x 80 GB: nothing fits
+        (["step", "llama-2-7b", "--gpus", "8", "--tp", "3"], "not a multiple of tp x cp x pp = 3"),
+        (["step", "llama-2-7b", "--gpus", "8", "--cp", "8", "--seq-len", "100"], "cp: 8 does not split"),
+        (["step", "llama-2-7b", "--gpus", "8", "--pp", "8", "--pp-layers", "4,4"], "pp_layers"),
+        (["step", "llama-2-7b", "--gpus", "8", "--recompute", "some"], "--recompute"),
+        (["calibrate", "--kind", "inference"], "--kind"),
+    ],
+)
+def test_step_bad_layouts_get_one_line(argv: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from gptcalc.cli import app
+
+    r = CliRunner().invoke(app, argv)
+    assert r.exit_code == 2, r.stdout
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_step_json_keys() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from gptcalc.cli import app
+
+    r = CliRunner().invoke(app, ["step", "llama-2-7b", "--gpus", "8", "--json"])
+    data = json.loads(r.stdout)
+    assert {"step_time_s", "tokens_per_second_per_gpu", "model_tflops_per_gpu", "mfu", "hfu", "breakdown"} <= set(data)
+    assert set(data["breakdown"]) == {
+        "compute_s",
+        "tp_comm_s",
+        "cp_comm_s",
+        "ep_comm_s",
+        "pp_comm_s",
+        "dp_exposed_s",
+        "bubble_s",
+        "optimizer_s",
+        "overhead_s",
+    }
+    assert data["assumptions"]

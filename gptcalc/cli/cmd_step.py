@@ -71,6 +71,31 @@ def step_table(step: Any) -> Any:
     return table(f"Step of {step.global_batch:,} sequences", ["", "time", "share"], rows)
 
 
+def check_fits(arch: Any, hw: Any, layout: Any, seq_len: int, global_batch: int) -> None:
+    """A layout whose memory does not fit cannot run: say so in one line, with layouts of the same GPU count
+    that do fit (gptcalc fit's best)."""
+    from gptcalc.errors import InfeasibleError
+    from gptcalc.fit import fit_training
+    from gptcalc.fmt import fmt_bytes
+    from gptcalc.memory import training_memory
+
+    mem = training_memory(arch, hw, layout, seq_len, global_batch)
+    if mem.fits:
+        return
+    try:
+        rows = fit_training(arch, hw, seq_len=seq_len, gpus=layout.gpus, top=3).rows
+        options = "; ".join(
+            f"tp {r.tp} pp {r.pp} dp {r.dp} ep {r.ep} ZeRO-{r.zero} {r.recompute} recompute micro-batch {r.micro_batch}"
+            for r in rows
+        )
+        hint = f"layouts of {layout.gpus:,} GPUs that fit: {options}"
+    except InfeasibleError:
+        hint = f"no layout of {layout.gpus:,} GPUs fits (gptcalc fit {arch.name} finds the fewest GPUs that do)"
+    raise InfeasibleError(
+        f"layout: needs {fmt_bytes(mem.per_gpu_bytes)} per GPU, {hw.name} has {fmt_bytes(mem.capacity_bytes)}; {hint}"
+    )
+
+
 def _int(text: str | None, flag: str, default: int | None = None, minimum: int = 1) -> Any:
     return default if text is None else parse_int(text, name=flag, minimum=minimum)
 
@@ -158,6 +183,7 @@ def step_cmd(
         raise LayoutError(f"--gpus: {total} is not tp x cp x pp x dp = {t} x {c} x {p} x {d} = {layout.gpus}")
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
     gb = _int(global_batch, "--global-batch", layout.default_global_batch)
+    check_fits(arch, hw, layout, length, gb)
     step = step_time(
         arch,
         hw,
