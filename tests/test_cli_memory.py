@@ -100,7 +100,7 @@ def test_fit(runner: CliRunner) -> None:
         (["memory", "gpt-4", "--pp", "7"], ["pp: 7 does not divide the 120 layers"]),
         (["memory", "gpt-4", "--ep", "3", "--dp", "3"], ["ep: 3 does not divide the 16 experts"]),
         (["memory", "llama-2-70b", "--ep", "2", "--dp", "2"], ["ep:", "MoE"]),
-        (["memory", "gpt-4", "--tp", "8", "--dp", "4", "--gpus", "64"], ["--gpus: 64 is not tp x pp x dp"]),
+        (["memory", "gpt-4", "--tp", "8", "--dp", "4", "--gpus", "64"], ["--gpus: 64 is not tp x cp x pp x dp"]),
         (["memory", "gpt-4", "--recompute", "some"], ["--recompute", "none, selective, full"]),
         (["memory", "gpt-4", "--zero", "5"], ["zero"]),
         (["memory", "gpt-4", "--serve", "--batch", "0"], ["--batch"]),

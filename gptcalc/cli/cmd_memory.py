@@ -8,7 +8,7 @@ import typer
 
 from gptcalc.cli import parsing
 from gptcalc.cli.app import app
-from gptcalc.cli.cmd_step import MatmulEfficiencyOpt, step_table, time_model
+from gptcalc.cli.cmd_step import MatmulEfficiencyOpt, build_layout, step_table, time_model
 from gptcalc.cli.options import (
     BatchOpt,
     ContextOpt,
@@ -85,9 +85,6 @@ def memory_cmd(
 ) -> None:
     """Memory per GPU for a layout, as a table and a bar chart; marks whether it fits."""
     from gptcalc.memory import serving_memory, training_memory
-    from gptcalc.specs.base import validate_spec
-    from gptcalc.specs.layout import TrainLayout
-    from gptcalc.specs.quantities import parse_number
     from gptcalc.steptime import step_time
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
@@ -130,29 +127,24 @@ def memory_cmd(
             )
         )
         return
-    data_parallel = _int(dp, "--dp", 1)
-    layout = validate_spec(
-        TrainLayout,
-        {
-            "tp": t,
-            "pp": p,
-            "dp": data_parallel,
-            "ep": _int(ep, "--ep", 1),
-            "zero": _int(zero, "--zero", 1, 0),
-            "recompute": _choice(recompute, "--recompute", ("none", "selective", "full")),
-            "sequence_parallel": sequence_parallel,
-            "micro_batch": _int(micro_batch, "--micro-batch", 1),
-            "virtual_stages": _int(virtual_stages, "--virtual-stages", 1),
-            "precision": _choice(precision, "--precision", ("bf16", "fp16", "fp8", "fp32")),
-            "optimizer": _choice(optimizer, "--optimizer", ("adam", "adam8bit", "sgd")),
-            "attention": _choice(attention_kernel, "--attention-kernel", ("flash", "eager")),
-            "dropout": dropout,
-            "capacity_factor": parse_number(capacity_factor, name="--capacity-factor"),
-        },
-        "layout",
+    layout = build_layout(
+        gpus=gpus,
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        ep=ep,
+        zero=zero,
+        micro_batch=micro_batch,
+        virtual_stages=virtual_stages,
+        recompute=recompute,
+        precision=precision,
+        optimizer=optimizer,
+        attention_kernel=attention_kernel,
+        sequence_parallel=sequence_parallel,
+        dropout=dropout,
+        capacity_factor=capacity_factor,
     )
-    if gpus is not None and parse_int(gpus, name="--gpus") != layout.gpus:
-        raise LayoutError(f"--gpus: {gpus} is not tp x pp x dp = {t} x {p} x {data_parallel} = {layout.gpus}")
+    t, p = layout.tp, layout.pp
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
     gb = _int(global_batch, "--global-batch", layout.default_global_batch)
     mem = training_memory(arch, hw, layout, length, gb)

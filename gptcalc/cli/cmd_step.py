@@ -71,6 +71,69 @@ def step_table(step: Any) -> Any:
     return table(f"Step of {step.global_batch:,} sequences", ["", "time", "share"], rows)
 
 
+INT_FLAGS = {  # layout field: (flag, smallest value)
+    "tp": ("--tp", 1),
+    "cp": ("--cp", 1),
+    "pp": ("--pp", 1),
+    "dp": ("--dp", 1),
+    "ep": ("--ep", 1),
+    "expert_tp": ("--expert-tp", 1),
+    "zero": ("--zero", 0),
+    "micro_batch": ("--micro-batch", 1),
+    "virtual_stages": ("--virtual-stages", 1),
+}
+CHOICE_FLAGS = {  # layout field: (flag, allowed)
+    "recompute": ("--recompute", ("none", "selective", "full")),
+    "precision": ("--precision", ("bf16", "fp16", "fp8", "fp32")),
+    "optimizer": ("--optimizer", ("adam", "adam8bit", "sgd")),
+    "attention": ("--attention-kernel", ("flash", "eager")),
+}
+
+
+def build_layout(
+    *, gpus: str | None = None, pp_layers: str | None = None, attention_kernel: str | None = None, **flags: Any
+) -> Any:
+    """A TrainLayout from the layout flags of ``step`` and ``memory`` (text as typed; None: the spec's default).
+
+    dp defaults to what is left of --gpus after tp x cp x pp (1 without --gpus); --gpus must equal the product.
+    """
+    from gptcalc.specs.base import validate_spec
+    from gptcalc.specs.layout import TrainLayout
+
+    flags["attention"] = attention_kernel
+    data: dict[str, Any] = {}
+    for key, value in flags.items():
+        if value is None:
+            continue
+        if key in INT_FLAGS:
+            flag, minimum = INT_FLAGS[key]
+            data[key] = parse_int(value, name=flag, minimum=minimum)
+        elif key in CHOICE_FLAGS:
+            flag, allowed = CHOICE_FLAGS[key]
+            if value not in allowed:
+                raise InputError(f"{flag}: unknown {value!r}; allowed: {', '.join(allowed)}")
+            data[key] = value
+        elif key == "capacity_factor":
+            data[key] = parse_number(value, name="--capacity-factor")
+        else:
+            data[key] = value
+    inner = data.get("tp", 1) * data.get("cp", 1) * data.get("pp", 1)
+    total = None if gpus is None else parse_int(gpus, name="--gpus")
+    if "dp" not in data and total is not None:
+        if total % inner:
+            raise LayoutError(f"--gpus: {total} is not a multiple of tp x cp x pp = {inner}")
+        data["dp"] = total // inner
+    if pp_layers is not None:
+        data["pp_layers"] = tuple(parse_int(x, name="--pp-layers") for x in pp_layers.split(",") if x.strip())
+    layout = validate_spec(TrainLayout, data, "layout")
+    if total is not None and total != layout.gpus:
+        raise LayoutError(
+            f"--gpus: {total} is not tp x cp x pp x dp = {layout.tp} x {layout.cp} x {layout.pp} x {layout.dp}"
+            f" = {layout.gpus}"
+        )
+    return layout
+
+
 def check_fits(arch: Any, hw: Any, layout: Any, seq_len: int, global_batch: int) -> None:
     """A layout whose memory does not fit cannot run: say so in one line, with layouts of the same GPU count
     that do fit (gptcalc fit's best)."""
@@ -135,52 +198,27 @@ def step_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """One training step predicted per operator: its time, breakdown, tokens/s, MFU (no MFU guess needed)."""
-    from gptcalc.specs.base import validate_spec
-    from gptcalc.specs.layout import TrainLayout
     from gptcalc.steptime import step_time
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
-    t, c, p = _int(tp, "--tp", 1), _int(cp, "--cp", 1), _int(pp, "--pp", 1)
-    total = _int(gpus, "--gpus")
-    d = _int(dp, "--dp")
-    if d is None:
-        if total is None:
-            d = 1
-        elif total % (t * c * p):
-            raise LayoutError(f"--gpus: {total} is not a multiple of tp x cp x pp = {t * c * p}")
-        else:
-            d = total // (t * c * p)
-    stages = None
-    if pp_layers is not None:
-        stages = tuple(parse_int(x, name="--pp-layers") for x in pp_layers.split(",") if x.strip())
-    if recompute not in ("none", "selective", "full"):
-        raise InputError(f"--recompute: unknown {recompute!r}; allowed: none, selective, full")
-    if attention_kernel not in ("flash", "eager"):
-        raise InputError(f"--attention-kernel: unknown {attention_kernel!r}; allowed: flash, eager")
-    data: dict[str, Any] = {
-        "tp": t,
-        "cp": c,
-        "pp": p,
-        "dp": d,
-        "recompute": recompute,
-        "precision": precision,
-        "attention": attention_kernel,
-        "sequence_parallel": sequence_parallel,
-    }
-    for key, value, flag, minimum in (
-        ("ep", ep, "--ep", 1),
-        ("expert_tp", expert_tp, "--expert-tp", 1),
-        ("zero", zero, "--zero", 0),
-        ("micro_batch", micro_batch, "--micro-batch", 1),
-        ("virtual_stages", virtual_stages, "--virtual-stages", 1),
-    ):
-        if value is not None:
-            data[key] = parse_int(value, name=flag, minimum=minimum)
-    if stages is not None:
-        data["pp_layers"] = stages
-    layout = validate_spec(TrainLayout, data, "layout")
-    if total is not None and total != layout.gpus:
-        raise LayoutError(f"--gpus: {total} is not tp x cp x pp x dp = {t} x {c} x {p} x {d} = {layout.gpus}")
+    layout = build_layout(
+        gpus=gpus,
+        tp=tp,
+        cp=cp,
+        pp=pp,
+        dp=dp,
+        ep=ep,
+        expert_tp=expert_tp,
+        zero=zero,
+        micro_batch=micro_batch,
+        virtual_stages=virtual_stages,
+        pp_layers=pp_layers,
+        recompute=recompute,
+        precision=precision,
+        attention_kernel=attention_kernel,
+        sequence_parallel=sequence_parallel,
+    )
+    t, c, p = layout.tp, layout.cp, layout.pp
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
     gb = _int(global_batch, "--global-batch", layout.default_global_batch)
     check_fits(arch, hw, layout, length, gb)
