@@ -156,6 +156,7 @@ def check_fits(arch: Any, hw: Any, layout: Any, seq_len: int, global_batch: int)
         hint = f"no layout of {layout.gpus:,} GPUs fits (gptcalc fit {arch.name} finds the fewest GPUs that do)"
     raise InfeasibleError(
         f"layout: needs {fmt_bytes(mem.per_gpu_bytes)} per GPU, {hw.name} has {fmt_bytes(mem.capacity_bytes)}; {hint}"
+        " (--no-memory-check times it anyway)"
     )
 
 
@@ -191,6 +192,10 @@ def step_cmd(
     ] = DEFAULT_ATTENTION_KERNEL,
     sequence_parallel: Annotated[bool, typer.Option("--sp/--no-sp", help="Sequence parallelism.")] = True,
     efficiency: MatmulEfficiencyOpt = None,
+    memory_check: Annotated[
+        bool,
+        typer.Option("--memory-check/--no-memory-check", help="Refuse layouts whose memory estimate does not fit."),
+    ] = True,
     tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, for days.")] = None,
     convention: ConventionOpt = None,
     set_: SetOpt = None,
@@ -221,7 +226,8 @@ def step_cmd(
     t, c, p = layout.tp, layout.cp, layout.pp
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
     gb = _int(global_batch, "--global-batch", layout.default_global_batch)
-    check_fits(arch, hw, layout, length, gb)
+    if memory_check:
+        check_fits(arch, hw, layout, length, gb)
     step = step_time(
         arch,
         hw,
