@@ -364,6 +364,11 @@ def step_time(
             compute += 3 * head + loss
             backward += 2 * head
         tp_comm = len(layers) * tp_per_layer
+        # Overlapped collectives run beside the compute they interleave with; only what exceeds it is exposed.
+        if layout.overlap_tp:
+            tp_comm = max(0.0, tp_comm - model.comm_overlap * compute)
+        if layout.overlap_ep:
+            ep_comm = max(0.0, ep_comm - model.comm_overlap * compute)
         pp_comm = 0.0
         if pp > 1:
             send = hidden_bytes / (tp if layout.sp else 1)

@@ -223,3 +223,13 @@ def test_step_json_keys() -> None:
         "overhead_s",
     }
     assert data["assumptions"]
+
+
+def test_overlapped_collectives_hide_behind_compute() -> None:
+    arch, h100 = load_model("llama-2-70b"), load_hardware("h100")
+    plain = TrainLayout(tp=8, dp=8, micro_batch=1)
+    exposed = step_time(arch, h100, plain, seq_len=4096, global_batch=64)
+    hidden = step_time(arch, h100, plain.model_copy(update={"overlap_tp": True}), seq_len=4096, global_batch=64)
+    # The all-reduces (~1/10 of the compute here) fit inside 80% of the compute they overlap: none stays exposed.
+    assert exposed.breakdown["tp_comm_s"] > 0 and hidden.breakdown["tp_comm_s"] == 0
+    assert hidden.breakdown["compute_s"] == pytest.approx(exposed.breakdown["compute_s"])

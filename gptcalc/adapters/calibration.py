@@ -249,11 +249,15 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "micro_batch": c["micro_batch"],
             "precision": "fp8",
             "zero": 1,
+            "overlap_tp": c["tp"] > 1,
         }
         gb = int(c["global_batch"])
         tokens = meas["tokens_per_s_per_gpu"]
         how = "tokens/s per GPU as published"
-        notes.append("distributed optimizer (ZeRO-1), no recomputation, flash attention (NeMo performance configs)")
+        notes.append(
+            "distributed optimizer (ZeRO-1), no recomputation, flash attention, tensor-parallel communication"
+            " overlap where tp > 1 (NeMo performance configs)"
+        )
     elif section == "A7f":
         d_model, heads, layers = MPT[c["model"]]
         arch = gpt(layers, d_model, heads, vocab=50_368, seq=seq, name=c["model"])

@@ -65,6 +65,16 @@ class TrainLayout(Spec):
         default=DEFAULT_ATTENTION_KERNEL,
         description="flash keeps no s^2 scores; eager stores them (Korthikanti et al.).",
     )
+    overlap_tp: bool = Field(
+        default=False,
+        description="Tensor-parallel communication overlapped with the GEMMs (Transformer Engine userbuffers, as"
+        " NeMo's performance configs enable); False: exposed, Megatron-LM's default.",
+    )
+    overlap_ep: bool = Field(
+        default=False,
+        description="Expert all-to-alls overlapped with compute (DeepSeek-V3's DualPipe, Megatron-Core's"
+        " --overlap-moe-expert-parallel-comm); False: exposed.",
+    )
     dropout: bool = Field(default=False, description="Dropout masks stored (GPT-3 era models; modern LLMs: no).")
     capacity_factor: float = Field(default=DEFAULT_CAPACITY_FACTOR, gt=0, description="MoE expert capacity factor (c).")
 
