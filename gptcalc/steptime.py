@@ -386,19 +386,23 @@ def step_time(
         # FSDP: all-gather the weights for forward and again for backward, reduce-scatter the gradients, every
         # micro-batch; prefetching hides them behind that micro-batch's compute.
         # PyTorch FSDP and DeepSpeed gather and scatter per wrapped block: one collective of each per layer.
-        blocks = max(len(r) for r in split)
-        per_micro = 2 * gather_time(params * 2.0, dp, dp_link, blocks) + gather_time(
-            params * grad_bytes, dp, dp_link, blocks
+        units = max(len(r) for r in split)
+        if layout.zero3_unit == "tensor":
+            units *= max(len(kind.weights) for kind in inv.kinds.values())
+        per_micro = 2 * gather_time(params * 2.0, dp, dp_link, units) + gather_time(
+            params * grad_bytes, dp, dp_link, units
         )
         dp_comm = m * per_micro
-        exposed_per = max(0.0, per_micro - model.comm_overlap * slowest.compute)
+        hidden = model.comm_overlap * slowest.compute if layout.overlap_dp else 0.0
+        exposed_per = max(0.0, per_micro - hidden)
         dp_exposed = m * exposed_per + gather_time(params * 2.0 / max(len(split[0]), 1), dp, dp_link)
     else:
         if layout.zero == 0:
             dp_comm = all_reduce_time(params * grad_bytes, dp, dp_link)
         else:
             dp_comm = gather_time(params * grad_bytes, dp, dp_link) + gather_time(params * 2.0, dp, dp_link)
-        dp_exposed = max(0.0, dp_comm - model.comm_overlap * slowest.backward)
+        hidden = model.comm_overlap * slowest.backward if layout.overlap_dp else 0.0
+        dp_exposed = max(0.0, dp_comm - hidden)
     local = params / (dp if layout.zero >= 1 else 1)
     optimizer = OPTIMIZER_BYTES_PER_PARAM * local / ctx.hbm
     compute_s = m * slowest.compute

@@ -233,3 +233,16 @@ def test_overlapped_collectives_hide_behind_compute() -> None:
     # The all-reduces (~1/10 of the compute here) fit inside 80% of the compute they overlap: none stays exposed.
     assert exposed.breakdown["tp_comm_s"] > 0 and hidden.breakdown["tp_comm_s"] == 0
     assert hidden.breakdown["compute_s"] == pytest.approx(exposed.breakdown["compute_s"])
+
+
+def test_zero3_per_tensor_gathers_pay_more_latency() -> None:
+    # DeepSpeed ZeRO-3 gathers each parameter tensor (12 per GPT block with biases and LayerNorms); PyTorch FSDP one
+    # flat block. Each collective pays its ring latency: per-tensor gathers on 1,536 GPUs take longer.
+    from gptcalc.adapters.calibration import gpt
+
+    arch, a100 = gpt(96, 12288, 96), load_hardware("a100-80gb")
+    base = TrainLayout(dp=1536, zero=3, recompute="full", precision="fp16", overlap_dp=False)
+    block = step_time(arch, a100, base, seq_len=2048, global_batch=1536)
+    tensor = step_time(arch, a100, base.model_copy(update={"zero3_unit": "tensor"}), seq_len=2048, global_batch=1536)
+    assert tensor.dp_comm_s > block.dp_comm_s
+    assert tensor.breakdown["dp_exposed_s"] == pytest.approx(tensor.dp_comm_s, rel=0.05)  # not overlapped

@@ -148,9 +148,8 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
         return Unrepresented(name=name, section=section, reason=reason)
 
     notes: list[str] = []
-    group = (
-        GROUPS["A1b-zero3"] if section == "A1b" and "ZeRO-3" in str(c.get("scheme")) else GROUPS.get(section, section)
-    )
+    zero3 = section == "A1b" and "ZeRO-3" in str(c.get("scheme"))
+    group = GROUPS["A1b-zero3"] if zero3 else GROUPS.get(section, section)
     base = {"name": name, "section": section, "group": group, "source": row["source"]}
     if section in ("A1c",):
         return no("an estimate from an assumed throughput (8TP/(nX)), not a measurement")
@@ -185,6 +184,10 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "dropout": True,
             "zero": int(c.get("zero_stage", 1 if section in ("A1b",) else 0)),
         }
+        if zero3:
+            # DeepSpeed's 2021 ZeRO-3 gathers each parameter tensor and does not overlap them with compute.
+            lay.update(zero3_unit="tensor", overlap_dp=False)
+            notes.append("DeepSpeed ZeRO-3: per-tensor gathers, not overlapped")
         if "micro_batch" not in c:
             notes.append("micro-batch 1 (not published)")
         gb = c.get("global_batch")

@@ -70,6 +70,16 @@ class TrainLayout(Spec):
         description="Tensor-parallel communication overlapped with the GEMMs (Transformer Engine userbuffers, as"
         " NeMo's performance configs enable); False: exposed, Megatron-LM's default.",
     )
+    overlap_dp: bool = Field(
+        default=True,
+        description="Data-parallel reduction and ZeRO-3/FSDP gathers overlapped with compute (bucketed reduce,"
+        " prefetch); False: after it (DeepSpeed's 2021 ZeRO-3).",
+    )
+    zero3_unit: Literal["block", "tensor"] = Field(
+        default="block",
+        description="What ZeRO-3 gathers at a time: a transformer block (PyTorch FSDP's auto-wrap) or each"
+        " parameter tensor (DeepSpeed ZeRO-3): one collective per unit, each paying its ring latency.",
+    )
     overlap_ep: bool = Field(
         default=False,
         description="Expert all-to-alls overlapped with compute (DeepSeek-V3's DualPipe, Megatron-Core's"
