@@ -7,7 +7,8 @@ iterations into request latencies and throughput. Per iteration, on one GPU of a
 * **GEMMs**: every matmul of the inventory at its shape ``m = tokens of the iteration``, split over tp as
   Megatron does (:func:`gptcalc.steptime._matmul_shape`) and timed by :func:`gptcalc.steptime.gemm_time`: the
   roofline ``max(2 m n k / (peak x eff x waves), bytes / HBM) + kernel overhead``. Small-batch decode GEMMs
-  are bound by reading their weights; prefill GEMMs by the tensor cores. Weights are read at their stored
+  are bound by reading their weights; prefill GEMMs by the tensor cores. Shapes with fewer 128 x 128 output
+  tiles than compute units are split along k (split-K), as cuBLAS does for short prompts. Weights are read at their stored
   format; weight-only int8/int4 GEMMs run at the bf16 rate and pay a dequantization cost counted as extra
   bytes per weight (:class:`~gptcalc.specs.serving.ServingModel`); FP8 weights run W8A8 at the FP8 peak
   (Micikevicius et al. 2022). MoE decode reads only the experts its tokens touch: ``E (1 - (1 - k/E)^T)``
@@ -61,7 +62,7 @@ from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.quantities import mid
 from gptcalc.specs.serving import ServingModel, ServingSetup
 from gptcalc.specs.timemodel import TimeModel
-from gptcalc.steptime import Link, _Ctx, _matmul_shape, gemm_time, link
+from gptcalc.steptime import TILE, Link, _Ctx, _matmul_shape, gemm_time, link
 
 ACT_BYTES = 2.0  # activations, logits inputs and all-reduce payloads in bf16/fp16
 LOGIT_BYTES = 8.0  # per vocabulary entry when sampling: write fp32 logits, read them back for softmax/top-k
@@ -252,7 +253,14 @@ class Engine:
         if count <= 0 or m <= 0:
             return out
         ctx = self.ctx
-        out.gemm = count * gemm_time(ctx, m, n, k, bf16=bf16)
+        # Split-K for shapes with fewer output tiles than compute units (cuBLAS/CUTLASS split-K, stream-K: Osama
+        # et al. 2023): s slices of k run as s times the tiles, each writing a partial sum (timed as n s x k / s).
+        split = 1
+        units = self.hw.compute_units
+        tiles = math.ceil(m / TILE) * math.ceil(n / TILE)
+        if units and tiles < units:
+            split = max(1, min(units // tiles, int(k // TILE)))
+        out.gemm = count * gemm_time(ctx, m, n * split, k / split, bf16=bf16)
         in_bytes = 2.0 if bf16 else ctx.gemm_in_bytes
         if not bf16 and self.dequant:
             out.gemm += count * n * k * self.dequant / self.hbm
