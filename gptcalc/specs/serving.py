@@ -36,9 +36,10 @@ class ServingModel(Spec):
         " A100 FP16 2,048-token TTFT rows (B2b).",
     )
     fp8_gemm_efficiency: Fraction = Field(
-        default=0.55,
-        description="Fraction of the FP8 peak that FP8 (W8A8) prefill GEMMs reach (TensorRT-LLM FP8 GEMMs on"
-        " H100/H200/L40S). Fitted on the 2,048-token FP8 TTFT rows (B2b).",
+        default=0.65,
+        description="Fraction of the FP8 peak that FP8 (W8A8) GEMMs reach (TensorRT-LLM FP8 GEMMs on H100/H200/L40S;"
+        " the training model's 0.60 is Transformer Engine's). Fitted on the FP8 rows of B2a and B2b (grid over"
+        " 0.55/0.65/0.75 with the overheads).",
     )
     bandwidth_efficiency: Fraction = Field(
         default=0.8,
