@@ -8,8 +8,8 @@ iterations into request latencies and throughput. Per iteration, on one GPU of a
   Megatron does (:func:`gptcalc.steptime._matmul_shape`) and timed by :func:`gptcalc.steptime.gemm_time`: the
   roofline ``max(2 m n k / (peak x eff x waves), bytes / HBM) + kernel overhead``. Small-batch decode GEMMs
   are bound by reading their weights; prefill GEMMs by the tensor cores. Shapes with fewer 128 x 128 output
-  tiles than compute units are split along k (split-K), as cuBLAS does for short prompts. Weights are read at their stored
-  format; weight-only int8/int4 GEMMs run at the bf16 rate and pay a dequantization cost counted as extra
+  tiles than compute units are split along k (split-K), as cuBLAS does for short prompts. Weights are read at
+  their stored format; weight-only int8/int4 GEMMs run at the bf16 rate and pay a dequantization cost counted as extra
   bytes per weight (:class:`~gptcalc.specs.serving.ServingModel`); FP8 weights run W8A8 at the FP8 peak
   (Micikevicius et al. 2022). MoE decode reads only the experts its tokens touch: ``E (1 - (1 - k/E)^T)``
   distinct experts for T tokens choosing k of E uniformly (real routers are skewed and touch fewer).
@@ -596,6 +596,154 @@ def estimate_serving(
         price_per_gpu_hour=price_mid,
         utilization=util,
         assumptions=notes,
+    )
+
+
+# ------------------------------------------------------------------------------------------- under load
+
+
+def queue_wait(rate: float, service_s: float, q: float | None = None) -> float:
+    """Waiting time before service in a single-server queue with Poisson arrivals at ``rate`` and a
+    deterministic service time ``service_s`` (M/D/1), utilisation rho = rate x service < 1.
+
+    Mean (``q`` None): the Pollaczek-Khinchine formula with zero service variance,
+    ``W = rho S / (2 (1 - rho))`` (Kleinrock 1975, Queueing Systems I, Sec. 5.7). Quantile ``q``: the usual
+    exponential-tail approximation of M/G/1 waits (Kingman 1961): no wait with probability 1 - rho, otherwise
+    exponential with mean W / rho, so ``w_q = (W / rho) ln(rho / (1 - q))`` for q > 1 - rho, else 0. W grows
+    without bound as rho -> 1. Left out: the exact M/D/1 distribution (Erlang's series), batching of arrivals.
+    """
+    rho = rate * service_s
+    if rate <= 0:
+        return 0.0
+    if rho >= 1:
+        return math.inf
+    mean = rho * service_s / (2 * (1 - rho))
+    if q is None:
+        return mean
+    if q <= 1 - rho:
+        return 0.0
+    return mean / rho * math.log(rho / (1 - q))
+
+
+class UnderLoad(Result):
+    """Latency of a replica fed Poisson arrivals: the replica as one server whose service time per request is
+    its time per completed request at this batch (1 / requests_per_second), M/D/1 (:func:`queue_wait`)."""
+
+    rate_rps: float = Field(description="Arrival rate, requests per second.")
+    capacity_rps: float = Field(description="Requests per second the replica completes at this batch.")
+    load: float = Field(description="rate / capacity (rho).")
+    wait_s: float = Field(description="Mean queueing delay before a request is admitted.")
+    ttft_s: float = Field(description="Mean time to first token: wait + unloaded TTFT.")
+    ttft_p50_s: float
+    ttft_p90_s: float
+    e2e_s: float
+    e2e_p50_s: float
+    e2e_p90_s: float
+
+
+def under_load(est: ServingEstimate, rate: float) -> UnderLoad:
+    """TTFT and end-to-end latency at ``rate`` requests/s (p50, p90); a rate at or above capacity raises."""
+    if rate <= 0:
+        raise InputError(f"--rate: requests per second must be > 0, got {rate:g}")
+    cap = est.requests_per_second
+    if rate >= cap:
+        raise InfeasibleError(
+            f"--rate: {rate:g} requests/s is at or above this replica's capacity of {cap:.4g} requests/s"
+            f" (batch {est.batch}); the queue grows without bound: lower the rate or add replicas"
+        )
+    service = 1.0 / cap
+    w, w50, w90 = queue_wait(rate, service), queue_wait(rate, service, 0.5), queue_wait(rate, service, 0.9)
+    return UnderLoad(
+        rate_rps=rate,
+        capacity_rps=cap,
+        load=rate / cap,
+        wait_s=w,
+        ttft_s=est.ttft_s + w,
+        ttft_p50_s=est.ttft_s + w50,
+        ttft_p90_s=est.ttft_s + w90,
+        e2e_s=est.e2e_s + w,
+        e2e_p50_s=est.e2e_s + w50,
+        e2e_p90_s=est.e2e_s + w90,
+    )
+
+
+def max_rate_for_ttft(est: ServingEstimate, ttft_p90_slo: float) -> float:
+    """Highest Poisson rate whose p90 TTFT meets the SLO (bisection: p90 TTFT rises with the rate); 0 if even
+    an idle replica misses it."""
+    if est.ttft_s > ttft_p90_slo:
+        return 0.0
+    cap = est.requests_per_second
+    lo, hi = 0.0, cap
+    for _ in range(60):
+        m = (lo + hi) / 2
+        if est.ttft_s + queue_wait(m, 1.0 / cap, 0.9) <= ttft_p90_slo:
+            lo = m
+        else:
+            hi = m
+    return lo
+
+
+class SloResult(Result):
+    """The operating point that serves the most requests per replica within the SLOs."""
+
+    reachable: bool
+    reason: str = Field(default="", description="Why no batch meets the SLOs (when not reachable).")
+    batch: int | None = None
+    rate_rps: float = Field(default=0.0, description="Highest requests/s per replica meeting the SLOs.")
+    output_tokens_per_second: float = 0.0
+    ttft_p90_s: float | None = None
+    tpot_s: float | None = None
+    gpus_for_target: int | None = Field(default=None, description="GPUs for the target rate (whole replicas).")
+    cost_per_million_output_usd: float | None = Field(
+        default=None, description="All GPU time at that rate per million output tokens."
+    )
+
+
+def slo_search(
+    arch: Architecture,
+    hardware: Hardware,
+    setup: ServingSetup,
+    *,
+    ttft_slo: float | None,
+    tpot_slo: float | None,
+    target_rps: float | None = None,
+    model: ServingModel | None = None,
+) -> SloResult:
+    """Over batches 1, 2, 4, ... up to the largest that fits: those whose TPOT meets ``tpot_slo``, at the
+    highest Poisson rate whose p90 TTFT meets ``ttft_slo`` (:func:`max_rate_for_ttft`; without a TTFT SLO,
+    95% of capacity); the batch serving the most requests wins. GPUs for ``target_rps`` in whole replicas and
+    $ per million output tokens at that rate (paid time = all time)."""
+    top = estimate_serving(arch, hardware, setup, allow_overflow=True, model=model, knee=False).max_batch
+    if top < setup.pp:
+        return SloResult(reachable=False, reason="no batch fits in memory")
+    best: tuple[float, ServingEstimate] | None = None
+    for b in batch_grid(setup.pp, max(top, setup.pp), setup.pp):
+        est = estimate_serving(arch, hardware, setup.model_copy(update={"batch": b}), model=model, knee=False)
+        if tpot_slo is not None and est.tpot_s > tpot_slo:
+            continue
+        rate = max_rate_for_ttft(est, ttft_slo) if ttft_slo is not None else 0.95 * est.requests_per_second
+        if rate > 0 and (best is None or rate > best[0]):
+            best = (rate, est)
+    if best is None:
+        return SloResult(
+            reachable=False,
+            reason=f"no batch from {setup.pp} to {top} meets"
+            + (f" TTFT p90 <= {ttft_slo:g} s" if ttft_slo is not None else "")
+            + (" and" if ttft_slo is not None and tpot_slo is not None else "")
+            + (f" TPOT <= {tpot_slo:g} s" if tpot_slo is not None else ""),
+        )
+    rate, est = best
+    p90 = est.ttft_s + queue_wait(rate, 1.0 / est.requests_per_second, 0.9)
+    dollars_per_second = setup.gpus * est.price_per_gpu_hour / 3600.0 / est.utilization
+    return SloResult(
+        reachable=True,
+        batch=est.batch,
+        rate_rps=rate,
+        output_tokens_per_second=rate * est.output,
+        ttft_p90_s=p90,
+        tpot_s=est.tpot_s,
+        gpus_for_target=None if target_rps is None else math.ceil(target_rps / rate) * setup.gpus,
+        cost_per_million_output_usd=dollars_per_second / (rate * est.output) * 1e6,
     )
 
 

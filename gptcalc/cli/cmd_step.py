@@ -250,9 +250,7 @@ def step_cmd(
 
 @app.command("calibrate", rich_help_panel="Compute, time and cost")
 def calibrate_cmd(
-    kind: Annotated[
-        str, typer.Option("--kind", help="training or serving.")
-    ] = "training",
+    kind: Annotated[str, typer.Option("--kind", help="training or serving.")] = "training",
     verbose: Annotated[bool, typer.Option("--rows", help="Also list every row's ratio.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
