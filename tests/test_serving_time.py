@@ -27,7 +27,7 @@ def gemv(n: int, k: int, units: int = 108) -> float:
 
 def test_llama2_7b_batch1_decode_by_hand() -> None:
     arch, hw = load_model("llama-2-7b"), load_hardware("a100-80gb")
-    est = estimate_serving(arch, hw, ServingSetup(batch=1, prompt=100, output=200), knee=False)
+    est = estimate_serving(arch, hw, ServingSetup(batch=1, prompt=100, output=200, batching="static"), knee=False)
     h, f, v, layers = 4096, 11008, 32000, 32
     gemms = 4 * gemv(h, h) + 2 * gemv(f, h) + gemv(h, f)
     context = 100 + 200 / 2
@@ -46,7 +46,7 @@ def test_llama2_7b_batch1_decode_by_hand() -> None:
 
 def test_static_batching_counts_prefill() -> None:
     arch, hw = load_model("llama-2-7b"), load_hardware("h100")
-    est = estimate_serving(arch, hw, ServingSetup(batch=32, prompt=2048, output=128), knee=False)
+    est = estimate_serving(arch, hw, ServingSetup(batch=32, prompt=2048, output=128, batching="static"), knee=False)
     # Static batching: the batch's prompts, then 127 decode iterations; output tokens/s over the whole time.
     busy = est.ttft_s + 127 * est.tpot_s
     assert est.output_tokens_per_second == pytest.approx(32 * 128 / busy)
@@ -54,6 +54,11 @@ def test_static_batching_counts_prefill() -> None:
     assert est.e2e_s == pytest.approx(busy)
     assert est.decode_tokens_per_second == pytest.approx(32 / est.tpot_s)
     assert est.output_tokens_per_second < est.decode_tokens_per_second
+    # Continuous batching: each iteration emits 32 tokens and takes in the 32/128 prompts that replace the
+    # finished requests, so requests/s = 32 / (128 x iteration); the iteration is longer than a pure decode one.
+    cont = estimate_serving(arch, hw, ServingSetup(batch=32, prompt=2048, output=128), knee=False)
+    assert cont.requests_per_second == pytest.approx(32 / (128 * cont.tpot_s))
+    assert cont.tpot_s > est.tpot_s
 
 
 def test_pcie_all_reduce_costs_more_than_nvlink() -> None:

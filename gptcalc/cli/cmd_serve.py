@@ -122,7 +122,7 @@ def serve_cmd(
         str | None, typer.Option("--bandwidth-efficiency", help="Override the HBM efficiency (default 0.8).")
     ] = None,
     batching: Annotated[
-        str | None, typer.Option("--batching", help="static (default) or continuous (in-flight, chunked prefill).")
+        str | None, typer.Option("--batching", help="continuous (default: in-flight, chunked prefill) or static.")
     ] = None,
     max_load: Annotated[
         bool, typer.Option("--max-load", help="Batch = the largest that fits (saturation throughput).")
@@ -218,7 +218,8 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     batches = batch_grid(rng.low, rng.high, setup.pp)
     rows = []
     for b in batches:
-        est = estimate_serving(arch, hw, setup.model_copy(update={"batch": b}), allow_overflow=True)
+        update = {"batch": b}
+        est = estimate_serving(arch, hw, setup.model_copy(update=update), allow_overflow=True, knee=b == batches[0])
         rows.append(est)
     if json_out:
         print_json({"batches": batches, "points": [serving_payload(e) for e in rows]})

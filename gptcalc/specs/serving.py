@@ -96,7 +96,11 @@ class ServingSetup(Spec):
     batch: PosInt = Field(default=1, description="Concurrent sequences in the replica.")
     prompt: PosInt = Field(default=2048, description="Prompt (input) tokens per request.")
     output: PosInt = Field(default=512, description="Generated (output) tokens per request.")
-    batching: Batching = Field(default="static", description="How requests share the replica (see Batching).")
+    batching: Batching = Field(
+        default="continuous",
+        description="How requests share the replica (see Batching); production engines run"
+        " continuous (in-flight) batching.",
+    )
     weights_dtype: WeightDtype = Field(default=DEFAULT_DTYPE, description="Number format of the weights.")
     kv_dtype: WeightDtype = Field(default=DEFAULT_DTYPE, description="KV-cache number format.")
     compute_dtype: Dtype | None = Field(
