@@ -44,38 +44,45 @@ class ServingModel(Spec):
     bandwidth_efficiency: Fraction = Field(
         default=0.8,
         description="Fraction of HBM bandwidth that streaming weights and the KV cache reaches in decode (STREAM-like"
-        " reads reach ~80-90% of the datasheet figure on A100/H100). Fitted on the bf16 batch-1 decode rows (B3a).",
+        " reads reach ~80-90% of the datasheet figure on A100/H100). Fitted on the 3 bf16 TP1 batch-1 decode rows on"
+        " A100 (B3a; grid 0.70-0.90 in steps of 0.05).",
     )
     kernel_overhead_us: NonNegFloat = Field(
         default=2.0,
         description="Fixed cost of one kernel in an inference iteration (tail, synchronisation; CUDA graphs remove"
-        " most launch cost), microseconds. Fitted on the small-model TP>1 batch-1 decode rows (B3a).",
+        " most launch cost), microseconds. Chosen by the joint grid (1, 2, 3, 4 us) with fp8_gemm_efficiency,"
+        " iteration_overhead_s and request_overhead_s over all 152 rows, minimising the median |error|.",
     )
     iteration_overhead_s: NonNegFloat = Field(
         default=0.3e-3,
         description="Fixed cost of one decode iteration outside the kernels: sampling, scheduling, host-device"
-        " synchronisation, seconds. Fitted on the static-batching 128-output rows (B2a).",
+        " synchronisation, seconds. Joint grid (0.3, 0.6 ms) over all 152 rows; the 128-output static-batching rows"
+        " (B2a) are the ones it moves.",
     )
     request_overhead_s: NonNegFloat = Field(
         default=2.5e-3,
         description="Fixed cost a request pays before its first token besides the prefill kernels (enqueue,"
         " tokenizer-free engine setup, first sampling and the host round trip), seconds. Fitted on the"
-        " 128-token TTFT rows (B2b).",
+        " 128-token TTFT rows (B2b), whose kernels take 1-10 ms; joint grid (2.5, 3.5 ms) over all 152 rows.",
     )
     dequant_bytes_int8: NonNegFloat = Field(
         default=0.35,
         description="Cost of dequantizing one int8 weight inside a weight-only GEMM, as extra HBM-equivalent bytes"
-        " (the unpack and scale ALU work that does not overlap the load). Fitted on the int8 batch-1 rows (B3a).",
+        " (the unpack and scale ALU work that does not overlap the load). Derived by hand from gpt-fast's Llama-2-7B"
+        " A100 rows (B3a): int8 6.43 ms against bf16 9.53 ms per token, 6.7e9 weights; refitting on all 8 int8"
+        " rows gives 0.2-0.3 depending on the other constants.",
     )
     dequant_bytes_int4: NonNegFloat = Field(
         default=0.5,
-        description="The same for int4 weights with group scales. Fitted on the int4 batch-1 rows (B3a).",
+        description="The same for int4 weights with group scales (gpt-fast's G=32; stored bytes use memory.INT4_GROUP)."
+        " Derived by hand from the Llama-2-7B int4 row (B3a: 5.08 ms per token); refitting on the 3 int4 rows gives"
+        " 0.3-0.4.",
     )
     allreduce_latency_steps: PosFloat = Field(
         default=2.0,
         description="Link latencies one small tensor-parallel all-reduce costs: a one-shot all-reduce (TensorRT-LLM"
         " custom all-reduce; NCCL LL for a few KB) is one barrier plus one exchange, independent of tp. Fitted on"
-        " the batch-1 TP 2-8 decode rows (B3a).",
+        " the 12 bf16 batch-1 TP 2-8 decode rows (B3a; grid 1, 1.5, 2, 3).",
     )
     collective_efficiency: Fraction = Field(
         default=0.8,
