@@ -14,6 +14,7 @@ from pydantic import Field
 
 from gptcalc.specs.base import Result
 from gptcalc.specs.calibration import CalibrationCase
+from gptcalc.specs.serving import ServingCase, ServingModel
 from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import step_time
 
@@ -92,6 +93,48 @@ def calibrate(
         groups.setdefault(r.group, []).append(r.ratio)
     return Calibration(
         kind="training",
+        groups=[stats(g, rs) for g, rs in groups.items()],
+        overall=stats("overall", [r.ratio for r in results]),
+        cases=results,
+        unrepresented=list(unrepresented),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ serving
+
+
+def predict_serving_case(case: ServingCase, model: ServingModel | None = None) -> float:
+    """Predicted value of one serving case in its metric's unit: static-batching output tokens/s per GPU
+    (prefill included), TTFT at batch 1 in seconds, or batch-1 decode tokens/s (:mod:`gptcalc.serving`)."""
+    from gptcalc.serving import estimate_serving
+
+    est = estimate_serving(case.arch, case.hardware, case.setup, allow_overflow=True, model=model, knee=False)
+    if case.metric == "output_tokens_per_s_per_gpu":
+        return est.output_tokens_per_second_per_gpu
+    if case.metric == "ttft_s":
+        return est.ttft_s
+    return est.decode_tokens_per_second
+
+
+def calibrate_serving(
+    cases: Sequence[ServingCase],
+    unrepresented: Sequence[dict[str, str]] = (),
+    model: ServingModel | None = None,
+) -> Calibration:
+    """Predict every serving case and summarise the errors per group and overall. The ratio is always a speed
+    ratio, > 1 when the model is too fast: predicted/measured for throughputs, measured/predicted for TTFT."""
+    results = []
+    for case in cases:
+        predicted = predict_serving_case(case, model)
+        ratio = case.measured / predicted if case.metric == "ttft_s" else predicted / case.measured
+        results.append(
+            CaseResult(name=case.name, group=case.group, measured=case.measured, predicted=predicted, ratio=ratio)
+        )
+    groups: dict[str, list[float]] = {}
+    for r in results:
+        groups.setdefault(r.group, []).append(r.ratio)
+    return Calibration(
+        kind="serving",
         groups=[stats(g, rs) for g, rs in groups.items()],
         overall=stats("overall", [r.ratio for r in results]),
         cases=results,

@@ -1,52 +1,71 @@
-"""Inference economics: a roofline per phase, latency, throughput and cost per token.
+"""Serving time per iteration over the operator inventory; static and continuous batching; latency under load.
 
-Each step of a pipeline stage takes the slower of its compute and its memory traffic (the roofline,
-Williams et al. 2009; applied to LLM inference by Pope et al. 2022, 'Efficiently Scaling Transformer
-Inference', Sec. 2-3):
+The shape follows Vidur (Agrawal et al. 2024, 'Vidur: A Large-Scale Simulation Framework for LLM Inference',
+Sec. 4): one engine iteration is timed per operator from its shape, and the batching policy composes
+iterations into request latencies and throughput. Per iteration, on one GPU of a tp group of one pipeline stage:
 
-* compute: FLOPs / (peak x compute efficiency), FLOPs = 2 x active weights + attention (the new tokens
-  attend to every cached key: 4 a d K per layer and token; Kaplan et al. 2020 Table 1);
-* memory: (weights read + KV cache read) / (bandwidth x bandwidth efficiency). Decode reads the weights
-  once per step for the whole batch and every sequence's KV cache; prefill reads the weights once per pass.
-* tensor parallelism adds 2 all-reduces per layer per step (after attention and after the MLP), each
-  ``alpha + 2 (t-1)/t x bytes / link bandwidth`` (Pope et al. 2022 Sec. 3.1; alpha a fixed latency);
-* pipeline parallelism runs a token through every stage in turn (latency adds up) while pp micro-batches
-  keep all stages busy (throughput); each stage boundary adds a point-to-point send.
+* **GEMMs**: every matmul of the inventory at its shape ``m = tokens of the iteration``, split over tp as
+  Megatron does (:func:`gptcalc.steptime._matmul_shape`) and timed by :func:`gptcalc.steptime.gemm_time`: the
+  roofline ``max(2 m n k / (peak x eff x waves), bytes / HBM) + kernel overhead``. Small-batch decode GEMMs
+  are bound by reading their weights; prefill GEMMs by the tensor cores. Shapes with fewer 128 x 128 output
+  tiles than compute units are split along k (split-K), as cuBLAS does for short prompts. Weights are read at
+  their stored format; weight-only int8/int4 GEMMs run at the bf16 rate and pay a dequantization cost counted as extra
+  bytes per weight (:class:`~gptcalc.specs.serving.ServingModel`); FP8 weights run W8A8 at the FP8 peak
+  (Micikevicius et al. 2022). MoE decode reads only the experts its tokens touch: ``E (1 - (1 - k/E)^T)``
+  distinct experts for T tokens choosing k of E uniformly (real routers are skewed and touch fewer).
+* **attention core**: decode reads every sequence's KV cache at its dtype (``2 g d`` values per token and
+  layer, ``g`` split over tp), prefill computes ``4 a d K`` FLOPs per token over K causal keys (Kaplan et al.
+  2020 Table 1; Dao 2023) at the hardware's measured fused-attention rate; roofline of the two.
+* **memory-bound ops**: norms, activation, rotary, residual adds, router top-k: values read and written per
+  token in bf16, at the HBM rate, one kernel each.
+* **tensor parallelism**: 2 all-reduces per layer (after attention and after the MLP; Shoeybi et al. 2019)
+  of ``tokens x h`` bf16 values: ``2 (t-1)/t x bytes / link bandwidth + steps x link latency`` over the link
+  :func:`gptcalc.steptime.link` finds (NVLink inside a node, PCIe on parts without it); a small all-reduce
+  is one-shot, so its latency does not grow with t (``allreduce_latency_steps``).
+* **edges**: the embedding gather on the first stage; the LM head on the last, only for the rows that
+  sample (prefill: one per sequence, as TensorRT-LLM computes context logits only for the last token); a
+  fixed per-iteration overhead (sampling, scheduling, host sync) and a fixed per-request cost before the
+  first token.
 
-MoE decode reads only the experts the step's tokens touch. With T tokens each choosing k of E experts
-uniformly and independently, an expert is missed by one token with probability (1 - k/E), so the expected
-number of distinct experts is ``E (1 - (1 - k/E)^T)`` (uniform routing is an assumption; real routers are
-skewed, which touches fewer experts).
+Batching (:data:`~gptcalc.specs.serving.Batching`):
 
-Speculative decoding is modelled as ``accepted`` tokens gained per target-model step, each step verifying
-that many tokens per sequence; the draft model's own cost is left out. Costs: GPU-hours at a price,
-divided by the utilization (the share of paid time the replica is serving at this batch).
+* **static** (TensorRT-LLM 0.9 static batching): the batch's b prompts prefill in one iteration, then the
+  batch decodes ``output - 1`` iterations at the mean context ``prompt + output/2`` (attention cost is linear
+  in the context, so the mean is exact for it). TTFT = request cost + batch prefill; throughput =
+  ``b x output / (TTFT + (output - 1) x TPOT)``.
+* **continuous** (Orca, Yu et al. 2022, with chunked prefill, Sarathi-Serve, Agrawal et al. 2024): b
+  sequences in flight; each iteration decodes b tokens and takes in ``b x prompt / output`` prompt tokens
+  (the prompts of the b/output requests that replace those finishing), so output rate = b / iteration.
+
+Pipeline parallelism runs ``pp`` micro-batches through the stages (decode: a sequence advances once the
+slowest stage served all pp micro-batches). Left out: KV-cache paging and preemption, CPU-side tokenization,
+stragglers, prefix caching, the NCCL/custom-kernel choice per message size; the draft model's cost under
+speculative decoding (``speculative`` only multiplies tokens per step).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
-from gptcalc.flops import (
-    mean_keys,
-)
-from gptcalc.inventory import KvCache, inventory
-from gptcalc.memory import (
-    DTYPE_BYTES,
-    serving_memory,
-    weight_bytes_per_param,
-)
+from gptcalc.flops import mean_keys
+from gptcalc.inventory import Inventory, LayerKind, inventory
+from gptcalc.memory import DTYPE_BYTES, serving_memory, weight_bytes_per_param
 from gptcalc.parallel import check_layout, split_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.quantities import mid
-from gptcalc.specs.serving import ServingSetup
+from gptcalc.specs.serving import ServingModel, ServingSetup
+from gptcalc.specs.timemodel import TimeModel
+from gptcalc.steptime import TILE, Link, _Ctx, _matmul_shape, gemm_time, link
+
+ACT_BYTES = 2.0  # activations, logits inputs and all-reduce payloads in bf16/fp16
+LOGIT_BYTES = 8.0  # per vocabulary entry when sampling: write fp32 logits, read them back for softmax/top-k
 
 
 def expected_distinct_experts(n_experts: int, top_k: int, tokens: float) -> float:
@@ -57,15 +76,315 @@ def expected_distinct_experts(n_experts: int, top_k: int, tokens: float) -> floa
 
 
 class PhaseTime(Result):
-    """One step of one pipeline stage."""
+    """One iteration of one phase through all pipeline stages, on one GPU, and its breakdown."""
 
-    compute_s: float
-    memory_s: float
-    comm_s: float
-    step_s: float = Field(description="max(compute, memory) + communication.")
-    bound: str = Field(description="'compute' or 'memory'.")
-    flops: float = Field(description="FLOPs of the step on one GPU.")
-    bytes: float = Field(description="Bytes read by the step on one GPU.")
+    step_s: float = Field(description="Wall time of the iteration (all stages, overheads included).")
+    gemm_s: float
+    attention_s: float
+    memory_ops_s: float = Field(description="Norms, activations, rotary, residual adds, embedding, sampling.")
+    comm_s: float = Field(description="Tensor-parallel all-reduces and pipeline sends.")
+    overhead_s: float = Field(description="Fixed per-iteration (and per-request, for prefill) cost.")
+    compute_s: float = Field(description="FLOPs / (peak x efficiency): the iteration's time if compute-bound.")
+    memory_s: float = Field(description="Bytes / (bandwidth x efficiency): its time if memory-bound.")
+    bound: str = Field(description="'compute' or 'memory': which of the two is larger.")
+    flops: float = Field(description="FLOPs of the iteration on one GPU (all stages).")
+    bytes: float = Field(description="Bytes read and written by the iteration on one GPU (all stages).")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one iteration does, summed over the sequences in it: ``tokens`` new tokens, ``logits`` rows that
+    sample, ``kv_read`` cached tokens read (sum over sequences of their context), ``key_products`` sum over new
+    tokens of the keys each attends to; the ``_w`` variants on sliding-window layers."""
+
+    tokens: float
+    logits: float
+    kv_read: float
+    key_products: float
+    kv_read_w: float
+    key_products_w: float
+
+    def __add__(self, other: Work) -> Work:
+        return Work(
+            self.tokens + other.tokens,
+            self.logits + other.logits,
+            self.kv_read + other.kv_read,
+            self.key_products + other.key_products,
+            self.kv_read_w + other.kv_read_w,
+            self.key_products_w + other.key_products_w,
+        )
+
+    def scaled(self, f: float) -> Work:
+        return Work(
+            *(
+                f * x
+                for x in (
+                    self.tokens,
+                    self.logits,
+                    self.kv_read,
+                    self.key_products,
+                    self.kv_read_w,
+                    self.key_products_w,
+                )
+            )
+        )
+
+
+def prefill_work(sequences: float, prompt: float, window: int | None) -> Work:
+    """``sequences`` prompts of ``prompt`` tokens: causal keys (:func:`gptcalc.flops.mean_keys`), one sampled row
+    per sequence, nothing cached read."""
+    p = max(round(prompt), 1)
+    tokens = sequences * prompt
+    return Work(
+        tokens, sequences, 0.0, tokens * mean_keys(p, None, causal=True), 0.0, tokens * mean_keys(p, window, True)
+    )
+
+
+def decode_work(sequences: float, context: float, window: int | None, per_step: float = 1.0) -> Work:
+    """One decode iteration of ``sequences`` sequences holding ``context`` cached tokens, ``per_step`` new
+    tokens each (speculative verification)."""
+    w_ctx = min(context, window) if window else context
+    tokens = sequences * per_step
+    return Work(tokens, tokens, sequences * context, tokens * context, sequences * w_ctx, tokens * w_ctx)
+
+
+@dataclass
+class _Tally:
+    gemm: float = 0.0
+    attention: float = 0.0
+    memory_ops: float = 0.0
+    comm: float = 0.0
+    flops: float = 0.0
+    bytes: float = 0.0
+
+    def add(self, o: _Tally, f: float = 1.0) -> None:
+        self.gemm += f * o.gemm
+        self.attention += f * o.attention
+        self.memory_ops += f * o.memory_ops
+        self.comm += f * o.comm
+        self.flops += f * o.flops
+        self.bytes += f * o.bytes
+
+    @property
+    def total(self) -> float:
+        return self.gemm + self.attention + self.memory_ops + self.comm
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Everything the per-operator serving time needs, resolved once per setup."""
+
+    arch: Architecture
+    hw: Hardware
+    setup: ServingSetup
+    sm: ServingModel
+    inv: Inventory
+    ctx: _Ctx
+    tp_link: Link
+    hbm: float
+    overhead: float
+    kv_bytes: float
+    dequant: float
+    attention_rate: float
+    stages: tuple[range, ...]
+    window: int | None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel | None = None) -> Engine:
+        sm = sm or ServingModel()
+        w = setup.weights_dtype
+        fp8 = setup.compute_dtype == "fp8" or (setup.compute_dtype is None and w == "fp8" and "fp8" in hw.peak_tflops)
+        bf16_peak = hw.peak_flops("fp16" if w == "fp16" else "bf16")
+        bf16_eff = (hw.matmul_efficiency or TimeModel().best_case_gemm) * sm.gemm_efficiency
+        if setup.compute_efficiency is not None:
+            bf16_eff = setup.compute_efficiency
+        fp8_eff = setup.compute_efficiency or sm.fp8_gemm_efficiency
+        hbm = hw.memory_bandwidth * (setup.bandwidth_efficiency or sm.bandwidth_efficiency)
+        overhead = sm.kernel_overhead_us * 1e-6
+        ctx = _Ctx(
+            hw=hw,
+            model=TimeModel(),
+            layout=TrainLayout(),
+            act_bytes=ACT_BYTES,
+            gemm_peak=hw.peak_flops("fp8") if fp8 else bf16_peak,
+            gemm_eff=fp8_eff if fp8 else bf16_eff,
+            gemm_in_bytes=weight_bytes_per_param(w) if not fp8 else 1.0,
+            bf16_peak=bf16_peak,
+            bf16_eff=bf16_eff,
+            flash_eff=1.0,
+            hbm=hbm,
+            overhead=overhead,
+            fp8=fp8,
+        )
+        tp_link = link(hw, setup.tp, 1, TimeModel(collective_efficiency=sm.collective_efficiency))
+        attn = (hw.attention_efficiency or TimeModel().best_case_attention) * bf16_peak
+        return cls(
+            arch=arch,
+            hw=hw,
+            setup=setup,
+            sm=sm,
+            inv=inventory(arch),
+            ctx=ctx,
+            tp_link=tp_link,
+            hbm=hbm,
+            overhead=overhead,
+            kv_bytes=DTYPE_BYTES[setup.kv_dtype],
+            dequant=0.0 if fp8 else sm.dequant_bytes(w),
+            attention_rate=attn,
+            stages=tuple(split_layers(arch.n_layers, setup.pp)),
+            window=arch.attention.sliding_window,
+        )
+
+    @property
+    def fp8(self) -> bool:
+        return self.ctx.fp8
+
+    def allreduce(self, nbytes: float) -> float:
+        """One tensor-parallel all-reduce of ``nbytes`` (module docstring)."""
+        t = self.setup.tp
+        if t <= 1:
+            return 0.0
+        ln = self.tp_link
+        return 2 * (t - 1) / t * nbytes / ln.bandwidth + self.sm.allreduce_latency_steps * ln.latency
+
+    def _gemm(self, count: float, m: float, n: float, k: float, *, bf16: bool = False) -> _Tally:
+        out = _Tally()
+        if count <= 0 or m <= 0:
+            return out
+        ctx = self.ctx
+        # Split-K for shapes with fewer output tiles than compute units (cuBLAS/CUTLASS split-K, stream-K: Osama
+        # et al. 2023): s slices of k run as s times the tiles, each writing a partial sum (timed as n s x k / s).
+        split = 1
+        units = self.hw.compute_units
+        tiles = math.ceil(m / TILE) * math.ceil(n / TILE)
+        if units and tiles < units:
+            split = max(1, min(units // tiles, int(k // TILE)))
+        out.gemm = count * gemm_time(ctx, m, n * split, k / split, bf16=bf16)
+        in_bytes = 2.0 if bf16 else ctx.gemm_in_bytes
+        if not bf16 and self.dequant:
+            out.gemm += count * n * k * self.dequant / self.hbm
+        out.flops = count * 2.0 * m * n * k
+        out.bytes = count * (in_bytes * (m * k + k * n) + 2.0 * m * n)
+        return out
+
+    def layer(self, kind: LayerKind, work: Work, windowed: bool) -> _Tally:
+        """One layer of ``kind`` on one GPU for one iteration's ``work``."""
+        tp = self.setup.tp
+        T = work.tokens
+        out = _Tally()
+        for mm in kind.matmuls:
+            if mm.tokens == "routed":
+                k_top = kind.top_k or 1
+                touched = expected_distinct_experts(mm.copies, k_top, T)
+                m = T * k_top / touched if touched else 0.0
+                n, k = (mm.n, mm.k / tp) if mm.name.endswith(("down_proj",)) else (mm.n / tp, mm.k)
+                out.add(self._gemm(touched, m, n, k))
+            else:
+                count, m, n, k = _matmul_shape(mm, T, tp, tp, 1, kind, 1.0)
+                out.add(self._gemm(count, m, n, k, bf16=mm.component == "router"))
+        core = kind.attention
+        kv_token = core.kv.values(tp) * self.kv_bytes
+        kv_read = work.kv_read_w if windowed else work.kv_read
+        keys = work.key_products_w if windowed else work.key_products
+        a_bytes = (kv_read + T) * kv_token
+        a_flops = core.flops_per_key / tp * keys
+        out.attention = max(a_flops / self.attention_rate, a_bytes / self.hbm) + self.overhead
+        out.flops += a_flops
+        out.bytes += a_bytes
+        op_bytes = 0.0
+        for op in kind.ops:
+            split = tp if op.name in ("activation", "rotary") else 1
+            op_bytes += (op.reads + op.writes) * T * ACT_BYTES / split
+        out.memory_ops = op_bytes / self.hbm + len(kind.ops) * self.overhead
+        out.bytes += op_bytes
+        out.comm = 2 * self.allreduce(T * self.inv.hidden * ACT_BYTES)
+        return out
+
+    def stage(self, j: int, work: Work) -> _Tally:
+        """Stage ``j`` of the pipeline for one iteration's ``work`` (embedding on the first, head on the last)."""
+        inv = self.inv
+        cache: dict[tuple[str, bool], _Tally] = {}
+        out = _Tally()
+        for i in self.stages[j]:
+            key = (inv.layer_kinds[i], inv.windows[i] is not None)
+            if key not in cache:
+                cache[key] = self.layer(inv.kinds[inv.layer_kinds[i]], work, key[1])
+            out.add(cache[key])
+        if j == 0:
+            emb = work.tokens * inv.hidden * ACT_BYTES * 2
+            out.memory_ops += emb / self.hbm + self.overhead
+            out.bytes += emb
+        if j == len(self.stages) - 1:
+            out.add(self._gemm(1, work.logits, inv.vocab / self.setup.tp, inv.head.k))
+            sample = work.logits * inv.vocab / self.setup.tp * LOGIT_BYTES
+            out.memory_ops += sample / self.hbm + 2 * self.overhead
+            out.bytes += sample
+            if self.setup.tp > 1:  # gather the vocabulary shards' logits (or their top-k) to sample
+                out.comm += self.allreduce(work.logits * inv.vocab / self.setup.tp * 4)
+        if len(self.stages) > 1 and j < len(self.stages) - 1:
+            pp_link = link(self.hw, 2, self.setup.tp, TimeModel(collective_efficiency=self.sm.collective_efficiency))
+            out.comm += work.tokens * inv.hidden * ACT_BYTES / pp_link.bandwidth + pp_link.latency
+        return out
+
+    def iteration(self, work: Work, *, micro: int = 1, fixed: float = 0.0) -> PhaseTime:
+        """``work`` split into ``micro`` pipeline micro-batches through every stage: the sum of the stages plus
+        (micro - 1) times the slowest (a full pipeline), plus ``fixed`` seconds."""
+        part = work.scaled(1.0 / micro)
+        stages = [self.stage(j, part) for j in range(len(self.stages))]
+        tot = _Tally()
+        for st in stages:
+            tot.add(st)
+        slowest = max(st.total for st in stages)
+        wall = tot.total + (micro - 1) * slowest
+        scale = wall / tot.total if tot.total > 0 else 1.0
+        peak = self.ctx.gemm_peak * self.ctx.gemm_eff
+        compute = tot.flops * micro / peak
+        memory = tot.bytes * micro / self.hbm
+        return PhaseTime(
+            step_s=wall + fixed,
+            gemm_s=tot.gemm * scale,
+            attention_s=tot.attention * scale,
+            memory_ops_s=tot.memory_ops * scale,
+            comm_s=tot.comm * scale,
+            overhead_s=fixed,
+            compute_s=compute,
+            memory_s=memory,
+            bound="compute" if compute >= memory else "memory",
+            flops=tot.flops * micro,
+            bytes=tot.bytes * micro,
+        )
+
+    # ---------------------------------------------------------------------------------- phases
+
+    def prefill(self, sequences: int) -> PhaseTime:
+        """Prefill ``sequences`` prompts together, plus the per-request cost (TTFT of a static batch)."""
+        s = self.setup
+        micro = min(s.pp, sequences)
+        return self.iteration(
+            prefill_work(sequences, s.prompt, self.window), micro=micro, fixed=self.sm.request_overhead_s
+        )
+
+    def decode(self, sequences: int) -> PhaseTime:
+        """One decode iteration of ``sequences`` at the mean context prompt + output/2."""
+        s = self.setup
+        context = s.prompt + s.output / 2
+        micro = min(s.pp, sequences)
+        work = decode_work(sequences, context, self.window, s.speculative)
+        it = self.iteration(work, micro=micro, fixed=self.sm.iteration_overhead_s)
+        return it
+
+    def mixed(self, sequences: int) -> tuple[PhaseTime, PhaseTime]:
+        """Continuous batching's steady-state iteration: ``sequences`` decode tokens plus the prompt tokens of
+        the sequences/output requests that join per iteration; and the same iteration without the prompts."""
+        s = self.setup
+        context = s.prompt + s.output / 2
+        dec = decode_work(sequences, context, self.window, s.speculative)
+        joining = sequences * s.speculative / s.output
+        work = dec + prefill_work(joining, s.prompt, self.window)
+        micro = min(s.pp, sequences)
+        fixed = self.sm.iteration_overhead_s
+        return self.iteration(work, micro=micro, fixed=fixed), self.iteration(dec, micro=micro, fixed=fixed)
 
 
 class ServingEstimate(Result):
@@ -74,16 +393,24 @@ class ServingEstimate(Result):
     model: str
     hardware: str
     gpus: int
-    batch: int
+    batch: int = Field(description="Sequences in flight (static: per batch; continuous: concurrency).")
     prompt: int
     output: int
-    ttft_s: float = Field(description="Time to first token: one prompt's prefill through all stages.")
-    tpot_s: float = Field(description="Time per output token of one sequence (decode step through all stages).")
-    e2e_s: float = Field(description="ttft + output tokens x tpot.")
-    tokens_per_second: float = Field(description="Output tokens per second of the replica.")
-    tokens_per_second_per_gpu: float
-    tokens_per_second_per_sequence: float
-    prefill_tokens_per_second: float = Field(description="Prompt tokens per second of the replica.")
+    batching: str
+    ttft_s: float = Field(
+        description="Time to first token: per-request cost + prefill (static: the whole batch's prefill;"
+        " continuous: the prompt's chunks mixed into decode iterations)."
+    )
+    tpot_s: float = Field(description="Time per output token of one sequence (one decode iteration).")
+    e2e_s: float = Field(description="ttft + (output - 1) x tpot.")
+    output_tokens_per_second: float = Field(
+        description="Output tokens per second of the replica, end to end (prefill time included)."
+    )
+    output_tokens_per_second_per_gpu: float
+    requests_per_second: float = Field(description="Completed requests per second of the replica.")
+    decode_tokens_per_second: float = Field(description="batch / tpot: decode iterations only, no prefill.")
+    tokens_per_second_per_sequence: float = Field(description="1 / tpot.")
+    prefill_tokens_per_second: float = Field(description="Prompt tokens per second of a batch prefill.")
     decode: PhaseTime
     prefill: PhaseTime
     decode_bound: str
@@ -91,191 +418,46 @@ class ServingEstimate(Result):
     max_batch: int = Field(description="Largest batch whose KV cache fits (memory model).")
     fits: bool
     experts_touched: float | None = Field(description="Expected distinct experts per MoE layer per decode step.")
-    cost_per_million_input_usd: float
-    cost_per_million_output_usd: float
-    cost_per_million_tokens_usd: float = Field(description="Blended over prompt and output tokens of a request.")
+    cost_per_million_input_usd: float = Field(description="GPU time of prefill, per million prompt tokens.")
+    cost_per_million_output_usd: float = Field(description="GPU time of decode, per million output tokens.")
+    cost_per_million_tokens_usd: float = Field(description="All GPU time per million prompt + output tokens.")
     price_per_gpu_hour: float
     utilization: float
     assumptions: list[str]
 
+    @property
+    def tokens_per_second(self) -> float:
+        """End-to-end output tokens per second (the name earlier versions used)."""
+        return self.output_tokens_per_second
 
-@dataclass(frozen=True)
-class _Stage:
-    """What one serving pipeline stage holds, reduced to the counts the roofline needs."""
-
-    dense_layers: int
-    moe_layers: int
-    sliding_layers: int
-    last: bool
-
-
-@dataclass(frozen=True)
-class _Model:
-    """Matmul weights per layer kind and attention constants, read from the operator inventory (once per call).
-
-    ``dense``: weights of a dense block; ``moe_fixed``: of an MoE block without its routed experts (attention,
-    shared experts, router); ``expert``: one routed expert's.
-    """
-
-    dense: int
-    moe_fixed: int
-    expert: int
-    head: int
-    per_key: int
-    window: int | None
-    top_k: int
-    n_experts: int
-    kv: KvCache
-    stages: tuple[_Stage, ...]
-
-    @classmethod
-    def of(cls, arch: Architecture, pp: int) -> _Model:
-        inv = inventory(arch)
-        dense = inv.kinds.get("dense")
-        moe = inv.kinds.get("moe")
-        stages = tuple(
-            _Stage(*inv.stage_counts(layers), last=j == pp - 1)
-            for j, layers in enumerate(split_layers(arch.n_layers, pp))
-        )
-        any_kind = dense or moe
-        assert any_kind is not None  # every model has at least one layer
-        return cls(
-            dense=int(dense.matmul_weights()) if dense else 0,
-            moe_fixed=int(moe.matmul_weights(experts=0)) if moe else 0,
-            expert=int(moe.matmul_weights(experts=1) - moe.matmul_weights(experts=0)) if moe else 0,
-            head=inv.head_matrix,
-            per_key=any_kind.attention.flops_per_key,
-            window=arch.attention.sliding_window,
-            top_k=moe.require_top_k() if moe else 0,
-            n_experts=moe.n_experts if moe else 0,
-            kv=any_kind.attention.kv,
-            stages=stages,
-        )
-
-    def weights(self, st: _Stage, experts: float) -> float:
-        """Matmul weights a stage multiplies, with ``experts`` routed experts per MoE layer (+ head if last)."""
-        moe_layer = self.moe_fixed + experts * self.expert
-        head = self.head if st.last else 0
-        return st.dense_layers * self.dense + st.moe_layers * moe_layer + head
-
-    def keys_read(self, st: _Stage, keys: float, windowed_keys: float | None = None) -> float:
-        """Layer-keys summed over the stage: ``keys`` on global layers, ``windowed_keys`` (default: at most the
-        window) on sliding-window layers."""
-        full = st.dense_layers + st.moe_layers - st.sliding_layers
-        if windowed_keys is None:
-            windowed_keys = min(keys, self.window) if self.window else keys
-        return full * keys + st.sliding_layers * windowed_keys
+    @property
+    def tokens_per_second_per_gpu(self) -> float:
+        return self.output_tokens_per_second_per_gpu
 
 
-def _allreduce(setup: ServingSetup, hardware: Hardware, nbytes: float) -> float:
-    t = setup.tp
-    if t == 1:
-        return 0.0
-    return setup.allreduce_latency_s + 2 * (t - 1) / t * nbytes / hardware.intra_node_bandwidth
-
-
-def phase_time(
-    model: _Model,
-    arch: Architecture,
-    hardware: Hardware,
-    setup: ServingSetup,
-    st: _Stage,
-    *,
-    tokens: float,
-    sequences: float,
-    context: float,
-    experts: float | None,
-    keys: float,
-    windowed_keys: float | None = None,
-) -> PhaseTime:
-    """One step of one stage on one GPU: ``tokens`` new tokens from ``sequences`` sequences, each reading
-    ``context`` cached tokens (0 in prefill) and attending to ``keys`` keys per new token."""
-    per_param = weight_bytes_per_param(setup.weights_dtype)
-    t = setup.tp
-    used = model.top_k if experts is None else experts
-    active = model.weights(st, model.top_k)
-    flops = tokens * (2 * active + model.per_key * model.keys_read(st, keys, windowed_keys)) / t
-    read_experts = model.n_experts if experts is None else used
-    kv_layer = model.kv.values(t) * DTYPE_BYTES[setup.kv_dtype]
-    nbytes = model.weights(st, read_experts) * per_param / t + sequences * kv_layer * model.keys_read(st, context)
-    dtype = setup.compute_dtype or ("fp8" if setup.weights_dtype == "fp8" and "fp8" in hardware.peak_tflops else "bf16")
-    compute = flops / (hardware.peak_flops(dtype) * setup.compute_efficiency)
-    memory = nbytes / (hardware.memory_bandwidth * setup.bandwidth_efficiency)
-    activation_bytes = tokens * arch.hidden_size * DTYPE_BYTES["bf16"]
-    comm = 2 * (st.dense_layers + st.moe_layers) * _allreduce(setup, hardware, activation_bytes)
-    return PhaseTime(
-        compute_s=compute,
-        memory_s=memory,
-        comm_s=comm,
-        step_s=max(compute, memory) + comm,
-        bound="compute" if compute >= memory else "memory",
-        flops=flops,
-        bytes=nbytes,
-    )
-
-
-def _p2p(setup: ServingSetup, hardware: Hardware, tokens: float, arch: Architecture) -> float:
-    """Stage-to-stage send of the hidden states; across nodes when a stage fills a node."""
-    if setup.pp == 1:
-        return 0.0
-    bw = hardware.inter_node_bandwidth if setup.tp >= hardware.devices_per_node else hardware.intra_node_bandwidth
-    return (setup.pp - 1) * (setup.allreduce_latency_s + tokens * arch.hidden_size * 2 / bw)
-
-
-def _through_stages(
-    model: _Model, arch: Architecture, hardware: Hardware, setup: ServingSetup, **step: Any
-) -> tuple[float, PhaseTime]:
-    """(time for one step to cross every stage, including stage-to-stage sends; the slowest stage's step)."""
-    times = [phase_time(model, arch, hardware, setup, st, **step) for st in model.stages]
-    slowest = max(times, key=lambda p: p.step_s)
-    return sum(p.step_s for p in times) + _p2p(setup, hardware, step["tokens"], arch), slowest
-
-
-def _decode(
-    model: _Model, arch: Architecture, hardware: Hardware, setup: ServingSetup, batch: int
-) -> tuple[float, PhaseTime, float | None]:
-    """(time per decode step through all stages, the slowest stage's step, experts touched)."""
-    micro = batch / setup.pp
-    tokens = micro * setup.speculative
-    moe = arch.moe
-    experts = expected_distinct_experts(moe.n_experts, moe.k, tokens) if moe else None
-    context = setup.prompt + setup.output / 2  # mean cached context over the generation
-    through_all, slowest = _through_stages(
-        model, arch, hardware, setup, tokens=tokens, sequences=micro, context=context, experts=experts, keys=context
-    )
-    # With pp micro-batches in flight a sequence advances once the slowest stage has served all pp of them.
-    return max(through_all, setup.pp * slowest.step_s), slowest, experts
-
-
-def _prefill(model: _Model, arch: Architecture, hardware: Hardware, setup: ServingSetup) -> tuple[float, PhaseTime]:
-    """(time to prefill one request's prompt through all stages, the slowest stage's step).
-
-    Continuous batching schedules each new prompt's prefill as it arrives, so the first token waits for
-    one prompt, not for the whole batch; steady-state prefill throughput is one prompt per slowest step.
-    Every expert is read once (a long prompt touches them all).
-    """
-    return _through_stages(
-        model,
-        arch,
-        hardware,
-        setup,
-        tokens=float(setup.prompt),
-        sequences=0.0,
-        context=0.0,
-        experts=None,
-        keys=mean_keys(setup.prompt, None, causal=True),
-        windowed_keys=mean_keys(setup.prompt, model.window, causal=True) if model.window else None,
-    )
+def _validate(arch: Architecture, setup: ServingSetup) -> None:
+    if setup.weights_dtype not in DTYPE_BYTES or setup.kv_dtype not in DTYPE_BYTES:
+        bad = setup.weights_dtype if setup.weights_dtype not in DTYPE_BYTES else setup.kv_dtype
+        raise InputError(f"dtype: unknown {bad!r}; allowed: {', '.join(DTYPE_BYTES)}")
+    check_layout(arch, tp=setup.tp)
+    split_layers(arch.n_layers, setup.pp)
+    if setup.batch < setup.pp:
+        raise InputError(f"batch: {setup.batch} is smaller than pp ({setup.pp}); each stage needs a micro-batch")
 
 
 def compute_bound_batch(
-    arch: Architecture, hardware: Hardware, setup: ServingSetup, limit: int = 1 << 20, model: _Model | None = None
+    arch: Architecture,
+    hardware: Hardware,
+    setup: ServingSetup,
+    limit: int = 1 << 20,
+    model: ServingModel | None = None,
+    engine: Engine | None = None,
 ) -> int | None:
-    """Smallest batch at which a decode step's compute time reaches its memory time (None if never)."""
-    model = model or _Model.of(arch, setup.pp)
+    """Smallest batch at which a decode iteration's FLOP time reaches its byte time (None if never)."""
+    eng = engine or Engine.of(arch, hardware, setup, model)
 
     def compute_bound(b: int) -> bool:
-        return _decode(model, arch, hardware, setup, b)[1].bound == "compute"
+        return eng.decode(b).bound == "compute"
 
     hi = setup.pp
     while hi <= limit and not compute_bound(hi):
@@ -284,31 +466,31 @@ def compute_bound_batch(
         return None
     lo = max(hi // 2, 1)
     while lo < hi:
-        mid = (lo + hi) // 2
-        if compute_bound(mid):
-            hi = mid
+        m = (lo + hi) // 2
+        if compute_bound(m):
+            hi = m
         else:
-            lo = mid + 1
+            lo = m + 1
     return lo
 
 
 def estimate_serving(
-    arch: Architecture, hardware: Hardware, setup: ServingSetup, *, allow_overflow: bool = False
+    arch: Architecture,
+    hardware: Hardware,
+    setup: ServingSetup,
+    *,
+    allow_overflow: bool = False,
+    model: ServingModel | None = None,
+    knee: bool = True,
 ) -> ServingEstimate:
     """Latency, throughput and cost of serving ``arch`` on ``hardware`` as ``setup`` says (module docstring).
 
     A batch whose KV cache does not fit raises :class:`InfeasibleError` naming the largest that does,
-    unless ``allow_overflow`` (then ``fits`` is False and the roofline is still computed).
+    unless ``allow_overflow`` (then ``fits`` is False and the time is still computed). ``knee``: also search
+    the batch at which decode turns compute-bound.
     """
-    if setup.weights_dtype not in DTYPE_BYTES or setup.kv_dtype not in DTYPE_BYTES:
-        bad = setup.weights_dtype if setup.weights_dtype not in DTYPE_BYTES else setup.kv_dtype
-        raise InputError(f"dtype: unknown {bad!r}; allowed: {', '.join(DTYPE_BYTES)}")
-    check_layout(arch, tp=setup.tp)
-    split_layers(arch.n_layers, setup.pp)
-    if setup.batch < setup.pp:
-        raise InputError(f"batch: {setup.batch} is smaller than pp ({setup.pp}); each stage needs a micro-batch")
-    price = setup.price_per_gpu_hour if setup.price_per_gpu_hour is not None else hardware.price_per_hour
-    price_mid = mid(price)
+    _validate(arch, setup)
+    price_mid = mid(setup.price_per_gpu_hour if setup.price_per_gpu_hour is not None else hardware.price_per_hour)
     util = mid(setup.utilization)
     context = setup.prompt + setup.output
     mem = serving_memory(
@@ -326,24 +508,54 @@ def estimate_serving(
             f"batch: {setup.batch} sequences of {context} tokens do not fit on {setup.gpus} x {hardware.name}"
             f" with {setup.weights_dtype} weights; the largest batch that fits is {mem.max_batch}"
         )
-    model = _Model.of(arch, setup.pp)
-    step, decode, experts = _decode(model, arch, hardware, setup, setup.batch)
-    ttft, prefill = _prefill(model, arch, hardware, setup)
+    eng = Engine.of(arch, hardware, setup, model)
+    sm = eng.sm
+    b, out_len = setup.batch, setup.output
+    prefill = eng.prefill(b)
+    prefill_kernels = prefill.step_s - sm.request_overhead_s
+    if setup.batching == "static":
+        decode = eng.decode(b)
+        step = decode.step_s
+        ttft = prefill.step_s
+        prefill_share = prefill_kernels  # GPU seconds per batch spent on prompts
+        busy = ttft + max(out_len / setup.speculative - 1, 0) * step
+        rps = b / busy
+        decode_share = busy - prefill_share
+    else:
+        decode, pure = eng.mixed(b)
+        step = decode.step_s
+        alone = eng.prefill(1)
+        chunks = math.ceil(setup.prompt / setup.chunk)
+        ttft = max(alone.step_s, sm.request_overhead_s + chunks * step)
+        rps = b * setup.speculative / (out_len * step)
+        busy = 1.0 / rps * b  # seconds of replica time per b requests
+        prefill_share = (step - pure.step_s) * out_len / setup.speculative
+        decode_share = busy - prefill_share
     tpot = step / setup.speculative
-    tps = setup.batch / tpot
-    prefill_tps = setup.prompt / prefill.step_s
-    dollars_per_second = setup.gpus * price_mid / 3600.0 / util
-    # GPU time is charged to the phase that uses it: prefill to prompt tokens, decode to output tokens.
-    per_input = dollars_per_second / prefill_tps
-    per_output = dollars_per_second / tps
-    blended = (per_input * setup.prompt + per_output * setup.output) / context
+    e2e = ttft + max(out_len - 1, 0) * tpot
+    out_tps = rps * out_len
     moe = arch.moe
+    experts = expected_distinct_experts(moe.n_experts, moe.k, b * setup.speculative / setup.pp) if moe else None
+    dollars_per_second = setup.gpus * price_mid / 3600.0 / util
+    per_input = dollars_per_second * prefill_share / (b * setup.prompt)
+    per_output = dollars_per_second * decode_share / (b * out_len)
+    blended = dollars_per_second / (rps * context)
+    w = setup.weights_dtype
+    quant = (
+        "FP8 W8A8 at the FP8 peak"
+        if eng.fp8
+        else (f"weight-only {w}: bf16 GEMMs + {eng.dequant:g} B/weight dequantization" if eng.dequant else f"{w} GEMMs")
+    )
     notes = [
-        f"roofline: step = max(FLOPs / (peak x {setup.compute_efficiency}), bytes / (bandwidth x"
-        f" {setup.bandwidth_efficiency})) + {2} all-reduces per layer (latency {setup.allreduce_latency_s * 1e6:g} µs)",
-        f"weights {setup.weights_dtype}, KV cache {setup.kv_dtype}; decode context = prompt + output/2 on average",
-        f"tp {setup.tp} x pp {setup.pp} = {setup.gpus} GPUs, {setup.batch} sequences ({setup.batch / setup.pp:g} per"
-        " pipeline micro-batch)",
+        f"per-operator iteration time (Vidur-style): GEMMs at their shapes, {quant}; HBM at"
+        f" {eng.hbm / hardware.memory_bandwidth:.0%}; {sm.kernel_overhead_us:g} µs per kernel",
+        f"{setup.batching} batching, {b} sequences; weights {w}, KV cache {setup.kv_dtype}; decode context ="
+        " prompt + output/2 on average",
+        f"tp {setup.tp} x pp {setup.pp} = {setup.gpus} GPUs; all-reduces over"
+        f" {eng.tp_link.bandwidth / 1e9:.0f} GB/s per GPU + {sm.allreduce_latency_steps:g} x"
+        f" {eng.tp_link.latency * 1e6:g} µs",
+        f"fixed costs: {sm.iteration_overhead_s * 1e3:g} ms per iteration, {sm.request_overhead_s * 1e3:g} ms per"
+        " request before its first token",
         f"cost: {price_mid} $/GPU-hour at {util:.0%} utilization; prefill time billed to input tokens,"
         " decode to output",
     ]
@@ -358,20 +570,23 @@ def estimate_serving(
         model=arch.name,
         hardware=hardware.name,
         gpus=setup.gpus,
-        batch=setup.batch,
+        batch=b,
         prompt=setup.prompt,
-        output=setup.output,
+        output=out_len,
+        batching=setup.batching,
         ttft_s=ttft,
         tpot_s=tpot,
-        e2e_s=ttft + setup.output * tpot,
-        tokens_per_second=tps,
-        tokens_per_second_per_gpu=tps / setup.gpus,
+        e2e_s=e2e,
+        output_tokens_per_second=out_tps,
+        output_tokens_per_second_per_gpu=out_tps / setup.gpus,
+        requests_per_second=rps,
+        decode_tokens_per_second=b / tpot,
         tokens_per_second_per_sequence=1.0 / tpot,
-        prefill_tokens_per_second=prefill_tps,
+        prefill_tokens_per_second=b * setup.prompt / max(prefill_kernels, 1e-12),
         decode=decode,
         prefill=prefill,
         decode_bound=decode.bound,
-        compute_bound_batch=compute_bound_batch(arch, hardware, setup, model=model),
+        compute_bound_batch=compute_bound_batch(arch, hardware, setup, engine=eng) if knee else None,
         max_batch=mem.max_batch,
         fits=mem.fits,
         experts_touched=experts,
@@ -381,6 +596,154 @@ def estimate_serving(
         price_per_gpu_hour=price_mid,
         utilization=util,
         assumptions=notes,
+    )
+
+
+# ------------------------------------------------------------------------------------------- under load
+
+
+def queue_wait(rate: float, service_s: float, q: float | None = None) -> float:
+    """Waiting time before service in a single-server queue with Poisson arrivals at ``rate`` and a
+    deterministic service time ``service_s`` (M/D/1), utilisation rho = rate x service < 1.
+
+    Mean (``q`` None): the Pollaczek-Khinchine formula with zero service variance,
+    ``W = rho S / (2 (1 - rho))`` (Kleinrock 1975, Queueing Systems I, Sec. 5.7). Quantile ``q``: the usual
+    exponential-tail approximation of M/G/1 waits (Kingman 1961): no wait with probability 1 - rho, otherwise
+    exponential with mean W / rho, so ``w_q = (W / rho) ln(rho / (1 - q))`` for q > 1 - rho, else 0. W grows
+    without bound as rho -> 1. Left out: the exact M/D/1 distribution (Erlang's series), batching of arrivals.
+    """
+    rho = rate * service_s
+    if rate <= 0:
+        return 0.0
+    if rho >= 1:
+        return math.inf
+    mean = rho * service_s / (2 * (1 - rho))
+    if q is None:
+        return mean
+    if q <= 1 - rho:
+        return 0.0
+    return mean / rho * math.log(rho / (1 - q))
+
+
+class UnderLoad(Result):
+    """Latency of a replica fed Poisson arrivals: the replica as one server whose service time per request is
+    its time per completed request at this batch (1 / requests_per_second), M/D/1 (:func:`queue_wait`)."""
+
+    rate_rps: float = Field(description="Arrival rate, requests per second.")
+    capacity_rps: float = Field(description="Requests per second the replica completes at this batch.")
+    load: float = Field(description="rate / capacity (rho).")
+    wait_s: float = Field(description="Mean queueing delay before a request is admitted.")
+    ttft_s: float = Field(description="Mean time to first token: wait + unloaded TTFT.")
+    ttft_p50_s: float
+    ttft_p90_s: float
+    e2e_s: float
+    e2e_p50_s: float
+    e2e_p90_s: float
+
+
+def under_load(est: ServingEstimate, rate: float) -> UnderLoad:
+    """TTFT and end-to-end latency at ``rate`` requests/s (p50, p90); a rate at or above capacity raises."""
+    if rate <= 0:
+        raise InputError(f"--rate: requests per second must be > 0, got {rate:g}")
+    cap = est.requests_per_second
+    if rate >= cap:
+        raise InfeasibleError(
+            f"--rate: {rate:g} requests/s is at or above this replica's capacity of {cap:.4g} requests/s"
+            f" (batch {est.batch}); the queue grows without bound: lower the rate or add replicas"
+        )
+    service = 1.0 / cap
+    w, w50, w90 = queue_wait(rate, service), queue_wait(rate, service, 0.5), queue_wait(rate, service, 0.9)
+    return UnderLoad(
+        rate_rps=rate,
+        capacity_rps=cap,
+        load=rate / cap,
+        wait_s=w,
+        ttft_s=est.ttft_s + w,
+        ttft_p50_s=est.ttft_s + w50,
+        ttft_p90_s=est.ttft_s + w90,
+        e2e_s=est.e2e_s + w,
+        e2e_p50_s=est.e2e_s + w50,
+        e2e_p90_s=est.e2e_s + w90,
+    )
+
+
+def max_rate_for_ttft(est: ServingEstimate, ttft_p90_slo: float) -> float:
+    """Highest Poisson rate whose p90 TTFT meets the SLO (bisection: p90 TTFT rises with the rate); 0 if even
+    an idle replica misses it."""
+    if est.ttft_s > ttft_p90_slo:
+        return 0.0
+    cap = est.requests_per_second
+    lo, hi = 0.0, cap
+    for _ in range(60):
+        m = (lo + hi) / 2
+        if est.ttft_s + queue_wait(m, 1.0 / cap, 0.9) <= ttft_p90_slo:
+            lo = m
+        else:
+            hi = m
+    return lo
+
+
+class SloResult(Result):
+    """The operating point that serves the most requests per replica within the SLOs."""
+
+    reachable: bool
+    reason: str = Field(default="", description="Why no batch meets the SLOs (when not reachable).")
+    batch: int | None = None
+    rate_rps: float = Field(default=0.0, description="Highest requests/s per replica meeting the SLOs.")
+    output_tokens_per_second: float = 0.0
+    ttft_p90_s: float | None = None
+    tpot_s: float | None = None
+    gpus_for_target: int | None = Field(default=None, description="GPUs for the target rate (whole replicas).")
+    cost_per_million_output_usd: float | None = Field(
+        default=None, description="All GPU time at that rate per million output tokens."
+    )
+
+
+def slo_search(
+    arch: Architecture,
+    hardware: Hardware,
+    setup: ServingSetup,
+    *,
+    ttft_slo: float | None,
+    tpot_slo: float | None,
+    target_rps: float | None = None,
+    model: ServingModel | None = None,
+) -> SloResult:
+    """Over batches 1, 2, 4, ... up to the largest that fits: those whose TPOT meets ``tpot_slo``, at the
+    highest Poisson rate whose p90 TTFT meets ``ttft_slo`` (:func:`max_rate_for_ttft`; without a TTFT SLO,
+    95% of capacity); the batch serving the most requests wins. GPUs for ``target_rps`` in whole replicas and
+    $ per million output tokens at that rate (paid time = all time)."""
+    top = estimate_serving(arch, hardware, setup, allow_overflow=True, model=model, knee=False).max_batch
+    if top < setup.pp:
+        return SloResult(reachable=False, reason="no batch fits in memory")
+    best: tuple[float, ServingEstimate] | None = None
+    for b in batch_grid(setup.pp, max(top, setup.pp), setup.pp):
+        est = estimate_serving(arch, hardware, setup.model_copy(update={"batch": b}), model=model, knee=False)
+        if tpot_slo is not None and est.tpot_s > tpot_slo:
+            continue
+        rate = max_rate_for_ttft(est, ttft_slo) if ttft_slo is not None else 0.95 * est.requests_per_second
+        if rate > 0 and (best is None or rate > best[0]):
+            best = (rate, est)
+    if best is None:
+        return SloResult(
+            reachable=False,
+            reason=f"no batch from {setup.pp} to {top} meets"
+            + (f" TTFT p90 <= {ttft_slo:g} s" if ttft_slo is not None else "")
+            + (" and" if ttft_slo is not None and tpot_slo is not None else "")
+            + (f" TPOT <= {tpot_slo:g} s" if tpot_slo is not None else ""),
+        )
+    rate, est = best
+    p90 = est.ttft_s + queue_wait(rate, 1.0 / est.requests_per_second, 0.9)
+    dollars_per_second = setup.gpus * est.price_per_gpu_hour / 3600.0 / est.utilization
+    return SloResult(
+        reachable=True,
+        batch=est.batch,
+        rate_rps=rate,
+        output_tokens_per_second=rate * est.output,
+        ttft_p90_s=p90,
+        tpot_s=est.tpot_s,
+        gpus_for_target=None if target_rps is None else math.ceil(target_rps / rate) * setup.gpus,
+        cost_per_million_output_usd=dollars_per_second / (rate * est.output) * 1e6,
     )
 
 
@@ -445,12 +808,13 @@ def implied_by_cost(
     if claim_per_1k <= 0:
         raise InputError(f"claim: cost per 1k tokens must be > 0, got {claim_per_1k}")
     full = setup.model_copy(update={"utilization": 1.0})
-    here = estimate_serving(arch, hardware, full, allow_overflow=True)
+    here = estimate_serving(arch, hardware, full, allow_overflow=True, knee=False)
     cost_here = claimed_cost(here, basis)
 
     def cost(batch: int) -> float:
         return claimed_cost(
-            estimate_serving(arch, hardware, full.model_copy(update={"batch": batch}), allow_overflow=True), basis
+            estimate_serving(arch, hardware, full.model_copy(update={"batch": batch}), allow_overflow=True, knee=False),
+            basis,
         )
 
     found: int | None = None

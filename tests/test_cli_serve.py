@@ -38,7 +38,11 @@ def test_serve_json_keys(runner: CliRunner) -> None:
     for key in (
         "ttft_s",
         "tpot_s",
-        "tokens_per_second",
+        "e2e_s",
+        "output_tokens_per_second",
+        "output_tokens_per_second_per_gpu",
+        "requests_per_second",
+        "decode_tokens_per_second",
         "cost_per_million_input_usd",
         "cost_per_million_output_usd",
         "max_batch",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 
 import pytest
 
@@ -11,7 +10,6 @@ from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.adapters.scenarios import load_scenario, resolve_serving
 from gptcalc.errors import InfeasibleError, InputError, LayoutError
 from gptcalc.serving import (
-    compute_bound_batch,
     estimate_serving,
     expected_distinct_experts,
     gpus_for_throughput,
@@ -29,39 +27,6 @@ def llama70_matmul_weights() -> int:
     return L * per_layer + V * h
 
 
-def test_llama2_70b_decode_batch1_by_hand() -> None:
-    arch, h100 = load_model("llama-2-70b"), load_hardware("h100")
-    setup = ServingSetup(tp=8, batch=1, prompt=2048, output=512)
-    est = estimate_serving(arch, h100, setup)
-    weights_per_gpu = llama70_matmul_weights() * 2 / 8  # bf16 matmul weights read once per step
-    context = 2048 + 512 / 2
-    kv = 1 * context * 2 * 80 * 1 * 128 * 2  # one kv head per GPU
-    memory = (weights_per_gpu + kv) / (H100_BW * 0.8)
-    comm = 2 * 80 * (10e-6 + 2 * 7 / 8 * (8192 * 2) / 450e9)  # 2 all-reduces per layer over NVLink
-    assert est.decode_bound == "memory"
-    assert est.tpot_s == pytest.approx(memory + comm, rel=1e-9)
-    assert est.tokens_per_second == pytest.approx(1 / est.tpot_s)
-
-
-def test_decode_turns_compute_bound_at_the_ridge() -> None:
-    arch, h100 = load_model("llama-2-70b"), load_hardware("h100")
-    setup = ServingSetup(tp=8, batch=1, prompt=64, output=64)
-    # Per GPU and token: FLOPs = (2 x active weights + attention over 96 keys + ...)/8; bytes = weights + KV.
-    context = 64 + 32
-    attention = 80 * 4 * 64 * 128 * context
-    flops_per_token = (2 * llama70_matmul_weights() + attention) / 8
-    weights = llama70_matmul_weights() * 2 / 8
-    kv_per_seq = context * 2 * 80 * 128 * 2
-    # compute(b) = b F / (peak x 0.6) >= memory(b) = (W + b kv) / (BW x 0.8): the arithmetic intensity F b / (W + b kv)
-    # crosses the ridge point peak x 0.6 / (BW x 0.8).
-    ridge = H100_BF16 * 0.6 / (H100_BW * 0.8)
-    knee = math.ceil(weights / (flops_per_token / ridge - kv_per_seq))
-    assert compute_bound_batch(arch, h100, setup) == knee
-    below = estimate_serving(arch, h100, setup.model_copy(update={"batch": knee - 1}))
-    above = estimate_serving(arch, h100, setup.model_copy(update={"batch": knee}))
-    assert below.decode_bound == "memory" and above.decode_bound == "compute"
-
-
 def test_expected_experts_closed_form_and_brute_force() -> None:
     # Exact enumeration: each of T tokens picks k of E experts uniformly; average the number of distinct experts.
     for n_experts, k, tokens in [(4, 2, 3), (6, 1, 4), (5, 3, 2)]:
@@ -75,26 +40,16 @@ def test_expected_experts_closed_form_and_brute_force() -> None:
     assert expected_distinct_experts(16, 2, 10_000) == pytest.approx(16)
 
 
-def test_moe_decode_reads_only_touched_experts() -> None:
-    arch, h100 = load_model("mixtral-8x7b"), load_hardware("h100")
-    one = estimate_serving(arch, h100, ServingSetup(tp=2, batch=1, prompt=128, output=128))
-    h, f = 4096, 14336
-    attention = h * (32 + 16) * 128 + 32 * 128 * h
-    expert = 3 * h * f
-    read = 32 * (attention + 2 * expert + h * 8) + 32000 * h  # batch 1: exactly 2 of 8 experts per layer
-    context = 128 + 64
-    kv = context * 2 * 32 * 4 * 128 * 2  # 8 kv heads over tp 2
-    assert one.decode.bytes == pytest.approx(read * 2 / 2 + kv)
-    many = estimate_serving(arch, h100, ServingSetup(tp=2, batch=64, prompt=128, output=128))
-    assert many.experts_touched == pytest.approx(8 * (1 - (1 - 2 / 8) ** 64))
-
-
 def test_costs_by_hand_and_gpus_for_target() -> None:
     arch, h100 = load_model("llama-2-70b"), load_hardware("h100")
     est = estimate_serving(arch, h100, ServingSetup(tp=8, batch=32, price_per_gpu_hour=2.0, utilization=0.5))
     dollars_per_second = 8 * 2.0 / 3600 / 0.5
-    assert est.cost_per_million_output_usd == pytest.approx(dollars_per_second / est.tokens_per_second * 1e6)
-    assert est.cost_per_million_input_usd == pytest.approx(dollars_per_second / est.prefill_tokens_per_second * 1e6)
+    # All GPU time over all tokens: dollars/s over (requests/s x (prompt + output)); the two phases' shares add up.
+    tokens_per_s = est.requests_per_second * (2048 + 512)
+    assert est.cost_per_million_tokens_usd == pytest.approx(dollars_per_second / tokens_per_s * 1e6)
+    assert (est.cost_per_million_input_usd * 2048 + est.cost_per_million_output_usd * 512) / 2560 == pytest.approx(
+        est.cost_per_million_tokens_usd
+    )
     assert gpus_for_throughput(est, 10 * est.tokens_per_second) == 80
     assert gpus_for_throughput(est, 10.5 * est.tokens_per_second) == 88
 

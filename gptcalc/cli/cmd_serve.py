@@ -23,6 +23,7 @@ from gptcalc.cli.options import (
     WeightsDtypeOpt,
     model_and_hardware,
 )
+from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.fmt import fmt_count, fmt_seconds
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.specs.quantities import parse_int, parse_number
@@ -41,8 +42,10 @@ def print_serving(out: Any, est: Any, title: str) -> None:
         ["time to first token", fmt_seconds(est.ttft_s)],
         ["time per output token", fmt_seconds(est.tpot_s)],
         ["end-to-end latency", fmt_seconds(est.e2e_s)],
-        ["output tokens/s (replica)", fmt_count(est.tokens_per_second)],
-        ["output tokens/s per GPU", fmt_count(est.tokens_per_second_per_gpu)],
+        ["output tokens/s (replica, end to end)", fmt_count(est.output_tokens_per_second)],
+        ["output tokens/s per GPU", fmt_count(est.output_tokens_per_second_per_gpu)],
+        ["requests/s (replica)", f"{est.requests_per_second:.3g}"],
+        ["decode-only tokens/s (batch / TPOT)", fmt_count(est.decode_tokens_per_second)],
         ["output tokens/s per sequence", fmt_count(est.tokens_per_second_per_sequence)],
         ["prompt tokens/s (replica)", fmt_count(est.prefill_tokens_per_second)],
         ["decode is", f"{est.decode_bound}-bound"],
@@ -90,6 +93,8 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
         data["price_per_gpu_hour"] = parsing.value(flags["price"], "--price")
     if flags["utilization"] is not None:
         data["utilization"] = parsing.value(flags["utilization"], "--utilization")
+    if flags.get("batching") is not None:
+        data["batching"] = flags["batching"]
     data["weights_dtype"] = flags["weights_dtype"]
     data["kv_dtype"] = flags["kv_dtype"]
     return validate_spec(ServingSetup, data, "serving options")
@@ -110,8 +115,24 @@ def serve_cmd(
     weights_dtype: WeightsDtypeOpt = "bf16",
     kv_dtype: KvDtypeOpt = "bf16",
     speculative: Annotated[str | None, typer.Option("--speculative", help="Tokens accepted per step.")] = None,
-    compute_efficiency: Annotated[str | None, typer.Option("--compute-efficiency", help="Default 0.6.")] = None,
-    bandwidth_efficiency: Annotated[str | None, typer.Option("--bandwidth-efficiency", help="Default 0.8.")] = None,
+    compute_efficiency: Annotated[
+        str | None, typer.Option("--compute-efficiency", help="Override the GEMM efficiency (serving model's).")
+    ] = None,
+    bandwidth_efficiency: Annotated[
+        str | None, typer.Option("--bandwidth-efficiency", help="Override the HBM efficiency (default 0.8).")
+    ] = None,
+    batching: Annotated[
+        str | None, typer.Option("--batching", help="continuous (default: in-flight, chunked prefill) or static.")
+    ] = None,
+    max_load: Annotated[
+        bool, typer.Option("--max-load", help="Batch = the largest that fits (saturation throughput).")
+    ] = False,
+    rate: Annotated[str | None, typer.Option("--rate", help="Poisson arrivals, requests/s: TTFT p50/p90.")] = None,
+    ttft_slo: Annotated[str | None, typer.Option("--ttft-slo", help="p90 TTFT bound, seconds: highest rate.")] = None,
+    tpot_slo: Annotated[str | None, typer.Option("--tpot-slo", help="TPOT bound, seconds: highest rate.")] = None,
+    target_rate: Annotated[
+        str | None, typer.Option("--target-rate", help="Requests/s to serve within the SLOs: GPUs needed.")
+    ] = None,
     target: Annotated[str | None, typer.Option("--target-tps", help="Output tokens/s to serve: GPUs needed.")] = None,
     sweep_batch: Annotated[str | None, typer.Option("--sweep-batch", help="Batch range, e.g. 1..512.")] = None,
     set_: SetOpt = None,
@@ -119,7 +140,7 @@ def serve_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Latency, throughput and cost per million tokens of serving a model (roofline per phase)."""
-    from gptcalc.serving import estimate_serving, gpus_for_throughput
+    from gptcalc.serving import estimate_serving, gpus_for_throughput, under_load
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
     flags = dict(
@@ -136,12 +157,28 @@ def serve_cmd(
         speculative=speculative,
         compute_efficiency=compute_efficiency,
         bandwidth_efficiency=bandwidth_efficiency,
+        batching=batching,
     )
+    if batching is not None and batching not in ("static", "continuous"):
+        raise InputError(f"--batching: {batching!r} is not a batching mode; allowed: static, continuous")
     setup = setup_from_flags(arch, hw, flags)
+    if max_load:
+        if batch is not None:
+            raise InputError("--max-load: sets the batch itself; drop --batch")
+        top = estimate_serving(arch, hw, setup, allow_overflow=True, knee=False).max_batch
+        if top < setup.pp:
+            raise InfeasibleError(f"--max-load: no batch of {setup.prompt + setup.output} tokens fits")
+        setup = setup.model_copy(update={"batch": top})
+    if ttft_slo is not None or tpot_slo is not None:
+        _slo(arch, hw, setup, ttft_slo, tpot_slo, target_rate, json_out)
+        return
     if sweep_batch is not None:
         _sweep(arch, hw, setup, sweep_batch, json_out)
         return
     est = estimate_serving(arch, hw, setup)
+    load = None
+    if rate is not None:
+        load = under_load(est, parse_number(rate, name="--rate"))
     needed = None
     if target is not None:
         needed = gpus_for_throughput(est, parse_number(target, name="--target-tps"))
@@ -149,6 +186,10 @@ def serve_cmd(
         payload = serving_payload(est)
         if needed is not None:
             payload["gpus_for_target"] = needed
+        if load is not None:
+            payload["under_load"] = load.model_dump()
+            payload["ttft_p90_s"] = load.ttft_p90_s
+            payload["e2e_p90_s"] = load.e2e_p90_s
         print_json(payload)
         return
     out = console()
@@ -158,6 +199,12 @@ def serve_cmd(
         f"Serving {arch.name} on {setup.gpus} x {hw.name} (tp {setup.tp}, pp {setup.pp}),"
         f" batch {setup.batch}, {setup.prompt} + {setup.output} tokens",
     )
+    if load is not None:
+        out.print(
+            f"\nAt {load.rate_rps:g} requests/s ({load.load:.0%} of capacity {load.capacity_rps:.3g}/s, M/D/1):"
+            f" TTFT p50 {fmt_seconds(load.ttft_p50_s)}, p90 {fmt_seconds(load.ttft_p90_s)};"
+            f" end to end p50 {fmt_seconds(load.e2e_p50_s)}, p90 {fmt_seconds(load.e2e_p90_s)}"
+        )
     if needed is not None:
         out.print(f"\nGPUs for {target} output tokens/s: [bold]{needed}[/] ({needed // setup.gpus} replicas)")
 
@@ -171,7 +218,8 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     batches = batch_grid(rng.low, rng.high, setup.pp)
     rows = []
     for b in batches:
-        est = estimate_serving(arch, hw, setup.model_copy(update={"batch": b}), allow_overflow=True)
+        update = {"batch": b}
+        est = estimate_serving(arch, hw, setup.model_copy(update=update), allow_overflow=True, knee=b == batches[0])
         rows.append(est)
     if json_out:
         print_json({"batches": batches, "points": [serving_payload(e) for e in rows]})
@@ -207,3 +255,72 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
         out.print(chart, markup=False)
     where = f"batch {knee}" if knee else "no batch (KV-cache reads keep it memory-bound)"
     out.print(f"\nMemory-bound to compute-bound knee: {where}; largest batch that fits: {rows[0].max_batch}.")
+
+
+def calibrate_serving_cmd(verbose: bool, json_out: bool) -> None:
+    """``gptcalc calibrate --kind serving``: the serving error table per source group (called by calibrate)."""
+    from gptcalc.adapters.calibration_serving import load_serving_cases
+    from gptcalc.calibrate import calibrate_serving
+
+    cases, skipped = load_serving_cases()
+    result = calibrate_serving(cases, [s.model_dump() for s in skipped])
+    if json_out:
+        print_json(result)
+        return
+    out = console()
+    cols = ["source group", "n", "median", "p10", "p90", "within 0.8-1.25x", "median |err|"]
+    rows = [
+        [
+            g.name,
+            f"{g.n:,}",
+            f"{g.median:.3f}",
+            f"{g.p10:.3f}",
+            f"{g.p90:.3f}",
+            f"{g.within:.0%}",
+            f"{g.median_abs_error:.1%}",
+        ]
+        for g in [*result.groups, result.overall]
+    ]
+    out.print(table("Predicted / measured serving speed (TTFT: measured / predicted)", cols, rows))
+    if verbose:
+        out.print(table("Rows", ["ratio", "row"], [[f"{c.ratio:.3f}", c.name] for c in result.cases]))
+    out.print(
+        assumptions(
+            [f"not predicted: {u['name']} ({u['reason']})" for u in result.unrepresented]
+            + ["ratio > 1: the model is too fast; constants and their fitting rows: gptcalc/specs/serving.py"]
+        )
+    )
+
+
+def _slo(
+    arch: Any, hw: Any, setup: Any, ttft: str | None, tpot: str | None, target: str | None, json_out: bool
+) -> None:
+    """--ttft-slo / --tpot-slo: the highest rate per replica meeting them, GPUs for a target rate, $ there."""
+    from gptcalc.serving import slo_search
+
+    res = slo_search(
+        arch,
+        hw,
+        setup,
+        ttft_slo=None if ttft is None else parse_number(ttft, name="--ttft-slo"),
+        tpot_slo=None if tpot is None else parse_number(tpot, name="--tpot-slo"),
+        target_rps=None if target is None else parse_number(target, name="--target-rate"),
+    )
+    if json_out:
+        print_json(res)
+        return
+    if not res.reachable:
+        raise InfeasibleError(f"--ttft-slo/--tpot-slo: not reachable: {res.reason}")
+    out = console()
+    rows = [
+        ["batch", str(res.batch)],
+        ["highest rate per replica", f"{res.rate_rps:.3g} requests/s"],
+        ["output tokens/s there", fmt_count(res.output_tokens_per_second)],
+        ["TTFT p90 there", fmt_seconds(res.ttft_p90_s or 0.0)],
+        ["TPOT", fmt_seconds(res.tpot_s or 0.0)],
+        ["$ per 1M output tokens there", f"${res.cost_per_million_output_usd or 0.0:.3g}"],
+    ]
+    if res.gpus_for_target is not None:
+        rows.append([f"GPUs for {target} requests/s", str(res.gpus_for_target)])
+    out.print(table(f"{arch.name} on {setup.gpus} x {hw.name}: operating point within the SLOs", ["", ""], rows))
+    out.print(assumptions(["Poisson arrivals, replica as an M/D/1 server; TTFT SLO on the p90"]))

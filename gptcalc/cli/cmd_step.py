@@ -256,9 +256,7 @@ def step_cmd(
 
 @app.command("calibrate", rich_help_panel="Compute, time and cost")
 def calibrate_cmd(
-    kind: Annotated[
-        str, typer.Option("--kind", help="training (serving: not yet predicted per request).")
-    ] = "training",
+    kind: Annotated[str, typer.Option("--kind", help="training or serving.")] = "training",
     verbose: Annotated[bool, typer.Option("--rows", help="Also list every row's ratio.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -266,8 +264,13 @@ def calibrate_cmd(
     from gptcalc.adapters.calibration import load_training_cases
     from gptcalc.calibrate import calibrate
 
+    if kind == "serving":
+        from gptcalc.cli.cmd_serve import calibrate_serving_cmd
+
+        calibrate_serving_cmd(verbose, json_out)
+        return
     if kind != "training":
-        raise InputError(f"--kind: {kind!r} is not predicted yet; allowed: training")
+        raise InputError(f"--kind: {kind!r} is not predicted; allowed: training, serving")
     cases, skipped = load_training_cases()
     result = calibrate(cases, [s.model_dump() for s in skipped])
     if json_out:

@@ -1,4 +1,5 @@
-"""Serving setup: one replica (tp x pp GPUs), its traffic, number formats, efficiencies and prices."""
+"""Serving setup: one replica (tp x pp GPUs), its traffic, number formats and prices; and the serving time
+model's constants, each with a physical meaning and the calibration rows it was fitted on."""
 
 from __future__ import annotations
 
@@ -6,16 +7,92 @@ from typing import Literal
 
 from pydantic import Field
 
-from gptcalc.specs.base import PosInt, Spec
+from gptcalc.specs.arch import Architecture
+from gptcalc.specs.base import Fraction, NonNegFloat, PosFloat, PosInt, Spec
 from gptcalc.specs.defaults import DEFAULT_DTYPE
-from gptcalc.specs.hardware import Dtype
+from gptcalc.specs.hardware import Dtype, Hardware
 from gptcalc.specs.quantities import FractionValue, PosValue
 
 WeightDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 """Number formats weights and the KV cache are stored in (int4 with group scales, GPTQ/AWQ style)."""
-DEFAULT_COMPUTE_EFFICIENCY = 0.6
-DEFAULT_BANDWIDTH_EFFICIENCY = 0.8
-DEFAULT_ALLREDUCE_LATENCY_S = 10e-6
+Batching = Literal["static", "continuous"]
+"""static: a batch prefills together, then decodes together until every sequence is done (TensorRT-LLM 0.9
+'static batching'); continuous: in-flight batching, new requests' prompts are chunked into the running decode
+iterations (Orca, Yu et al. 2022; Sarathi-Serve, Agrawal et al. 2024)."""
+
+
+class ServingModel(Spec):
+    """Efficiencies, latencies and overheads of the per-iteration serving time (:mod:`gptcalc.serving`).
+
+    Rows named below are those of ``gptcalc/data/calibration_serving.json`` (``gptcalc calibrate --kind
+    serving``): B2a TensorRT-LLM 0.9 static-batching throughput, B2b TensorRT-LLM 0.9 batch-1 TTFT, B3a
+    gpt-fast batch-1 decode.
+    """
+
+    gemm_efficiency: Fraction = Field(
+        default=0.83,
+        description="Share of the best-case bf16/fp16 GEMM rate (the hardware's measured matmul_efficiency x peak)"
+        " that prefill GEMMs sustain; the training model's value (TimeModel.gemm_efficiency), checked on the"
+        " A100 FP16 2,048-token TTFT rows (B2b).",
+    )
+    fp8_gemm_efficiency: Fraction = Field(
+        default=0.65,
+        description="Fraction of the FP8 peak that FP8 (W8A8) GEMMs reach (TensorRT-LLM FP8 GEMMs on H100/H200/L40S;"
+        " the training model's 0.60 is Transformer Engine's). Fitted on the FP8 rows of B2a and B2b (grid over"
+        " 0.55/0.65/0.75 with the overheads).",
+    )
+    bandwidth_efficiency: Fraction = Field(
+        default=0.8,
+        description="Fraction of HBM bandwidth that streaming weights and the KV cache reaches in decode (STREAM-like"
+        " reads reach ~80-90% of the datasheet figure on A100/H100). Fitted on the 3 bf16 TP1 batch-1 decode rows on"
+        " A100 (B3a; grid 0.70-0.90 in steps of 0.05).",
+    )
+    kernel_overhead_us: NonNegFloat = Field(
+        default=2.0,
+        description="Fixed cost of one kernel in an inference iteration (tail, synchronisation; CUDA graphs remove"
+        " most launch cost), microseconds. Chosen by the joint grid (1, 2, 3, 4 us) with fp8_gemm_efficiency,"
+        " iteration_overhead_s and request_overhead_s over all 152 rows, minimising the median |error|.",
+    )
+    iteration_overhead_s: NonNegFloat = Field(
+        default=0.3e-3,
+        description="Fixed cost of one decode iteration outside the kernels: sampling, scheduling, host-device"
+        " synchronisation, seconds. Joint grid (0.3, 0.6 ms) over all 152 rows; the 128-output static-batching rows"
+        " (B2a) are the ones it moves.",
+    )
+    request_overhead_s: NonNegFloat = Field(
+        default=2.5e-3,
+        description="Fixed cost a request pays before its first token besides the prefill kernels (enqueue,"
+        " tokenizer-free engine setup, first sampling and the host round trip), seconds. Fitted on the"
+        " 128-token TTFT rows (B2b), whose kernels take 1-10 ms; joint grid (2.5, 3.5 ms) over all 152 rows.",
+    )
+    dequant_bytes_int8: NonNegFloat = Field(
+        default=0.35,
+        description="Cost of dequantizing one int8 weight inside a weight-only GEMM, as extra HBM-equivalent bytes"
+        " (the unpack and scale ALU work that does not overlap the load). Derived by hand from gpt-fast's Llama-2-7B"
+        " A100 rows (B3a): int8 6.43 ms against bf16 9.53 ms per token, 6.7e9 weights; refitting on all 8 int8"
+        " rows gives 0.2-0.3 depending on the other constants.",
+    )
+    dequant_bytes_int4: NonNegFloat = Field(
+        default=0.5,
+        description="The same for int4 weights with group scales (gpt-fast's G=32; stored bytes use memory.INT4_GROUP)."
+        " Derived by hand from the Llama-2-7B int4 row (B3a: 5.08 ms per token); refitting on the 3 int4 rows gives"
+        " 0.3-0.4.",
+    )
+    allreduce_latency_steps: PosFloat = Field(
+        default=2.0,
+        description="Link latencies one small tensor-parallel all-reduce costs: a one-shot all-reduce (TensorRT-LLM"
+        " custom all-reduce; NCCL LL for a few KB) is one barrier plus one exchange, independent of tp. Fitted on"
+        " the 12 bf16 batch-1 TP 2-8 decode rows (B3a; grid 1, 1.5, 2, 3).",
+    )
+    collective_efficiency: Fraction = Field(
+        default=0.8,
+        description="Fraction of the link bandwidth a large all-reduce reaches (nccl-tests bus bandwidth over the"
+        " datasheet figure); the training model's value.",
+    )
+
+    def dequant_bytes(self, weights_dtype: str) -> float:
+        """Extra bytes-equivalent per weight of weight-only dequantization (0 for formats the GEMM runs in)."""
+        return {"int8": self.dequant_bytes_int8, "int4": self.dequant_bytes_int4}.get(weights_dtype, 0.0)
 
 
 class ServingSetup(Spec):
@@ -26,19 +103,34 @@ class ServingSetup(Spec):
     batch: PosInt = Field(default=1, description="Concurrent sequences in the replica.")
     prompt: PosInt = Field(default=2048, description="Prompt (input) tokens per request.")
     output: PosInt = Field(default=512, description="Generated (output) tokens per request.")
+    batching: Batching = Field(
+        default="continuous",
+        description="How requests share the replica (see Batching); production engines run"
+        " continuous (in-flight) batching.",
+    )
     weights_dtype: WeightDtype = Field(default=DEFAULT_DTYPE, description="Number format of the weights.")
     kv_dtype: WeightDtype = Field(default=DEFAULT_DTYPE, description="KV-cache number format.")
     compute_dtype: Dtype | None = Field(
-        default=None, description="Tensor-core format for the matmuls; None: bf16, or fp8 for fp8 weights."
+        default=None,
+        description="Tensor-core format for the matmuls; None: fp8 for fp8 weights (W8A8) on parts with an FP8"
+        " rate, else bf16 (int8/int4 weights are dequantized to bf16: weight-only quantization).",
     )
-    compute_efficiency: float = Field(
-        default=DEFAULT_COMPUTE_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of peak FLOP/s."
+    compute_efficiency: float | None = Field(
+        default=None,
+        ge=0.001,
+        le=1,
+        description="Override: fraction of peak FLOP/s large GEMMs reach; None: the serving model's per-dtype value.",
     )
-    bandwidth_efficiency: float = Field(
-        default=DEFAULT_BANDWIDTH_EFFICIENCY, ge=0.001, le=1, description="Achievable fraction of memory bandwidth."
+    bandwidth_efficiency: float | None = Field(
+        default=None,
+        ge=0.001,
+        le=1,
+        description="Override: fraction of memory bandwidth reached; None: the serving model's value.",
     )
-    allreduce_latency_s: float = Field(
-        default=DEFAULT_ALLREDUCE_LATENCY_S, ge=0, description="Fixed latency of one tensor-parallel all-reduce."
+    chunk: PosInt = Field(
+        default=2048,
+        description="Continuous batching: prompt tokens one iteration may take in (Sarathi-Serve's token budget"
+        " less the decode tokens).",
     )
     speculative: float = Field(default=1.0, ge=1, le=64, description="Tokens accepted per decoding step (1 = none).")
     price_per_gpu_hour: PosValue | None = Field(default=None, description="USD per GPU-hour; None: hardware's.")
@@ -47,3 +139,21 @@ class ServingSetup(Spec):
     @property
     def gpus(self) -> int:
         return self.tp * self.pp
+
+
+Metric = Literal["output_tokens_per_s_per_gpu", "ttft_s", "decode_tokens_per_s"]
+
+
+class ServingCase(Spec):
+    """One serving measurement gptcalc can represent."""
+
+    name: str
+    section: str
+    group: str
+    arch: Architecture
+    hardware: Hardware
+    setup: ServingSetup
+    metric: Metric = Field(description="What was measured.")
+    measured: float = Field(description="The measurement in the metric's unit (tokens/s, or seconds for TTFT).")
+    source: str
+    notes: list[str] = Field(default_factory=list, description="Assumptions made where the source is silent.")
