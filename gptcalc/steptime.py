@@ -307,7 +307,7 @@ def step_time(
     m = int(m_float)
     fp8 = layout.precision == "fp8"
     bf16_peak = hardware.peak_flops("fp16" if layout.precision == "fp16" else "bf16")
-    gemm_eff = (hardware.matmul_efficiency or model.best_case_gemm) * model.gemm_efficiency
+    gemm_eff = model.matmul_fraction or (hardware.matmul_efficiency or model.best_case_gemm) * model.gemm_efficiency
     ctx = _Ctx(
         hw=hardware,
         model=model,

@@ -51,7 +51,10 @@ def time_model(efficiency: str | None) -> Any:
 
     if efficiency is None:
         return TimeModel()
-    return TimeModel(gemm_efficiency=parse_number(efficiency, name="--matmul-efficiency"))
+    value = parse_number(efficiency, name="--matmul-efficiency")
+    if not 0 < value <= 1:
+        raise InputError(f"--matmul-efficiency: a fraction of the peak in (0, 1], got {efficiency!r}")
+    return TimeModel(matmul_fraction=value)
 
 
 def step_table(step: Any) -> Any:

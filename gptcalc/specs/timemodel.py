@@ -22,6 +22,11 @@ class TimeModel(Spec):
         " training step's GEMMs sustain (power capping, sub-optimal layouts, interleaved kernels). Fitted on the"
         " Megatron-LM rows (A1a, A2a) and llm-foundry rows (A7f).",
     )
+    matmul_fraction: Fraction | None = Field(
+        default=None,
+        description="What-if: every large GEMM at this fraction of the dense peak, replacing the hardware's best case"
+        " x the achieved share (gptcalc step/memory --matmul-efficiency).",
+    )
     best_case_gemm: Fraction = Field(
         default=0.85,
         description="Best-case large-GEMM fraction of peak assumed for hardware without a measured matmul_efficiency.",
