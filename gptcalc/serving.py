@@ -5,7 +5,7 @@ Sec. 4): one engine iteration is timed per operator from its shape, and the batc
 iterations into request latencies and throughput. Per iteration, on one GPU of a tp group of one pipeline stage:
 
 * **GEMMs**: every matmul of the inventory at its shape ``m = tokens of the iteration``, split over tp as
-  Megatron does (:func:`gptcalc.steptime._matmul_shape`) and timed by :func:`gptcalc.steptime.gemm_time`: the
+  Megatron does (:func:`gptcalc.steptime.matmul_shape`) and timed by :func:`gptcalc.steptime.gemm_time`: the
   roofline ``max(2 m n k / (peak x eff x waves), bytes / HBM) + kernel overhead``. Small-batch decode GEMMs
   are bound by reading their weights; prefill GEMMs by the tensor cores. Shapes with fewer 128 x 128 output
   tiles than compute units are split along k (split-K), as cuBLAS does for short prompts. Weights are read at
@@ -62,7 +62,7 @@ from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.quantities import mid
 from gptcalc.specs.serving import ServingModel, ServingSetup
 from gptcalc.specs.timemodel import TimeModel
-from gptcalc.steptime import TILE, Link, _Ctx, _matmul_shape, gemm_time, link
+from gptcalc.steptime import TILE, KernelContext, Link, gemm_time, link, matmul_shape
 
 ACT_BYTES = 2.0  # activations, logits inputs and all-reduce payloads in bf16/fp16
 LOGIT_BYTES = 8.0  # per vocabulary entry when sampling: write fp32 logits, read them back for softmax/top-k
@@ -179,7 +179,7 @@ class Engine:
     setup: ServingSetup
     sm: ServingModel
     inv: Inventory
-    ctx: _Ctx
+    ctx: KernelContext
     tp_link: Link
     hbm: float
     overhead: float
@@ -202,7 +202,7 @@ class Engine:
         fp8_eff = setup.compute_efficiency or sm.fp8_gemm_efficiency
         hbm = hw.memory_bandwidth * (setup.bandwidth_efficiency or sm.bandwidth_efficiency)
         overhead = sm.kernel_overhead_us * 1e-6
-        ctx = _Ctx(
+        ctx = KernelContext(
             hw=hw,
             model=TimeModel(),
             layout=TrainLayout(),
@@ -281,7 +281,7 @@ class Engine:
                 n, k = (mm.n, mm.k / tp) if mm.name.endswith(("down_proj",)) else (mm.n / tp, mm.k)
                 out.add(self._gemm(touched, m, n, k))
             else:
-                count, m, n, k = _matmul_shape(mm, T, tp, tp, 1, kind, 1.0)
+                count, m, n, k = matmul_shape(mm, T, tp, tp, 1, kind, 1.0)
                 out.add(self._gemm(count, m, n, k, bf16=mm.component == "router"))
         core = kind.attention
         kv_token = core.kv.values(tp) * self.kv_bytes

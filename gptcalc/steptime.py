@@ -43,7 +43,7 @@ from pydantic import Field
 
 from gptcalc.errors import InputError
 from gptcalc.flops import flops_per_token, mean_keys
-from gptcalc.inventory import COMPONENTS, LayerKind, Matmul, inventory
+from gptcalc.inventory import LayerKind, Matmul, inventory
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES
 from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
@@ -150,7 +150,7 @@ def all_to_all_time(nbytes: float, n: int, ln: Link) -> float:
 
 
 @dataclass(frozen=True)
-class _Ctx:
+class KernelContext:
     """Everything the per-operator timing needs, resolved once per call."""
 
     hw: Hardware
@@ -168,7 +168,7 @@ class _Ctx:
     fp8: bool
 
 
-def gemm_time(ctx: _Ctx, m: float, n: float, k: float, *, bf16: bool = False) -> float:
+def gemm_time(ctx: KernelContext, m: float, n: float, k: float, *, bf16: bool = False) -> float:
     """One GEMM y[m, n] = x[m, k] W[k, n] on one GPU: roofline of compute (with wave quantization) and memory
     traffic, plus the fixed kernel overhead."""
     if m <= 0 or n <= 0 or k <= 0:
@@ -186,7 +186,7 @@ def gemm_time(ctx: _Ctx, m: float, n: float, k: float, *, bf16: bool = False) ->
     return max(compute, memory) + ctx.overhead
 
 
-def _matmul_shape(
+def matmul_shape(
     mm: Matmul, tokens: float, tp: int, etp: int, ep: int, kind: LayerKind, c: float
 ) -> tuple[int, float, float, float]:
     """(number of GEMMs, m, n, k) of one inventory matmul on one GPU."""
@@ -204,14 +204,14 @@ def _matmul_shape(
     return count, m, mm.n / split, mm.k
 
 
-def layer_times(ctx: _Ctx, kind: LayerKind, seq_len: int, window: int | None) -> tuple[float, float, float]:
+def layer_times(ctx: KernelContext, kind: LayerKind, seq_len: int, window: int | None) -> tuple[float, float, float]:
     """(forward, backward, recompute) seconds of one layer of ``kind`` for one micro-batch on one GPU."""
     lay, model = ctx.layout, ctx.model
     tp, cp = lay.tp, lay.cp
     tokens = lay.micro_batch * seq_len / cp
     fwd = 0.0
     for mm in kind.matmuls:
-        count, m, n, k = _matmul_shape(mm, tokens, tp, lay.etp, lay.ep, kind, lay.capacity_factor)
+        count, m, n, k = matmul_shape(mm, tokens, tp, lay.etp, lay.ep, kind, lay.capacity_factor)
         fwd += count * gemm_time(ctx, m, n, k, bf16=mm.component == "router")
         if ctx.fp8 and mm.component != "router":
             fwd += count * model.fp8_cast_bytes * m * k / ctx.hbm
@@ -308,7 +308,7 @@ def step_time(
     fp8 = layout.precision == "fp8"
     bf16_peak = hardware.peak_flops("fp16" if layout.precision == "fp16" else "bf16")
     gemm_eff = model.matmul_fraction or (hardware.matmul_efficiency or model.best_case_gemm) * model.gemm_efficiency
-    ctx = _Ctx(
+    ctx = KernelContext(
         hw=hardware,
         model=model,
         layout=layout,
@@ -459,7 +459,7 @@ def params_per_gpu(arch: Architecture, layout: TrainLayout) -> float:
     matrix counts once unless pp > 1 puts a copy on the first and the last stage, as Megatron does)."""
     inv = inventory(arch)
     experts = inv.component_params("routed_experts")
-    total = sum(inv.component_params(c) for c in COMPONENTS)
+    total = sum(inv.totals.values())
     if inv.tied and layout.pp > 1:
         total += inv.head_matrix
     dense = total - experts

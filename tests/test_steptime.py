@@ -10,18 +10,18 @@ from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.timemodel import TimeModel
-from gptcalc.steptime import _Ctx, all_reduce_time, all_to_all_time, gather_time, gemm_time, link, step_time
+from gptcalc.steptime import KernelContext, all_reduce_time, all_to_all_time, gather_time, gemm_time, link, step_time
 
 A100_BF16 = 312e12  # A100 datasheet, dense bf16
 A100_HBM = 2039e9  # A100 80GB
 A100_SMS = 108
 
 
-def ctx(model: TimeModel | None = None) -> _Ctx:
+def ctx(model: TimeModel | None = None) -> KernelContext:
     model = model or TimeModel()
     hw = load_hardware("a100-80gb")
     eff = 0.869 * model.gemm_efficiency  # the preset's measured best case x the achieved share
-    return _Ctx(
+    return KernelContext(
         hw=hw,
         model=model,
         layout=TrainLayout(),

@@ -277,8 +277,6 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
         how = "tokens/s per GPU as published"
     else:
         return no(f"section {section} has no mapping")
-    if section in ("A1a", "A1b") and "micro_batch" not in c and c["pp"] > 1:
-        pass
     layout = validate_spec(TrainLayout, lay, name)
     m = gb / (layout.dp * layout.micro_batch)
     if m < 1 or not float(m).is_integer():
@@ -305,7 +303,3 @@ def load_training_cases() -> tuple[list[CalibrationCase], list[Unrepresented]]:
         out = _case(row)
         (cases if isinstance(out, CalibrationCase) else skipped).append(out)  # type: ignore[arg-type]
     return cases, skipped
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
