@@ -20,6 +20,8 @@ def sig3(value: float) -> str:
     """Three significant digits, no suffix, no trailing zeros beyond them (``1.83``, ``111``, ``0.0049``)."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g}"
+    if not 1e-4 <= abs(value) < 1e6:  # never a 30-digit string: 1.23e+09, 4.56e-07
+        return f"{value:.3g}"
     digits = 2 - math.floor(math.log10(abs(value)))
     rounded = round(value, digits)
     if digits <= 0:

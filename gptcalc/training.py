@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gptcalc.errors import InputError
+from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import FlopsPerToken, flops_per_token
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
@@ -152,7 +152,17 @@ def run_numbers(
             "run: the inputs put a result out of floating-point range; check for extreme values"
             " (tokens, gpus, days, mfu, prices)"
         )
+    zero = [k for k in _MUST_BE_POSITIVE if not out[k] > 0]
+    if zero:
+        raise InputError(
+            f"run: {missing[0]} comes out as {out[missing[0]]:.3g} and {zero[0]} as {out[zero[0]]:.3g}: the inputs"
+            " are beyond any physical scale; check for extreme values (tokens, gpus, days, mfu)"
+        )
     return out
+
+
+# A solved run quantity that underflows to zero is nonsense, never "0 GPUs" or "$0".
+_MUST_BE_POSITIVE = ("tokens", "flops", "gpus", "days", "mfu", "gpu_hours")
 
 
 def training_run(**inputs: Any) -> TrainingRun:
@@ -174,6 +184,8 @@ def check_run_inputs(
         high = value.high if isinstance(value, Range) else float(value)
         if not low > 0:
             raise InputError(f"{name}: must be > 0, got {value}")
+        if key == "gpus" and any(v != int(v) for v in (low, high)):
+            raise InputError(f"{name}: whole GPUs only, got {value}")
         if key == "mfu" and high > 1:
             raise InputError(f"{name}: must be in (0, 1], got {value}")
     if flags:
@@ -322,6 +334,12 @@ def estimate_training(
         return training_run(**fixed, **kw)
 
     ranged = propagate(run, inputs)
+    if solved == "gpus" and ranged["gpus"].low < 1:
+        one_gpu_days = ranged["gpu_hours"].mid / HOURS_PER_DAY
+        raise InfeasibleError(
+            f"gpus: fewer than one GPU ({ranged['gpus'].low:.3g}) finishes in the days given;"
+            f" one GPU takes {one_gpu_days:.3g} days (give --gpus 1 to solve for days)"
+        )
     conv = fpt.convention
     notes = [
         f"FLOPs: {conv.describe()}; recompute {recompute} (hardware FLOPs only)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,16 +15,31 @@ from gptcalc.sweep import SweepResult
 
 
 def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = False) -> None:
-    """Write a file through a temporary sibling and rename it into place: never half-written."""
-    target = Path(path)
-    if not str(path).strip() or target.name in ("", ".", ".."):
+    """Write a file through a temporary sibling and rename it into place: never half-written, never anything
+    but a regular file. An existing target that is not a regular file (a device, FIFO, socket, folder, or a
+    link to one) is refused; a link to a regular file is followed and the file it names is replaced. Every OS
+    error becomes one :class:`InputError` naming the path."""
+    if not str(path).strip() or Path(path).name in ("", ".", ".."):
         raise InputError(f"output file: {str(path)!r} is not a file name")
-    if target.is_dir():
-        raise InputError(f"output file: {target} is a folder; give a file name inside it")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"output file: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    given = Path(path)
+    try:
+        target = Path(os.path.realpath(given)) if given.is_symlink() else given
+        if os.path.lexists(target):
+            mode = os.stat(target).st_mode
+            if stat.S_ISDIR(mode):
+                raise InputError(f"output file: {given} is a folder; give a file name inside it")
+            if not stat.S_ISREG(mode):
+                raise InputError(
+                    f"output file: {given} exists and is not a regular file ({_kind(mode)}); refusing to replace it"
+                )
+        elif given.is_symlink():
+            raise InputError(f"output file: {given} is a link to {target}, which does not exist")
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"output file: folder {folder} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as err:
+        raise InputError(f"output file: cannot write {given}: {err.strerror or err}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as handle:
             write(handle)
@@ -31,9 +47,24 @@ def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = 
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
         os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"output file: cannot write {given}: {err.strerror or err}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def write_csv(result: SweepResult, path: str | Path) -> None:

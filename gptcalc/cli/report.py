@@ -18,7 +18,7 @@ def _days(x: float) -> str:
 
 
 def _gpus(x: float) -> str:
-    return f"{x:,.0f}" if x >= 100 else sig3(x)
+    return f"{x:,.0f}" if x >= 100 or x == int(x) else sig3(x)
 
 
 ESTIMATE_ROWS = (

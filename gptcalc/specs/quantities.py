@@ -97,6 +97,9 @@ _NUMBER = re.compile(
     r"(?P<suffix>[A-Za-z]{0,2})\s*(?P<pct>%?)\s*$"
 )
 
+# Commas only as thousands groups: 25,000 and 1,234,567.5, never 2,5 or 1,2 (read as 25 and 12 before).
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
+
 
 def parse_number(text: str | float | int, *, name: str = "value", binary: bool = False) -> float:
     """Parse one human number (``1.8T``, ``8k``, ``13e12``, ``$2.5``, ``34%``) into a float.
@@ -116,7 +119,13 @@ def parse_number(text: str | float | int, *, name: str = "value", binary: bool =
                 f"{name}: cannot read {text!r} as a number (examples: 1.8T, 111B, 8k, 13e12, 0.34, 34%;"
                 f" suffixes {allowed})"
             )
-        digits = match.group("num").replace(",", "").replace("_", "")
+        digits = match.group("num")
+        if "," in digits and not _THOUSANDS.match(digits):
+            raise InputError(
+                f"{name}: cannot read {text!r}: a comma only separates thousands (25,000); write decimals with a"
+                " point (2.5) and give one value per flag"
+            )
+        digits = digits.replace(",", "").replace("_", "")
         value = float(digits) * table[match.group("suffix")]
         if match.group("pct"):
             value /= 100.0
