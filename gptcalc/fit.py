@@ -33,6 +33,7 @@ from gptcalc.specs.conventions import FlopsConvention
 from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
+from gptcalc.specs.serving import ServingSetup
 from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import step_time
 
@@ -349,3 +350,31 @@ def predict_mfu(
         run_mfu=st.mfu * model.goodput,
         step_time_s=st.step_time_s,
     )
+
+
+def fewest_gpus_setup(arch: Architecture, hardware: Hardware, setup: ServingSetup) -> tuple[ServingSetup, str]:
+    """``setup`` on the fewest GPUs (tp x pp) that hold the model and its KV cache (:func:`fit_serving`), with
+    the note that says so: what ``gptcalc serve`` does when no GPU count is given."""
+    context = setup.prompt + setup.output
+    fit = fit_serving(
+        arch,
+        hardware,
+        batch=setup.batch,
+        context=context,
+        weights_dtype=setup.weights_dtype,
+        kv_dtype=setup.kv_dtype,
+        top=1 << 30,
+    )
+    # A pipeline needs a micro-batch per stage: the fewest GPUs whose pp the batch can fill.
+    usable = [r for r in fit.rows if r.pp <= setup.batch]
+    if not usable:
+        raise InfeasibleError(
+            f"gpus: every layout that holds {arch.name} needs more pipeline stages than batch {setup.batch};"
+            " give --gpus, --tp or --batch"
+        )
+    row = usable[0]
+    note = (
+        f"no GPU count given: {row.gpus} x {hardware.name} (tp {row.tp}, pp {row.pp}), the fewest that hold the"
+        f" {setup.weights_dtype} weights and the KV cache of batch {setup.batch} x {context} tokens"
+    )
+    return setup.model_copy(update={"tp": row.tp, "pp": row.pp}), note

@@ -64,6 +64,17 @@ def check_layout(
             f"cp: {cp} does not split the {seq_len}-token sequence into 2 x cp equal chunks;"
             f" allowed: {[c for c in divisors(seq_len, 64) if seq_len % (2 * c) == 0][:12]}"
         )
+    if layout is not None and layout.virtual_stages > 1:
+        v = layout.virtual_stages
+        per_stage = list(pp_layers) if pp_layers is not None else [arch.n_layers // pp] * pp
+        if pp == 1:
+            raise LayoutError(f"virtual_stages: {v} interleaved chunks need pipeline parallelism (pp > 1); use 1")
+        uneven = [n for n in per_stage if n % v]
+        if uneven:
+            raise LayoutError(
+                f"virtual_stages: {v} does not divide the {uneven[0]} layers of a pipeline stage"
+                f" (Megatron-LM's interleaved schedule); allowed: {divisors(min(per_stage))}"
+            )
     if ep > 1 or etp != tp:
         if arch.moe is None:
             raise LayoutError("ep: expert parallelism needs an MoE model; use ep=1")

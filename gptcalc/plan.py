@@ -147,6 +147,8 @@ def plan(
     ):
         if value is not None and not value > 0:
             raise InputError(f"{name}: must be > 0, got {value}")
+    if gpus is not None and gpus != int(gpus):
+        raise InputError(f"gpus: whole GPUs only, got {gpus:g}")
     fit = get_fit(fit or DEFAULT_FIT) if not isinstance(fit, LossFit) else fit
     price = price_per_gpu_hour or hardware.price_per_hour
     peak = hardware.peak_flops(dtype)

@@ -504,6 +504,12 @@ def estimate_serving(
         pp=setup.pp,
     )
     if not mem.fits and not allow_overflow:
+        if not mem.max_batch:
+            raise InfeasibleError(
+                f"gpus: {arch.name} does not fit on {setup.gpus} x {hardware.name} (tp {setup.tp}, pp {setup.pp})"
+                f" with {setup.weights_dtype} weights even at batch 1 x {context} tokens; give more --gpus"
+                " (`gptcalc fit --serve` shows the fewest that hold it)"
+            )
         raise InfeasibleError(
             f"batch: {setup.batch} sequences of {context} tokens do not fit on {setup.gpus} x {hardware.name}"
             f" with {setup.weights_dtype} weights; the largest batch that fits is {mem.max_batch}"

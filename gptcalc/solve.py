@@ -82,6 +82,21 @@ def solve(targets: SolveTargets, shape: SolveShape) -> SolveResult:
         raise InputError("solve: give at least one target (--total, --expert-params, --attention-params, --active)")
     if "expert" in claims and not shape.experts:
         raise InputError("--expert-params needs --experts")
+    if shape.experts and shape.top_k is None:
+        raise InputError(f"--experts {shape.experts} needs --top-k (experts each token is routed to)")
+    if shape.top_k is not None and not shape.experts:
+        raise InputError("--top-k needs --experts (the routed experts it picks from)")
+    if shape.attention == "gqa" and shape.kv_heads is None:
+        raise InputError("--attention gqa needs --kv-heads (key/value heads shared by the query heads)")
+    if shape.attention != "gqa" and shape.kv_heads is not None:
+        raise InputError(f"--kv-heads applies to --attention gqa, not {shape.attention}")
+    total = claims.get("total")
+    for part in ("active", "attention", "expert"):
+        if total is not None and part in claims and claims[part] > total:
+            raise InputError(
+                f"--{part if part == 'active' else part + '-params'}: {claims[part]:.3g} exceeds --total {total:.3g};"
+                " it is a part of the total"
+            )
     if shape.experts and shape.top_k and shape.top_k > shape.experts:
         raise InputError(f"--top-k: {shape.top_k} exceeds --experts {shape.experts}")
     # Each count is a quadratic in h (widths, heads and d_ff all scale with h): fit it from three exact
@@ -103,17 +118,26 @@ def solve(targets: SolveTargets, shape: SolveShape) -> SolveResult:
     h_star = _golden(objective, math.log(64), math.log(1 << 20))
     m = shape.multiple
     lower = max(m, math.floor(h_star / m) * m)
-    candidates = sorted({max(m, lower + i * m) for i in (-1, 0, 1, 2)})
+    # The nearest valid widths either side: a head-count rule (e.g. GQA's multiple of the kv heads) can rule out
+    # several multiples in a row, so look further out until two valid widths on each side are found.
     scored = []
-    for h in candidates:
-        try:
-            counts = _counts(shape, h)
-        except InfeasibleError:
-            continue
-        err = sum(math.log(_GETTERS[k](counts) / t) ** 2 for k, t in claims.items())
-        scored.append((err, h, counts))
+    reason = ""
+    for side in (-1, 1):
+        found = 0
+        for i in range(64):
+            h = lower - i * m if side < 0 else lower + (i + 1) * m
+            if h < m or found == 2:
+                break
+            try:
+                counts = _counts(shape, h)
+            except InfeasibleError as err:
+                reason = str(err)
+                continue
+            found += 1
+            err_sq = sum(math.log(_GETTERS[k](counts) / t) ** 2 for k, t in claims.items())
+            scored.append((err_sq, h, counts))
     if not scored:
-        raise InfeasibleError(f"solve: no valid hidden size near {h_star:.0f} for this shape")
+        raise InfeasibleError(f"solve: no valid hidden size near {h_star:.0f} for this shape ({reason})")
     _, best_h, best = min(scored)
     worst = max(abs(_GETTERS[k](best) / t - 1) for k, t in claims.items())
     if worst > MAX_RELATIVE_MISS:

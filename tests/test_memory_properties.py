@@ -33,13 +33,16 @@ def model_and_layout(draw: st.DrawFn) -> tuple[Architecture, dict[str, Any], int
     arch = draw(architectures())
     dp = draw(st.sampled_from([1, 2, 4, 8]))
     experts = arch.moe.n_experts if arch.moe else 1
+    pp = draw(st.sampled_from([p for p in range(1, arch.n_layers + 1) if arch.n_layers % p == 0]))
+    # Interleaving needs a pipeline and splits each stage's layers evenly (Megatron-LM's rule).
+    chunks = [1] if pp == 1 else [v for v in (1, 2, 3) if (arch.n_layers // pp) % v == 0]
     layout = {
         "tp": draw(st.sampled_from(tp_options(arch, H100))),
-        "pp": draw(st.sampled_from([p for p in range(1, arch.n_layers + 1) if arch.n_layers % p == 0])),
+        "pp": pp,
         "dp": dp,
         "ep": draw(st.sampled_from([e for e in range(1, dp + 1) if dp % e == 0 and experts % e == 0])),
         "sequence_parallel": draw(st.booleans()),
-        "virtual_stages": draw(st.integers(1, 3)),
+        "virtual_stages": draw(st.sampled_from(chunks)),
         "precision": draw(st.sampled_from(["bf16", "fp16", "fp8", "fp32"])),
         "optimizer": draw(st.sampled_from(["adam", "adam8bit", "sgd"])),
         "attention": draw(st.sampled_from(["flash", "eager"])),

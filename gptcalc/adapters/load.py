@@ -8,6 +8,7 @@ from pathlib import Path
 from gptcalc.adapters.hf_config import architecture_from_hf
 from gptcalc.adapters.overrides import apply_overrides
 from gptcalc.adapters.presets import find_preset, load_spec, read_file
+from gptcalc.errors import SpecError
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import validate_spec
 from gptcalc.specs.dataset import Dataset
@@ -34,7 +35,15 @@ def load_model(
         )
     else:
         data.setdefault("name", path.stem)
-        arch = validate_spec(Architecture, data, origin=str(path))
+        try:
+            arch = validate_spec(Architecture, data, origin=str(path))
+        except SpecError as err:
+            if path.suffix != ".json":
+                raise
+            raise SpecError(
+                f"{err} (the file has no model_type, so it was read as a gptcalc spec; a Hugging Face config.json"
+                ' names its model_type, e.g. "llama")'
+            ) from None
     return apply_overrides(arch, list(overrides))
 
 

@@ -74,6 +74,8 @@ def read_file(path: Path) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as err:
         message = str(err).splitlines()[0]
         raise PresetError(f"{path}: malformed {path.suffix[1:].upper()}: {message}") from None
+    except RecursionError:
+        raise PresetError(f"{path}: {path.suffix[1:].upper()} nested too deeply to read") from None
     if not isinstance(data, dict):
         raise PresetError(f"{path}: expected an object at the top level")
     return data
@@ -130,6 +132,10 @@ def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> 
                 f" (names use letters, digits, '.', '_', '-', '+')"
             )
         if not path.is_file():
+            if path.is_dir():
+                raise PresetError(f"{what}: {ref!r} is a folder, not a preset file")
+            if path.exists():
+                raise PresetError(f"{what}: {ref!r} is not a regular file (a FIFO, device or socket); give a file")
             raise PresetError(f"{what}: file {ref!r} does not exist")
         return path
     if not NAME_RE.match(ref):

@@ -225,7 +225,10 @@ def train_cmd(
     if epochs is not None:
         if total_tokens is None:
             raise InputError("--epochs: give --tokens (unique tokens) or --dataset to repeat")
-        total_tokens = scale(total_tokens, parse_number(epochs, name="--epochs"))
+        passes = parse_number(epochs, name="--epochs")
+        if not passes > 0:
+            raise InputError(f"--epochs: must be > 0, got {epochs!r}")
+        total_tokens = scale(total_tokens, passes)
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"), data.seq_len if data else None)
     conv = parsing.convention(convention, attention, head_backward)
     if flops is not None:

@@ -162,6 +162,11 @@ def serve_cmd(
     if batching is not None and batching not in ("static", "continuous"):
         raise InputError(f"--batching: {batching!r} is not a batching mode; allowed: static, continuous")
     setup = setup_from_flags(arch, hw, flags)
+    note = None
+    if gpus is None and tp is None and pp is None:
+        from gptcalc.fit import fewest_gpus_setup
+
+        setup, note = fewest_gpus_setup(arch, hw, setup)
     if max_load:
         if batch is not None:
             raise InputError("--max-load: sets the batch itself; drop --batch")
@@ -179,6 +184,8 @@ def serve_cmd(
     load = None
     if rate is not None:
         load = under_load(est, parse_number(rate, name="--rate"))
+    if note is not None:
+        est = est.model_copy(update={"assumptions": [note, *est.assumptions]})
     needed = None
     if target is not None:
         needed = gpus_for_throughput(est, parse_number(target, name="--target-tps"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gptcalc.errors import InputError
-from gptcalc.specs.quantities import parse_length, parse_range
+from gptcalc.specs.quantities import Range, parse_length, parse_range
 
 if TYPE_CHECKING:  # the CLI imports the math modules only when a command runs
     from gptcalc.specs.conventions import FlopsConvention
@@ -13,9 +13,16 @@ if TYPE_CHECKING:  # the CLI imports the math modules only when a command runs
     from gptcalc.specs.quantities import Value
 
 
-def value(text: str | None, flag: str) -> Value | None:
-    """A number or a low..high range, or None when the option was not given."""
-    return None if text is None else parse_range(text, name=flag)
+def value(text: str | None, flag: str, *, zero_ok: bool = False) -> Value | None:
+    """A number or a low..high range, or None when the option was not given. Every quantity a flag takes is
+    positive (``zero_ok``: or zero, e.g. a grid intensity); a negative one is refused here, naming the flag."""
+    if text is None:
+        return None
+    parsed = parse_range(text, name=flag)
+    low = parsed.low if isinstance(parsed, Range) else parsed
+    if low < 0 or (low == 0 and not zero_ok):
+        raise InputError(f"{flag}: must be {'>= 0' if zero_ok else '> 0'}, got {text!r}")
+    return parsed
 
 
 def length(text: str | None, flag: str) -> int | None:
@@ -61,10 +68,10 @@ def costs(
     data: dict[str, Any] = (base or CostAssumptions()).model_dump()
     given = {
         "price_per_gpu_hour": value(price, "--price"),
-        "gpu_price_usd": value(gpu_price, "--gpu-price"),
+        "gpu_price_usd": value(gpu_price, "--gpu-price", zero_ok=True),
         "pue": value(pue, "--pue"),
-        "grid_kg_per_kwh": value(grid, "--grid"),
-        "energy_usd_per_kwh": value(energy_price, "--energy-price"),
+        "grid_kg_per_kwh": value(grid, "--grid", zero_ok=True),
+        "energy_usd_per_kwh": value(energy_price, "--energy-price", zero_ok=True),
     }
     data.update({k: v for k, v in given.items() if v is not None})
     if cost_model is not None:
