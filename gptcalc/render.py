@@ -38,8 +38,13 @@ def to_jsonable(value: Any) -> Any:
 
 
 def print_json(payload: Mapping[str, Any] | BaseModel) -> None:
-    """Exactly one JSON object on stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(payload), indent=2) + "\n")
+    """Exactly one JSON object on stdout; the call's warnings (if any) as its ``warnings`` list."""
+    from gptcalc.cli import notices
+
+    data = to_jsonable(payload)
+    if notices.collected() and isinstance(data, dict):
+        data["warnings"] = notices.collected()
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
 def cell(value: Any, fmt: Formatter) -> str:

@@ -30,6 +30,7 @@ from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import FlopsPerToken, flops_per_token
+from gptcalc.oddities import input_warnings
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
@@ -222,6 +223,9 @@ class TrainingEstimate(Result):
     energy_mwh: Range
     emissions_t: Range
     assumptions: list[str]
+    warnings: list[str] = Field(
+        default_factory=list, description="Physically odd but legal inputs (gptcalc.oddities): PUE < 1, ..."
+    )
 
 
 def run_context(
@@ -371,7 +375,9 @@ def estimate_training(
         )
     elif goodput is not None:
         notes.insert(2, f"goodput {goodput:.0%}: the given MFU is scaled by the share of wall time spent on steps")
+    odd = input_warnings(arch=arch, seq_len=seq_len, mfu=ranged["mfu"], pue=costs.pue)
     return TrainingEstimate(
+        warnings=odd,
         model=arch.name,
         hardware=hardware.name,
         dtype=dtype,

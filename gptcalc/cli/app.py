@@ -13,6 +13,7 @@ try:  # typer >= 0.20 vendors click; older releases depend on it
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef]
 
+from gptcalc.cli import notices
 from gptcalc.errors import GptcalcError
 
 
@@ -27,6 +28,7 @@ class OneLineErrors(TyperGroup):
     """Reports usage mistakes and :class:`GptcalcError` as one line on stderr with exit code 2."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        notices.reset()
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         except ClickException as err:
@@ -42,6 +44,11 @@ class OneLineErrors(TyperGroup):
             if not standalone_mode:
                 raise
             fail(" ".join(str(err).split()))
+        except OSError as err:  # a path the user named (or stdout) that the system refuses: one line, no traceback
+            if not standalone_mode:
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            fail(f"{where}{err.strerror or err}")
         if standalone_mode:
             raise SystemExit(rv if isinstance(rv, int) else 0)
         return rv
@@ -57,3 +64,20 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from gptcalc import __version__
+
+        sys.stdout.write(f"gptcalc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Analytical cost-and-capacity calculator for transformer language models."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gptcalc.cli import parsing
+from gptcalc.cli import notices, parsing
 from gptcalc.cli.app import app
 from gptcalc.cli.options import (
     AttentionModeOpt,
@@ -73,12 +73,14 @@ def flops_cmd(
     """FLOPs per token: forward, backward, training, dense-equivalent, under a printed convention."""
     from gptcalc.adapters.load import load_model
     from gptcalc.flops import compare_conventions, flops_per_token
+    from gptcalc.oddities import input_warnings
     from gptcalc.specs.conventions import CONVENTIONS
     from gptcalc.specs.defaults import DEFAULT_CONVENTION
 
     arch = load_model(model, dirs(presets), set_ or [], strict=strict)
     marks = approximate_note(arch)
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
+    notices.warn(input_warnings(arch=arch, seq_len=length))
     conv = parsing.convention(convention, attention, head_backward)
     result = flops_per_token(arch, length, conv, _recompute(recompute))
     rows = compare_conventions(arch, length)
@@ -140,6 +142,7 @@ def flops_cmd(
 
 
 def _estimate_json(est: Any) -> dict[str, Any]:
+    notices.warn(est.warnings)
 
     keep = (
         "tokens",

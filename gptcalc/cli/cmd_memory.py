@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gptcalc.cli import parsing
+from gptcalc.cli import notices, parsing
 from gptcalc.cli.app import app
 from gptcalc.cli.cmd_step import MatmulEfficiencyOpt, build_layout, step_table, time_model
 from gptcalc.cli.options import (
@@ -30,6 +30,7 @@ from gptcalc.cli.options import (
 )
 from gptcalc.errors import InputError, LayoutError
 from gptcalc.fmt import fmt_bytes, fmt_pct
+from gptcalc.oddities import input_warnings
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.specs.defaults import DEFAULT_ATTENTION_KERNEL, DEFAULT_RECOMPUTE
 from gptcalc.specs.quantities import parse_int
@@ -92,6 +93,7 @@ def memory_cmd(
     out = console()
     if not train:
         ctx = arch.serving_context(parsing.length(context, "--context"))
+        notices.warn(input_warnings(arch=arch, seq_len=ctx))
         b = _int(batch, "--batch", 1)
         served = serving_memory(
             arch, hw, batch=b, context=ctx, weights_dtype=weights_dtype, kv_dtype=kv_dtype, tp=t, pp=p
@@ -146,6 +148,7 @@ def memory_cmd(
     )
     t, p = layout.tp, layout.pp
     length = arch.seq_len(parsing.length(seq_len, "--seq-len"))
+    notices.warn(input_warnings(arch=arch, seq_len=length))
     gb = _int(global_batch, "--global-batch", layout.default_global_batch)
     mem = training_memory(arch, hw, layout, length, gb)
     step = step_time(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gptcalc.cli import parsing
+from gptcalc.cli import notices, parsing
 from gptcalc.cli.app import app
 from gptcalc.cli.options import (
     BatchOpt,
@@ -25,6 +25,7 @@ from gptcalc.cli.options import (
 )
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.fmt import fmt_count, fmt_seconds
+from gptcalc.oddities import input_warnings
 from gptcalc.render import assumptions, console, print_json, table
 from gptcalc.specs.quantities import parse_int, parse_number
 
@@ -180,6 +181,7 @@ def serve_cmd(
     if sweep_batch is not None:
         _sweep(arch, hw, setup, sweep_batch, json_out)
         return
+    notices.warn(input_warnings(arch=arch, seq_len=setup.prompt + setup.output))
     est = estimate_serving(arch, hw, setup)
     load = None
     if rate is not None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from gptcalc.cli import notices
 from gptcalc.render import assumptions, cell, table
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ ESTIMATE_ROWS = (
 
 def print_estimate(out: Console, est: TrainingEstimate, title: str) -> None:
     """A training estimate as a table (central value and range) plus its assumptions."""
+    notices.warn(est.warnings)
     rows = []
     for label, key, fmt in ESTIMATE_ROWS:
         v = getattr(est, key)

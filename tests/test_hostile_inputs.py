@@ -1,0 +1,204 @@
+"""A growing corpus of hostile inputs: each gets one clear line and exit 2 (or a warning), never a traceback,
+never a silent wrong answer, and nothing is ever written anywhere but a regular file.
+
+Cases come from issue 10 ("Hardening"); the expected fragments are what the message must name (the flag, the
+rule broken), written from the issue text, not copied from the tool's output. Special files are made only
+inside pytest's temporary folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import run
+
+SWEEP = ["sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.05"]
+TRAIN_7B = ["train", "llama-2-7b", "--tokens", "2T"]
+
+# (argv, exit code, fragments of stderr). "{tmp}" is the test's temporary folder (see `hostile_dir`).
+CORPUS: list[tuple[list[str], int, list[str]]] = [
+    # Output files: never replace a FIFO, a device, a link to one, or a folder; OS errors name the path.
+    ([*SWEEP, "--csv", "{tmp}/fifo"], 2, ["{tmp}/fifo", "not a regular file", "FIFO"]),
+    ([*SWEEP, "--csv", "{tmp}/link-to-fifo"], 2, ["{tmp}/link-to-fifo", "not a regular file"]),
+    ([*SWEEP, "--csv", "{tmp}/folder"], 2, ["{tmp}/folder", "folder"]),
+    ([*SWEEP, "--csv", "{tmp}/dangling"], 2, ["{tmp}/dangling", "does not exist"]),
+    ([*SWEEP, "--csv", "{tmp}/no-such-folder/x.csv"], 2, ["no-such-folder", "does not exist"]),
+    ([*SWEEP, "--csv", "/proc/gptcalc-test.csv"], 2, ["/proc/gptcalc-test.csv", "cannot write"]),
+    ([*SWEEP, "--csv", "/sys/gptcalc-test.csv"], 2, ["/sys/gptcalc-test.csv", "cannot write"]),
+    ([*SWEEP, "--png", "{tmp}/fifo"], 2, ["{tmp}/fifo", "not a regular file"]),
+    # A solved quantity that underflows: never "0 GPUs, $0".
+    ([*TRAIN_7B, "--days", "1e300", "--mfu", "0.4"], 2, ["gpus", "fewer than one GPU"]),
+    ([*TRAIN_7B, "--days", "1e6", "--mfu", "0.4"], 2, ["gpus", "fewer than one GPU"]),
+    # Commas only as thousands groups.
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--price", "2,5"], 2, ["--price", "'2,5'", "thousands"]),
+    ([*TRAIN_7B, "--gpus", "1,2", "--mfu", "0.4"], 2, ["--gpus", "'1,2'", "thousands"]),
+    ([*TRAIN_7B, "--gpus", "25,00", "--mfu", "0.4"], 2, ["--gpus", "thousands"]),
+    # Negative or zero quantities, fractional GPUs.
+    (["flops", "llama-2-7b", "--tokens", "-1"], 2, ["--tokens", "> 0"]),
+    (["flops", "llama-2-7b", "--tokens", "0"], 2, ["--tokens", "> 0"]),
+    (["memory", "llama-2-7b", "--tokens", "-5"], 2, ["--tokens", "> 0"]),
+    ([*TRAIN_7B, "--gpus", "0.5", "--mfu", "0.4"], 2, ["gpus", "whole GPUs"]),
+    ([*TRAIN_7B, "--gpus", "1..2.5", "--mfu", "0.4"], 2, ["gpus", "whole GPUs"]),
+    (["plan", "--gpus", "0.5", "--days", "30"], 2, ["gpus", "whole GPUs"]),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--price", "-3"], 2, ["--price", "> 0"]),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--pue", "0"], 2, ["--pue", "> 0"]),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--epochs", "0"], 2, ["--epochs", "> 0"]),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--epochs", "-2"], 2, ["--epochs", "> 0"]),
+    (["memory", "llama-2-7b", "--tp", "-1"], 2, ["--tp", ">= 1"]),
+    (["serve", "llama-2-7b", "--batch", "-1"], 2, ["--batch", ">= 1"]),
+    # Interleaved pipeline chunks must split each stage's layers (32 layers / pp 4 = 8 per stage).
+    (["memory", "llama-2-7b", "--pp", "4", "--virtual-stages", "100"], 2, ["virtual_stages", "8 layers"]),
+    (["memory", "llama-2-7b", "--virtual-stages", "2"], 2, ["virtual_stages", "pp > 1"]),
+    # solve: contradictory or incomplete shapes.
+    (["solve", "--active", "2T", "--total", "1.8T"], 2, ["--active", "--total"]),
+    (["solve", "--total", "1.8T", "--experts", "16"], 2, ["--experts", "--top-k"]),
+    (["solve", "--total", "1.8T", "--top-k", "2"], 2, ["--top-k", "--experts"]),
+    (["solve", "--total", "1.8T", "--attention", "gqa"], 2, ["gqa", "--kv-heads"]),
+    (["solve", "--total", "1.8T", "--kv-heads", "8"], 2, ["--kv-heads", "gqa"]),
+    # Unknown presets are rejected everywhere, plan's reference included.
+    (["plan", "--budget", "10M", "--reference", "nonexistent"], 2, ["unknown preset 'nonexistent'"]),
+    # Files that are not what their name says.
+    (["params", "{tmp}/fifo.toml"], 2, ["fifo.toml", "not a regular file"]),
+    (["params", "{tmp}/folder.toml"], 2, ["folder.toml", "is a folder"]),
+    (["params", "{tmp}/deep/config.json"], 2, ["config.json", "nested too deeply"]),
+    (["params", "{tmp}/nomodeltype/config.json"], 2, ["config.json", "model_type"]),
+    # A model that does not fit blames the GPU count, not the batch (70B in bf16 is 140 GB > 80 GB).
+    (["serve", "llama-2-70b", "--gpus", "1"], 2, ["--gpus", "does not fit"]),
+]
+
+# Legal but physically odd: a warning on stderr (and in --json), exit 0.
+WARNINGS: list[tuple[list[str], str]] = [
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--pue", "0.5"], "PUE 0.5 is below 1"),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.005"], "below 1%"),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.9"], "above 80%"),
+    ([*TRAIN_7B, "--gpus", "8", "--days", "1"], "above 80%"),  # solved MFU: 2T x 6 x 6.7B / (8 x 1e15 x 86400)
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--seq-len", "1e12"], "context of 4,096"),
+    (["flops", "llama-2-7b", "--seq-len", "8k"], "context of 4,096"),
+    (["memory", "llama-2-7b", "--seq-len", "8k"], "context of 4,096"),
+]
+
+
+@pytest.fixture
+def hostile_dir(tmp_path: Path) -> Path:
+    """A FIFO, a link to it, a folder, a dangling link, a FIFO and a folder named like presets, a config.json
+    nested 100,000 deep and one without model_type."""
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link-to-fifo").symlink_to(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "dangling").symlink_to(tmp_path / "nothing-here")
+    os.mkfifo(tmp_path / "fifo.toml")
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "config.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    (tmp_path / "nomodeltype").mkdir()
+    (tmp_path / "nomodeltype" / "config.json").write_text(json.dumps({"hidden_size": 4096, "num_hidden_layers": 32}))
+    return tmp_path
+
+
+def assert_one_line(result: Any, code: int, fragments: list[str]) -> None:
+    err = result.stderr
+    assert result.exit_code == code, (result.exit_code, result.stdout[-500:], err)
+    assert "Traceback" not in err and result.stdout == "", (result.stdout[-500:], err)
+    assert err.startswith("gptcalc: error: ") and err.count("\n") == 1, err
+    for fragment in fragments:
+        assert fragment in err, (fragment, err)
+
+
+@pytest.mark.parametrize(("argv", "code", "fragments"), CORPUS, ids=[" ".join(c[0])[:60] for c in CORPUS])
+def test_hostile_input(runner: CliRunner, hostile_dir: Path, argv: list[str], code: int, fragments: list[str]) -> None:
+    fill = str(hostile_dir)
+    result = run(runner, *[a.replace("{tmp}", fill) for a in argv])
+    assert_one_line(result, code, [f.replace("{tmp}", fill) for f in fragments])
+    # Special files are left as they were: still a FIFO, a folder, a link.
+    assert stat.S_ISFIFO(os.stat(hostile_dir / "fifo").st_mode)
+    assert (hostile_dir / "link-to-fifo").is_symlink() and (hostile_dir / "folder").is_dir()
+    assert sorted(p.name for p in hostile_dir.iterdir() if p.name.startswith(".")) == []  # no temp file left
+
+
+@pytest.mark.parametrize(("argv", "fragment"), WARNINGS, ids=[" ".join(c[0])[:60] for c in WARNINGS])
+def test_odd_inputs_warn(runner: CliRunner, argv: list[str], fragment: str) -> None:
+    result = run(runner, *argv)
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line]
+    assert any(line.startswith("gptcalc: warning: ") and fragment in line for line in lines), result.stderr
+    payload = json.loads(run(runner, *argv, "--json").stdout)
+    assert any(fragment in w for w in payload["warnings"]), payload.get("warnings")
+
+
+def test_no_warnings_key_for_ordinary_inputs(runner: CliRunner) -> None:
+    payload = json.loads(run(runner, *TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--json").stdout)
+    assert "warnings" not in payload
+
+
+def test_thousands_groups_still_read(runner: CliRunner) -> None:
+    # 25,000 GPUs is 25k: the same estimate either way.
+    a = json.loads(run(runner, *TRAIN_7B, "--gpus", "25,000", "--mfu", "0.4", "--json").stdout)
+    b = json.loads(run(runner, *TRAIN_7B, "--gpus", "25k", "--mfu", "0.4", "--json").stdout)
+    assert a["gpus"] == b["gpus"] == 25_000 and a["days"] == b["days"]
+
+
+def test_link_to_a_regular_file_is_followed(runner: CliRunner, tmp_path: Path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    (tmp_path / "link.csv").symlink_to(real)
+    result = run(runner, *SWEEP, "--csv", str(tmp_path / "link.csv"), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "link.csv").is_symlink() and real.read_text().startswith("mfu,")
+
+
+def test_device_node_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """The issue's reproduction: a fake /dev/null made with mknod inside the temporary folder."""
+    fake = tmp_path / "fake"
+    try:
+        os.mknod(fake, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        pytest.skip("mknod needs CAP_MKNOD")
+    link = tmp_path / "link"
+    link.symlink_to(fake)
+    for target in (fake, link):
+        result = run(runner, *SWEEP, "--csv", str(target))
+        assert_one_line(result, 2, [str(target), "character device"])
+        assert stat.S_ISCHR(os.stat(fake).st_mode)
+
+
+def test_full_disk_is_one_line(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC while writing (simulated: the handle's write fails) names the path; no temporary file is left."""
+    import gptcalc.cli.output as output
+
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, fd: int, *args: Any, **kwargs: Any) -> None:
+            self._handle = real_fdopen(fd, *args, **kwargs)
+
+        def write(self, _data: Any) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._handle.close()
+
+    monkeypatch.setattr(output.os, "fdopen", Full)
+    target = tmp_path / "out.csv"
+    result = run(runner, *SWEEP, "--csv", str(target))
+    assert_one_line(result, 2, [str(target), os.strerror(errno.ENOSPC)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_extreme_values_print_short(runner: CliRunner) -> None:
+    """MFU 1e-300 gives ~1e302 days: printed in scientific notation, never a 300-digit string."""
+    result = run(runner, *TRAIN_7B, "--gpus", "8", "--mfu", "1e-300")
+    assert result.exit_code == 0
+    assert not re.search(r"\d{13,}", result.stdout), result.stdout
+    assert "e+302" in result.stdout or "e+301" in result.stdout
