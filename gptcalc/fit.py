@@ -276,7 +276,7 @@ def fit_serving(
         where = f"exactly {gpus}" if gpus else f"up to {max_gpus}"
         raise InfeasibleError(
             f"no serving layout of {where} {hardware.name} GPUs holds {arch.name} with batch {batch}"
-            f" x {context} tokens in {weights_dtype}"
+            f" x {context:,} tokens in {weights_dtype}"
         )
     rows.sort(key=lambda r: (r.gpus, -(r.max_batch or 0)))
     return FitResult(
@@ -288,7 +288,7 @@ def fit_serving(
         evaluated=evaluated,
         rows=rows[:top],
         notes=[
-            f"weights {weights_dtype}, KV cache {kv_dtype}, batch {batch} x {context} tokens",
+            f"weights {weights_dtype}, KV cache {kv_dtype}, batch {batch} x {context:,} tokens",
             "GPU count = tp x pp; tp within a node divides the heads; stages may hold uneven layer counts",
             "allowance 2 GiB + 5% for context, buffers and fragmentation",
         ],
@@ -369,12 +369,12 @@ def fewest_gpus_setup(arch: Architecture, hardware: Hardware, setup: ServingSetu
     usable = [r for r in fit.rows if r.pp <= setup.batch]
     if not usable:
         raise InfeasibleError(
-            f"gpus: every layout that holds {arch.name} needs more pipeline stages than batch {setup.batch};"
+            f"gpus: every layout that holds {arch.name} needs more pipeline stages than batch {setup.batch:,};"
             " give --gpus, --tp or --batch"
         )
     row = usable[0]
     note = (
-        f"no GPU count given: {row.gpus} x {hardware.name} (tp {row.tp}, pp {row.pp}), the fewest that hold the"
-        f" {setup.weights_dtype} weights and the KV cache of batch {setup.batch} x {context} tokens"
+        f"no GPU count given: {row.gpus:,} x {hardware.name} (tp {row.tp}, pp {row.pp}), the fewest that hold the"
+        f" {setup.weights_dtype} weights and the KV cache of batch {setup.batch:,} x {context:,} tokens"
     )
     return setup.model_copy(update={"tp": row.tp, "pp": row.pp}), note

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gptcalc.specs.quantities import Range
 
@@ -18,8 +19,10 @@ Formatter = Callable[[float], str]
 
 
 def console() -> Console:
-    """stdout console; wide enough that tables do not wrap when piped."""
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    """stdout console: the terminal's width (or $COLUMNS); 120 columns when piped without $COLUMNS."""
+    import os
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -67,11 +70,21 @@ def table(
     *,
     highlight: int | None = None,
     text_columns: int = 1,
+    wrap: Sequence[int] = (),
 ) -> Table:
-    """A rich table; the first ``text_columns`` columns are left-aligned, the (numeric) rest right-aligned."""
+    """A rich table for any terminal width: the first ``text_columns`` columns (and those in ``wrap``) are
+    left-aligned text that wraps and folds; the other (numeric) columns are right-aligned and may break only at
+    spaces (``1.2M (1.1M–1.3M)`` over two lines), never inside a number: each is at least as wide as its
+    longest word."""
+    rows = [list(row) for row in rows]
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for i, col in enumerate(columns):
-        t.add_column(col, justify="left" if i < text_columns else "right", no_wrap=i == 0)
+        if i < text_columns or i in wrap:
+            t.add_column(col, justify="left", overflow="fold")
+            continue
+        words = [w for r in rows if i < len(r) for w in Text.from_markup(r[i]).plain.split()]
+        longest = max([len(w) for w in words] + [len(w) for w in col.split()], default=1)
+        t.add_column(col, justify="right", min_width=longest, overflow="fold")
     for i, row in enumerate(rows):
         t.add_row(*row, style="bold green" if highlight is not None and i == highlight else None)
     return t

@@ -506,12 +506,12 @@ def estimate_serving(
     if not mem.fits and not allow_overflow:
         if not mem.max_batch:
             raise InfeasibleError(
-                f"gpus: {arch.name} does not fit on {setup.gpus} x {hardware.name} (tp {setup.tp}, pp {setup.pp})"
-                f" with {setup.weights_dtype} weights even at batch 1 x {context} tokens; give more --gpus"
+                f"gpus: {arch.name} does not fit on {setup.gpus:,} x {hardware.name} (tp {setup.tp}, pp {setup.pp})"
+                f" with {setup.weights_dtype} weights even at batch 1 x {context:,} tokens; give more --gpus"
                 " (`gptcalc fit --serve` shows the fewest that hold it)"
             )
         raise InfeasibleError(
-            f"batch: {setup.batch} sequences of {context} tokens do not fit on {setup.gpus} x {hardware.name}"
+            f"batch: {setup.batch:,} sequences of {context:,} tokens do not fit on {setup.gpus:,} x {hardware.name}"
             f" with {setup.weights_dtype} weights; the largest batch that fits is {mem.max_batch}"
         )
     eng = Engine.of(arch, hardware, setup, model)
@@ -557,7 +557,7 @@ def estimate_serving(
         f" {eng.hbm / hardware.memory_bandwidth:.0%}; {sm.kernel_overhead_us:g} µs per kernel",
         f"{setup.batching} batching, {b} sequences; weights {w}, KV cache {setup.kv_dtype}; decode context ="
         " prompt + output/2 on average",
-        f"tp {setup.tp} x pp {setup.pp} = {setup.gpus} GPUs; all-reduces over"
+        f"tp {setup.tp} x pp {setup.pp} = {setup.gpus:,} GPUs; all-reduces over"
         f" {eng.tp_link.bandwidth / 1e9:.0f} GB/s per GPU + {sm.allreduce_latency_steps:g} x"
         f" {eng.tp_link.latency * 1e6:g} µs",
         f"fixed costs: {sm.iteration_overhead_s * 1e3:g} ms per iteration, {sm.request_overhead_s * 1e3:g} ms per"

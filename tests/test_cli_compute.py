@@ -25,7 +25,7 @@ def test_flops_json_and_table(runner: CliRunner) -> None:
     assert data["training_flops"] == pytest.approx(2.15e25, rel=0.03)
     assert [c["convention"] for c in data["conventions"]][:3] == ["6n", "causal", "palm"]
     r = run(runner, "flops", "gpt-4", "--convention", "causal", "--seq-len", "32k")
-    assert r.exit_code == 0 and "32768 tokens" in r.stdout and "What each convention changes" in r.stdout
+    assert r.exit_code == 0 and "32,768 tokens" in r.stdout and "What each convention changes" in r.stdout
 
 
 def test_train_json_keys_and_ranges(runner: CliRunner) -> None:

@@ -118,7 +118,7 @@ def flops_cmd(
                 cell(scale(total_tokens, result.training_per_token), fmt_flops),
             ]
         )
-    out.print(table(f"FLOPs per token of {arch.name} at {length} tokens", ["", "FLOPs"], body))
+    out.print(table(f"FLOPs per token of {arch.name} at {length:,} tokens", ["", "FLOPs"], body))
     out.print()
     conv_rows = [
         [
@@ -417,7 +417,7 @@ def _serving_scenario(
     out.print(f"[bold]{sc.name}[/]: {' '.join(sc.description.split())}")
     out.print(f"[dim]Source: {sc.source}[/dim]\n")
     print_serving(
-        out, est, f"{sc.model} on {setup.gpus} x {hw.name} (tp {setup.tp}, pp {setup.pp}), batch {setup.batch}"
+        out, est, f"{sc.model} on {setup.gpus:,} x {hw.name} (tp {setup.tp}, pp {setup.pp}), batch {setup.batch:,}"
     )
     if implied is not None:
         out.print()
@@ -437,8 +437,8 @@ def _print_implied(out: Any, implied: Any) -> None:
             "batch the claim needs at 100% utilization",
             "none up to 65,536"
             if implied.batch_for_claim is None
-            else f"{implied.batch_for_claim} ({'fits' if implied.batch_for_claim_fits else 'does not fit'};"
-            f" largest that fits {implied.max_batch})",
+            else f"{implied.batch_for_claim:,} ({'fits' if implied.batch_for_claim_fits else 'does not fit'};"
+            f" largest that fits {implied.max_batch:,})",
         ],
     ]
     out.print(table("What the claimed price implies", ["", ""], rows))
@@ -498,7 +498,9 @@ def audit_cmd(
         rows.append(
             [r.quantity, cell(r.claimed, fmt) if r.claimed else "–", cell(r.derived, fmt), verdict, r.derived_from]
         )
-    out.print(table(f"Audit of {result.scenario}", ["quantity", "claimed", "derived", "", "derived from"], rows))
+    out.print(
+        table(f"Audit of {result.scenario}", ["quantity", "claimed", "derived", "", "derived from"], rows, wrap=[3, 4])
+    )
     out.print()
     n = len(result.disagreements)
     out.print(
@@ -625,8 +627,8 @@ def compare_cmd(
             n + (" ★$" if e.name == result.cheapest_serving else "") for n, e in zip(names, result.entries, strict=True)
         ]
         serving_rows: list[tuple[str, Callable[[Any], str]]] = [
-            ("serving hardware", lambda x: f"{x.gpus} x {x.hardware}"),
-            ("batch", lambda x: str(x.batch)),
+            ("serving hardware", lambda x: f"{x.gpus:,} x {x.hardware}"),
+            ("batch", lambda x: f"{x.batch:,}"),
             ("time per output token", lambda x: fmt_seconds(x.tpot_s)),
             ("output tokens/s per GPU", lambda x: fmt_count(x.tokens_per_second_per_gpu)),
             ("$ per 1M input", lambda x: f"${x.cost_per_million_input_usd:.3g}"),

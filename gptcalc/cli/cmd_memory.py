@@ -177,9 +177,9 @@ def memory_cmd(
         return
     _print_breakdown(
         out,
-        f"Training {arch.name} on {layout.gpus} x {hw.name} (tp {t}, pp {p}, dp {layout.dp},"
+        f"Training {arch.name} on {layout.gpus:,} x {hw.name} (tp {t}, pp {p}, dp {layout.dp},"
         f" ep {layout.ep}, ZeRO-{layout.zero}, {layout.recompute} recompute, micro-batch"
-        f" {layout.micro_batch}, {length} tokens)",
+        f" {layout.micro_batch:,}, {length:,} tokens)",
         mem.breakdown,
         mem.per_gpu_bytes,
         mem.capacity_bytes,
@@ -277,10 +277,10 @@ def fit_cmd(
         f" ({result.evaluated:,} layouts evaluated)\n"
     )
     if train:
-        cols = ["GPUs", "tp", "pp", "dp", "ep", "ZeRO", "recompute", "micro-batch", "per GPU", "headroom", "MFU"]
+        cols = ["GPUs", "tp", "pp", "dp", "ep", "ZeRO", "recompute", "micro batch", "per GPU", "headroom", "MFU"]
         rows = [
             [
-                str(r.gpus),
+                f"{r.gpus:,}",
                 str(r.tp),
                 str(r.pp),
                 str(r.dp),
@@ -298,7 +298,7 @@ def fit_cmd(
         cols = ["GPUs", "tp", "pp", "per GPU", "headroom", "max batch"]
         rows = [
             [
-                str(r.gpus),
+                f"{r.gpus:,}",
                 str(r.tp),
                 str(r.pp),
                 fmt_bytes(r.per_gpu_bytes),

@@ -205,8 +205,8 @@ def serve_cmd(
     print_serving(
         out,
         est,
-        f"Serving {arch.name} on {setup.gpus} x {hw.name} (tp {setup.tp}, pp {setup.pp}),"
-        f" batch {setup.batch}, {setup.prompt} + {setup.output} tokens",
+        f"Serving {arch.name} on {setup.gpus:,} x {hw.name} (tp {setup.tp}, pp {setup.pp}),"
+        f" batch {setup.batch:,}, {setup.prompt:,} + {setup.output:,} tokens",
     )
     if load is not None:
         out.print(
@@ -215,7 +215,7 @@ def serve_cmd(
             f" end to end p50 {fmt_seconds(load.e2e_p50_s)}, p90 {fmt_seconds(load.e2e_p90_s)}"
         )
     if needed is not None:
-        out.print(f"\nGPUs for {target} output tokens/s: [bold]{needed}[/] ({needed // setup.gpus} replicas)")
+        out.print(f"\nGPUs for {target} output tokens/s: [bold]{needed:,}[/] ({needed // setup.gpus} replicas)")
 
 
 def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
@@ -237,7 +237,7 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     knee = rows[0].compute_bound_batch
     table_rows = [
         [
-            str(e.batch),
+            f"{e.batch:,}",
             fmt_seconds(e.tpot_s),
             fmt_count(e.tokens_per_second),
             e.decode_bound,
@@ -248,7 +248,7 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     ]
     out.print(
         table(
-            f"{arch.name} on {setup.gpus} x {hw.name}: decode against batch",
+            f"{arch.name} on {setup.gpus:,} x {hw.name}: decode against batch",
             ["batch", "TPOT", "tokens/s", "bound", "fits", "$/1M out"],
             table_rows,
         )
@@ -262,8 +262,8 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     for label, ys, y_fmt in curves:
         chart = line_chart(xs, {label: ys}, log_x=True, log_y=True, x_fmt=lambda v: f"batch {v:g}", y_fmt=y_fmt)
         out.print(chart, markup=False)
-    where = f"batch {knee}" if knee else "no batch (KV-cache reads keep it memory-bound)"
-    out.print(f"\nMemory-bound to compute-bound knee: {where}; largest batch that fits: {rows[0].max_batch}.")
+    where = f"batch {knee:,}" if knee else "no batch (KV-cache reads keep it memory-bound)"
+    out.print(f"\nMemory-bound to compute-bound knee: {where}; largest batch that fits: {rows[0].max_batch:,}.")
 
 
 def calibrate_serving_cmd(verbose: bool, json_out: bool) -> None:

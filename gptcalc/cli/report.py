@@ -54,7 +54,7 @@ def print_estimate(out: Console, est: TrainingEstimate, title: str) -> None:
     fpt = est.flops_per_token
     att = "included" if fpt.attention_included else "not included"
     notes = [
-        f"{fmt_flops(fpt.training_per_token)} per token at {est.seq_len} tokens "
+        f"{fmt_flops(fpt.training_per_token)} per token at {est.seq_len:,} tokens "
         f"(attention {fmt_flops(fpt.attention_forward)} forward per token, {att})",
         *est.assumptions,
     ]
