@@ -33,6 +33,9 @@ NOT_RUNNABLE = {
     "params path/to/config.json --json": "the command table's example points at a placeholder path",
     "solve --json": "prose names the command (`gptcalc solve` does that search) without its arguments",
     "audit --json": "prose names the command (`gptcalc audit` puts each claim ...) without a scenario",
+    "train llama-2-7b --tokens 2T --gpus 1,2 --mfu 0.4 --json": "the bad-input examples fail on purpose",
+    "train llama-2-7b --tokens 2T --days 1e300 --mfu 0.4 --json": "the bad-input examples fail on purpose",
+    "solve --total 1.8T --experts 16 --json": "the bad-input examples fail on purpose",
 }
 
 

@@ -36,9 +36,68 @@ class Spec(BaseModel):
 
 
 class Result(BaseModel):
-    """Base of result models: frozen, dump to plain dicts with ``model_dump()``."""
+    """Base of result models: frozen; the same four views everywhere: ``to_dict()`` (plain Python),
+    ``to_records()`` (flat rows), ``to_dataframe()`` (pandas, optional) and a table in Jupyter."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain Python values (nested results and ranges as dicts)."""
+        return self.model_dump()
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Flat rows: one per item of a ``rows`` list when the result has one, else one row of every field,
+        nested groups and ranges flattened to dotted names (``cost_usd.low``)."""
+        rows = getattr(self, "rows", None)
+        if isinstance(rows, list) and rows and all(isinstance(r, BaseModel) for r in rows):
+            return [_flatten(r.model_dump()) for r in rows]
+        return [_flatten(self.model_dump())]
+
+    def to_dataframe(self) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (needs the optional ``pandas`` extra)."""
+        try:
+            import pandas as pd  # type: ignore[import-untyped]
+        except ImportError:
+            raise InputError("to_dataframe needs pandas: pip install 'gptcalc[pandas]'") from None
+        return pd.DataFrame.from_records(self.to_records())
+
+    def _repr_markdown_(self) -> str:
+        """A table in Jupyter: field and value, or one line per row for results with rows."""
+        records = self.to_records()
+        title = f"**{type(self).__name__}**\n\n"
+        if len(records) == 1:
+            lines = ["| field | value |", "|---|---:|"]
+            lines += [f"| {k} | {_cell(v)} |" for k, v in records[0].items()]
+        else:
+            keys = list(records[0])
+            lines = ["| " + " | ".join(keys) + " |", "|" + "---:|" * len(keys)]
+            lines += ["| " + " | ".join(_cell(r.get(k)) for k in keys) + " |" for r in records]
+        return title + "\n".join(lines)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and all(isinstance(k, str) for k in value):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _cell(value: Any) -> str:
+    """A plain, short rendering for notebook tables (the CLI's formatting lives in gptcalc.fmt)."""
+    if isinstance(value, bool) or value is None:
+        text = str(value)
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    elif isinstance(value, float):
+        text = f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
+    else:
+        text = str(value)
+        text = text if len(text) <= 80 else text[:79] + "…"
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 # Whole-number fields reject booleans and fractional floats (strict) but keep bounds in the schema.
