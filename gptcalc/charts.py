@@ -52,7 +52,15 @@ def line_chart(
     y_fmt: Callable[[float], str] = lambda v: f"{v:.3g}",
     marks: Mapping[str, float] | None = None,
 ) -> str:
-    """A text line chart of one or more series over ``xs``; ``marks`` draws labelled horizontal lines."""
+    """A text line chart of one or more series over ``xs``; ``marks`` draws labelled horizontal lines. Long
+    series are thinned to a few points per character cell (every k-th point and the last): the chart cannot
+    show more, and a million-point sweep charts in milliseconds."""
+    limit = 8 * width
+    if len(xs) > limit:
+        k = math.ceil(len(xs) / limit)
+        keep = [*range(0, len(xs), k)] + ([len(xs) - 1] if (len(xs) - 1) % k else [])
+        xs = [xs[i] for i in keep]
+        series = {name: [ys[i] for i in keep] for name, ys in series.items()}
 
     def tx(v: float) -> float:
         return math.log10(v) if log_x else v

@@ -7,8 +7,9 @@ or mfu fixes it; the scenario lets go of another as ``gptcalc scenario`` does (m
 so that three of tokens, gpus, days, mfu stay fixed. Inputs the scenario gives as ranges and the sweep
 does not vary are held at their central value.
 
-Each point runs :func:`gptcalc.training.run_numbers` on plain floats (FLOPs per token are computed once per
-model variant), which keeps a million points to a few seconds.
+The grid is evaluated as whole columns by :func:`gptcalc.training.run_columns` (the run identity of
+:func:`gptcalc.training.run_numbers`, one list comprehension per operation that a varied field reaches; FLOPs
+per token are computed once per model variant): millions of points per second in pure Python.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from gptcalc.scenario import fields_to_release, scenario_run_context
 from gptcalc.specs.base import Result, with_changes
 from gptcalc.specs.quantities import mid, parse_number
 from gptcalc.specs.scenario import ResolvedScenario
-from gptcalc.training import TrainingRun, run_numbers
+from gptcalc.training import TrainingRun, run_columns
 
 MAX_POINTS = 10_000_000
 RUN_AXES = ("tokens", "gpus", "days", "mfu")
@@ -67,13 +68,30 @@ def parse_axis(text: str) -> Axis:
         count = math.floor((hi - lo) / step + 1e-9) + 1
         if count > MAX_POINTS:
             raise InputError(f"--vary {name}: {count:,} values; more than {MAX_POINTS:,}")
-        values = [lo + i * step for i in range(count)]
-    else:
-        values = [parse_number(v, name=f"--vary {name}") for v in spec.split(",") if v.strip()]
-        if not values:
-            raise InputError(f"--vary {name}: no values in {spec!r}")
+        _check_values(name, [lo, lo + (count - 1) * step])  # the ends bound every value
+        return Axis.model_construct(field=name, values=_grid(lo, step, count))
+    values = [parse_number(v, name=f"--vary {name}") for v in spec.split(",") if v.strip()]
+    if not values:
+        raise InputError(f"--vary {name}: no values in {spec!r}")
     _check_values(name, values)
-    return Axis(field=name, values=[round(v, 12) for v in values])
+    return Axis(field=name, values=[float(f"{v:.12g}") for v in values])
+
+
+def _grid(lo: float, step: float, count: int) -> list[float]:
+    """``lo + i * step`` for i < count without binary noise (0.30000000000000004): when lo and step are
+    decimals of at most 12 places, (A + i B) / 10^p with whole A, B is the correctly rounded decimal."""
+    for places in range(13):
+        scale = 10.0**places
+        a, b = lo * scale, step * scale
+        whole_a, whole_b = round(a), round(b)
+        if (
+            abs(a - whole_a) <= 1e-14 * abs(a)
+            and abs(b - whole_b) <= 1e-14 * abs(b)
+            and abs(whole_a) + abs(whole_b) * count < 2**52
+        ):
+            fa, fb = float(whole_a), float(whole_b)
+            return [(fa + i * fb) / scale for i in range(count)]
+    return [lo + i * step for i in range(count)]
 
 
 def _check_values(name: str, values: list[float]) -> None:
@@ -174,37 +192,43 @@ def sweep(
             contexts[model_values] = (fixed, {k: mid(v) for k, v in cost_inputs.items()})
         return contexts[model_values]
 
-    columns: dict[str, list[float]] = {a.field: [] for a in axes}
-    columns.update({m: [] for m in metrics})
-    model_index = [i for i, a in enumerate(axes) if a.field.startswith("model.")]
-    # One kwargs dict, updated in place per point: the hot loop allocates only run_numbers' result.
+    # The grid as whole columns (itertools.product order: the last axis varies fastest), then the run identity
+    # once over the columns (run_columns): no per-point Python call.
     keys = [a.field if a.field in RUN_AXES else COST_AXES.get(a.field) for a in axes]
-    kwargs: dict[str, Any] = {}
-    current_model: tuple[float, ...] | None = None
-    axis_columns = [columns[a.field] for a in axes]
-    metric_columns = [(m, columns[m]) for m in metrics]
-    for count, point in enumerate(itertools.product(*(a.values for a in axes))):
-        model_values = tuple(point[i] for i in model_index)
-        if model_values != current_model:
-            fixed, costs = context(model_values)
-            kwargs = {**fixed, **costs, **base_run}
-            current_model = model_values
-        for key, value, column in zip(keys, point, axis_columns, strict=True):
-            if key is not None:
-                kwargs[key] = value
-            column.append(value)
-        out = run_numbers(**kwargs)
-        for m, column in metric_columns:
-            column.append(out[m])
-        if progress is not None and count % 50_000 == 0:
-            progress(count)
+    sizes = [len(a.values) for a in axes]
+    columns: dict[str, list[float]] = {}
+    for i, a in enumerate(axes):
+        inner = math.prod(sizes[i + 1 :])
+        outer = math.prod(sizes[:i])
+        block = [v for v in a.values for _ in range(inner)] if inner > 1 else list(a.values)
+        columns[a.field] = block * outer
+    if progress is not None:
+        progress(0)
+    variants = list(itertools.product(*(a.values for a in model_axes)))
+    base_fixed, base_costs = context(variants[0])
+    inputs: dict[str, Any] = {**base_fixed, **base_costs, **base_run}
+    if len(variants) > 1:
+        # Inputs that depend on the model (FLOPs per token) become columns too, read per point from its variant.
+        per_variant = {v: context(v)[0] for v in variants}
+        index = list(zip(*(columns[a.field] for a in model_axes), strict=True))
+        for name, value in base_fixed.items():
+            if isinstance(value, float) and any(per_variant[v][name] != value for v in variants):
+                inputs[name] = [per_variant[v][name] for v in index]
+    for key, axis in zip(keys, axes, strict=True):
+        if key is not None:
+            inputs[key] = columns[axis.field]
+    out = run_columns(metrics, **inputs)
+    for m in metrics:
+        value = out[m]
+        columns[m] = value if isinstance(value, list) else [value] * n
     solved = next((k for k, v in base_run.items() if v is None and k not in keys), "")
     notes = [
         f"solved for {solved}; fixed: {', '.join(k for k, v in base_run.items() if v is not None)}"
         + (f" (released {', '.join(released)} to keep three fixed)" if released else ""),
         f"convention {s.convention}; ranged inputs not swept are held at their central value",
     ]
-    return SweepResult(
+    # Built without validation: a million-point column of floats the code just computed needs none.
+    return SweepResult.model_construct(
         scenario=s.name,
         axes=list(axes),
         metrics=list(metrics),
@@ -219,11 +243,16 @@ def series(result: SweepResult, metric: str) -> tuple[list[float], dict[str, lis
     """The first axis as x and one series per value of the second axis (the rest at their first value)."""
     first = result.axes[0]
     rest = result.axes[1:]
+    column = result.columns[metric]
+    # Points are in itertools.product order: the slice of one value j of the second axis, the others at their
+    # first value, starts at j x (points per value of the second axis) and steps by the points per first value.
+    sizes = [len(a.values) for a in result.axes]
+    step = math.prod(sizes[1:])
     groups: dict[str, list[float]] = {}
-    keep_values = {a.field: a.values[0] for a in rest[1:]}
-    for i in range(result.points):
-        if any(result.columns[f][i] != v for f, v in keep_values.items()):
-            continue
-        label = f"{rest[0].field}={result.columns[rest[0].field][i]:g}" if rest else metric
-        groups.setdefault(label, []).append(result.columns[metric][i])
+    if not rest:
+        groups[metric] = list(column)
+    else:
+        inner = math.prod(sizes[2:])
+        for j, value in enumerate(rest[0].values[:6]):
+            groups[f"{rest[0].field}={value:g}"] = column[j * inner :: step]
     return list(first.values), dict(itertools.islice(groups.items(), 6))

@@ -23,7 +23,9 @@ monotonic in each input (products and quotients of positive numbers), so corners
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
@@ -164,6 +166,166 @@ def run_numbers(
 
 # A solved run quantity that underflows to zero is nonsense, never "0 GPUs" or "$0".
 _MUST_BE_POSITIVE = ("tokens", "flops", "gpus", "days", "mfu", "gpu_hours")
+
+
+Column = float | list[float]
+
+
+class _Monomial:
+    """``coef x prod(column_i ** power_i)`` over the varied input columns, kept symbolic until the end: every
+    run output is such a product (or, for the owned cost, a sum of two), so each output costs one pass over
+    the points however many operations lead to it."""
+
+    __slots__ = ("coef", "powers")
+
+    def __init__(self, coef: float, powers: dict[int, int]) -> None:
+        self.coef = coef
+        self.powers = powers
+
+    def __mul__(self, other: _Monomial) -> _Monomial:
+        return _Monomial(self.coef * other.coef, _combine(self.powers, other.powers, 1))
+
+    def __truediv__(self, other: _Monomial) -> _Monomial:
+        return _Monomial(self.coef / other.coef, _combine(self.powers, other.powers, -1))
+
+
+def _combine(a: dict[int, int], b: dict[int, int], sign: int) -> dict[int, int]:
+    out = dict(a)
+    for key, power in b.items():
+        out[key] = out.get(key, 0) + sign * power
+        if not out[key]:
+            del out[key]
+    return out
+
+
+def run_columns(
+    outputs: Sequence[str],
+    *,
+    flops_per_token: Column,
+    hardware_flops_per_token: Column,
+    peak_flops: Column,
+    tdp_w: Column,
+    price_per_gpu_hour: Column,
+    gpu_price_usd: Column,
+    hardware_overhead: Column,
+    depreciation_oom_per_year: Column,
+    energy_usd_per_kwh: Column,
+    pue: Column,
+    grid_kg_per_kwh: Column,
+    owned: bool = False,
+    tokens: Column | None = None,
+    gpus: Column | None = None,
+    days: Column | None = None,
+    mfu: Column | None = None,
+) -> dict[str, Column]:
+    """:func:`run_numbers` on whole columns: each input is a number (the same at every point) or a list of
+    positive values (one per point, all lists the same length); each requested output comes back as a list, or
+    a number when no varied input reaches it.
+
+    The formulas are those of :func:`run_numbers`; each output is a product of powers of the inputs (the owned
+    cost a sum of two), built symbolically and evaluated in one pass over the points, so a million-point sweep
+    costs one list comprehension per requested output. The checks are :func:`run_numbers`' own, run at the
+    corners of the varied inputs (each quantity is monotonic in each input, so the corners hold its extremes).
+    """
+    missing = [k for k, v in (("tokens", tokens), ("gpus", gpus), ("days", days), ("mfu", mfu)) if v is None]
+    if len(missing) != 1:
+        raise InputError(unknowns_message(missing))
+    named: dict[str, Column | None] = {
+        "flops_per_token": flops_per_token,
+        "hardware_flops_per_token": hardware_flops_per_token,
+        "peak_flops": peak_flops,
+        "tdp_w": tdp_w,
+        "price_per_gpu_hour": price_per_gpu_hour,
+        "gpu_price_usd": gpu_price_usd,
+        "hardware_overhead": hardware_overhead,
+        "depreciation_oom_per_year": depreciation_oom_per_year,
+        "energy_usd_per_kwh": energy_usd_per_kwh,
+        "pue": pue,
+        "grid_kg_per_kwh": grid_kg_per_kwh,
+        "tokens": tokens,
+        "gpus": gpus,
+        "days": days,
+        "mfu": mfu,
+    }
+    # Every output and every intermediate is monotonic in each input, so run_numbers at the corners of the
+    # varied inputs' ranges meets each extreme: its checks there are the checks of every point.
+    varied = {k: (min(c), max(c)) for k, c in named.items() if isinstance(c, list)}
+    scalars = {k: c for k, c in named.items() if c is not None and not isinstance(c, list)}
+    for corner in itertools.product(*varied.values()):
+        run_numbers(**scalars, **dict(zip(varied, corner, strict=True)), owned=owned)
+    lists: dict[int, list[float]] = {}
+
+    def lift(value: Column) -> _Monomial:
+        if isinstance(value, list):
+            key = len(lists)
+            lists[key] = value
+            return _Monomial(1.0, {key: 1})
+        return _Monomial(float(value), {})
+
+    def const(value: float) -> _Monomial:
+        return _Monomial(value, {})
+
+    given = {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}
+    v: dict[str, _Monomial] = {k: lift(x) for k, x in given.items() if x is not None}
+    fpt, hw_fpt, peak = lift(flops_per_token), lift(hardware_flops_per_token), lift(peak_flops)
+    hours = const(HOURS_PER_DAY)
+    if tokens is None:
+        v["tokens"] = v["gpus"] * v["days"] * hours * const(SECONDS_PER_HOUR) * peak * v["mfu"] / fpt
+    v["flops"] = v["tokens"] * fpt
+    if gpus is None:
+        v["gpus"] = v["flops"] / (const(SECONDS_PER_HOUR) * peak * v["mfu"]) / (v["days"] * hours)
+    elif days is None:
+        v["days"] = v["flops"] / (const(SECONDS_PER_HOUR) * peak * v["mfu"]) / (v["gpus"] * hours)
+    elif mfu is None:
+        v["mfu"] = v["flops"] / (v["gpus"] * v["days"] * hours * const(SECONDS_PER_HOUR) * peak)
+    v["gpu_hours"] = v["gpus"] * v["days"] * hours
+    energy_kwh = v["gpu_hours"] * lift(tdp_w) * lift(pue) / const(1000.0)
+    v["rental_cost_usd"] = v["gpu_hours"] * lift(price_per_gpu_hour)
+    yearly = lift(gpu_price_usd) * lift(hardware_overhead) * lift(depreciation_oom_per_year) * const(math.log(10))
+    owned_terms = (v["gpu_hours"] / const(HOURS_PER_YEAR) * yearly, energy_kwh * lift(energy_usd_per_kwh))
+    v["hardware_flops"] = v["tokens"] * hw_fpt
+    v["hfu"] = v["mfu"] * v["hardware_flops"] / v["flops"]
+    v["energy_mwh"] = energy_kwh / const(1000.0)
+    v["emissions_t"] = energy_kwh * lift(grid_kg_per_kwh) / const(1000.0)
+
+    def evaluate(m: _Monomial) -> Column:
+        if not m.powers:
+            return m.coef
+        (first, power), *rest = sorted(m.powers.items(), key=lambda kp: -kp[1])
+        c, column = m.coef, lists[first]
+        if power == 1:
+            out = [c * x for x in column]
+        elif power == -1:
+            out = [c / x for x in column]
+        else:
+            out = [c * x**power for x in column]
+        for key, power in rest:
+            other = lists[key]
+            if power == 1:
+                out = [x * y for x, y in zip(out, other, strict=True)]
+            elif power == -1:
+                out = [x / y for x, y in zip(out, other, strict=True)]
+            else:
+                out = [x * y**power for x, y in zip(out, other, strict=True)]
+        return out
+
+    result: dict[str, Column] = {}
+    for name in outputs:
+        if name == "owned_cost_usd" or (name == "cost_usd" and owned):
+            a, b = (evaluate(t) for t in owned_terms)
+            if isinstance(a, list) and isinstance(b, list):
+                result[name] = [x + y for x, y in zip(a, b, strict=True)]
+            elif isinstance(a, list):
+                result[name] = [x + b for x in a]  # type: ignore[operator]
+            elif isinstance(b, list):
+                result[name] = [a + y for y in b]
+            else:
+                result[name] = a + b
+        elif name == "cost_usd":
+            result[name] = evaluate(v["rental_cost_usd"])
+        else:
+            result[name] = evaluate(v[name])
+    return result
 
 
 def training_run(**inputs: Any) -> TrainingRun:
