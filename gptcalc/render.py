@@ -6,14 +6,15 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from gptcalc.specs.quantities import Range
+
+if TYPE_CHECKING:  # rich is imported when something is drawn, not when a command module loads
+    from rich.console import Console
+    from rich.table import Table
 
 Formatter = Callable[[float], str]
 
@@ -21,6 +22,8 @@ Formatter = Callable[[float], str]
 def console() -> Console:
     """stdout console: the terminal's width (or $COLUMNS); 120 columns when piped without $COLUMNS."""
     import os
+
+    from rich.console import Console
 
     return Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120)
 
@@ -76,6 +79,9 @@ def table(
     left-aligned text that wraps and folds; the other (numeric) columns are right-aligned and may break only at
     spaces (``1.2M (1.1M–1.3M)`` over two lines), never inside a number: each is at least as wide as its
     longest word."""
+    from rich.table import Table
+    from rich.text import Text
+
     rows = [list(row) for row in rows]
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for i, col in enumerate(columns):

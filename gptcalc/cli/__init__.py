@@ -1,13 +1,52 @@
-"""Command-line interface: thin wrappers that parse, load, call the library and render."""
+"""Command-line interface: thin wrappers that parse, load, call the library and render.
+
+A run of the ``gptcalc`` script builds only the command it runs: the package reads the command name from
+the script's arguments and :mod:`gptcalc.cli.app` imports just the module that defines it (all of them for
+``--help``, an unknown name, or any other use of the package, such as tests and notebooks).
+"""
 
 from __future__ import annotations
 
-# Importing the command modules registers their commands; the order is the order of `gptcalc --help`.
-# isort: off
-from gptcalc.cli import cmd_presets, cmd_params, cmd_compute, cmd_step, cmd_memory, cmd_serve, cmd_plan  # noqa: F401
+import os
+import sys
 
-# isort: on
-from gptcalc.cli.app import app
+# The module of each command; MODULES is the order of `gptcalc --help`.
+MODULES = ("cmd_presets", "cmd_params", "cmd_compute", "cmd_step", "cmd_memory", "cmd_serve", "cmd_plan")
+COMMANDS: dict[str, str] = {
+    "presets": "cmd_presets",
+    "show": "cmd_presets",
+    "params": "cmd_params",
+    "flops": "cmd_compute",
+    "train": "cmd_compute",
+    "scenario": "cmd_compute",
+    "audit": "cmd_compute",
+    "compare": "cmd_compute",
+    "step": "cmd_step",
+    "calibrate": "cmd_step",
+    "memory": "cmd_memory",
+    "fit": "cmd_memory",
+    "serve": "cmd_serve",
+    "plan": "cmd_plan",
+    "solve": "cmd_plan",
+    "sweep": "cmd_plan",
+    "sensitivity": "cmd_plan",
+}
+
+
+def _selection() -> tuple[str, ...] | None:
+    """The command modules a run of the ``gptcalc`` script needs (None: all of them, as for any other use)."""
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    script = program in ("gptcalc", "gptcalc.exe") or sys.argv[0].endswith(os.path.join("gptcalc", "__main__.py"))
+    first = sys.argv[1] if script and len(sys.argv) > 1 else ""
+    if first in COMMANDS:
+        return (COMMANDS[first],)
+    return () if first == "--version" else None
+
+
+# Read by gptcalc.cli.app when it registers the commands.
+selected = _selection()
+
+from gptcalc.cli.app import app  # noqa: E402  (after `selected`: importing it registers the commands)
 
 
 def main() -> None:

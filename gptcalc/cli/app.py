@@ -81,3 +81,17 @@ def _main(
     ),
 ) -> None:
     """Analytical cost-and-capacity calculator for transformer language models."""
+
+
+def _register_commands() -> None:
+    """Import the command modules (their decorators register the commands): only the one invoked when
+    :func:`gptcalc.cli.main` knows it, else all, in the order of ``--help``."""
+    import importlib
+
+    from gptcalc import cli
+
+    for module in cli.MODULES if cli.selected is None else cli.selected:
+        importlib.import_module(f"gptcalc.cli.{module}")
+
+
+_register_commands()

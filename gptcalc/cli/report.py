@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from gptcalc.cli import notices
 from gptcalc.render import assumptions, cell, table
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from gptcalc.training import TrainingEstimate
 from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_si, fmt_usd, sig3
 
