@@ -57,3 +57,21 @@ def test_version(runner: CliRunner) -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout == f"gptcalc {__version__}\n"
+
+
+def test_every_command_is_mapped_to_its_module() -> None:
+    """The script registers only the invoked command's module: the map must know every command and module."""
+    from pathlib import Path
+
+    import typer.main
+
+    from gptcalc import cli
+
+    group = typer.main.get_command(cli.app)
+    names = set(group.commands)  # type: ignore[attr-defined]
+    assert names == set(cli.COMMANDS), names ^ set(cli.COMMANDS)
+    on_disk = {p.stem for p in Path(cli.__file__).parent.glob("cmd_*.py")}
+    assert on_disk == set(cli.MODULES) and set(cli.COMMANDS.values()) == on_disk
+    for name, module in cli.COMMANDS.items():
+        callback = group.commands[name].callback  # type: ignore[attr-defined]
+        assert callback is not None and module in callback.__module__, (name, callback.__module__)
