@@ -496,8 +496,8 @@ def estimate_training(
         {k: v for k, v in {"tokens": tokens, "gpus": gpus, "days": days, "mfu": mfu}.items() if v is not None}
     )
 
-    def run(**kw: float) -> TrainingRun:
-        return training_run(**fixed, **kw)
+    def run(**kw: Any) -> dict[str, float]:
+        return run_numbers(**fixed, **kw)  # a plain dict: no model built per corner
 
     ranged = propagate(run, inputs)
     if solved == "gpus" and ranged["gpus"].low < 1:

@@ -62,6 +62,14 @@ def propagate(fn: Callable[..., Any], inputs: Mapping[str, Value]) -> dict[str, 
     central evaluation. Outputs that are NaN or infinite at some corner are reported from the centre.
     """
     central = _numeric_fields(fn(**{k: mid(v) for k, v in inputs.items()}))
+    if not any(isinstance(v, Range) and not v.is_exact for v in inputs.values()):
+        # Nothing ranged (the common case): one evaluation, each number an exact range (no validation needed).
+        return {
+            k: Range.exact(float(v))
+            if not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+            else v
+            for k, v in central.items()
+        }
     points = corners(inputs)
     if len(points) == 1 and points[0] == {k: mid(v) for k, v in inputs.items()}:
         evaluations = [central]
