@@ -1,0 +1,219 @@
+"""gptcalc against llm-analysis 0.2.2, side by side in one run, as ratios (issue 10's speed goals).
+
+    python benchmarks/compare_llm_analysis.py                 # print the table
+    python benchmarks/compare_llm_analysis.py --write-readme  # and rewrite README.md's Speed table
+
+llm-analysis is optional (``pip install llm-analysis==0.2.2``); without it only gptcalc's figures are measured
+and the ratio columns say so. Both tools run on the same machine in the same process (in-process figures: the
+best of several repeats of the mean over many calls, inputs loaded once) or as fresh processes (CLI figures:
+the median wall time of several runs, interpreter start-up included).
+
+The pairs are as close as the two tools allow: llm-analysis has no GPT-4 (MoE) config, so GPT-4 serving on
+128 GPUs (tp 8 x pp 16) is set beside its Megatron-LM 175B config on the same 128-GPU layout; Llama-2-70B is
+its ``upstage_Llama-2-70b-instruct-v2`` config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BEGIN, END = "<!-- speed:begin (benchmarks/compare_llm_analysis.py --write-readme) -->", "<!-- speed:end -->"
+HAVE_LLA = importlib.util.find_spec("llm_analysis") is not None
+
+
+def per_call(fn: Callable[[], Any], number: int, repeat: int = 5) -> float:
+    """Seconds per call: the best of ``repeat`` means over ``number`` calls (the least disturbed by load)."""
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def wall(argv: list[str], runs: int) -> float:
+    """Median wall seconds of a fresh process."""
+    times = []
+    env = {**os.environ, "COLUMNS": "100"}
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tempfile.gettempdir())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def lla_quiet() -> None:
+    import logging
+
+    logging.disable(logging.CRITICAL)
+
+
+def in_process() -> list[tuple[str, float, float | None, str, Callable[[float], bool]]]:
+    """(what, gptcalc seconds, llm-analysis seconds or None, goal, goal test on the ratio or figure)."""
+    import gptcalc as gc
+    from gptcalc.serving import estimate_serving
+    from gptcalc.specs.serving import ServingSetup
+    from gptcalc.sweep import sweep
+    from gptcalc.training import estimate_training
+
+    rows: list[tuple[str, float, float | None, str, Callable[[float], bool]]] = []
+    l70, h100 = gc.load_model("llama-2-70b"), gc.load_hardware("h100")
+    ours = per_call(lambda: estimate_training(l70, h100, seq_len=4096, tokens=2e12, gpus=2048, mfu=0.4), 300)
+    theirs = None
+    if HAVE_LLA:
+        lla_quiet()
+        from llm_analysis.analysis import infer, train
+
+        theirs = per_call(
+            lambda: train(
+                model_name="upstage_Llama-2-70b-instruct-v2",
+                gpu_name="h100-sxm-80gb",
+                total_num_tokens=2_000_000_000_000,
+                total_num_gpus=2048,
+                tp_size=8,
+                pp_size=4,
+                seq_len=4096,
+                batch_size_per_gpu=1,
+                global_batch_size=1024,
+                flops_efficiency=0.4,
+                log_level="CRITICAL",
+            ),
+            300,
+        )
+    rows.append(("Llama-2-70B training estimate (in process)", ours, theirs, "<= 1/3", lambda r: r <= 1 / 3))
+
+    g4, a100 = gc.load_model("gpt-4"), gc.load_hardware("a100-80gb")
+    setup = ServingSetup(tp=8, pp=16, batch=256)
+    ours = per_call(lambda: estimate_serving(g4, a100, setup), 100)
+    theirs = None
+    if HAVE_LLA:
+        theirs = per_call(
+            lambda: infer(
+                model_name="megatron-lm-175b",
+                gpu_name="a100-sxm-80gb",
+                tp_size=8,
+                pp_size=16,
+                batch_size_per_gpu=16,
+                seq_len=2048,
+                num_tokens_to_generate=512,
+                flops_efficiency=0.6,
+                hbm_memory_efficiency=0.8,
+                log_level="CRITICAL",
+            ),
+            100,
+        )
+    rows.append(("GPT-4 serving on 128 GPUs (in process)", ours, theirs, "<= 1/3", lambda r: r <= 1 / 3))
+
+    resolved = gc.resolve(gc.load_scenario("gpt-4-a100"))
+    axis = gc.parse_axis("mfu=0.2..0.5:0.0000003")  # 1,000,001 points
+    seconds = per_call(lambda: sweep(resolved, [axis]), 1, repeat=3)
+    rows.append(("1e6-point mfu sweep of gpt-4-a100, points/s (in process)", seconds, None, ">= 2M/s", lambda s: True))
+    return rows
+
+
+CLI = [
+    ["params", "gpt-4", "--json"],
+    ["train", "llama-2-70b", "--tokens", "2T", "--gpus", "2048", "--mfu", "0.4", "--json"],
+    ["serve", "llama-2-70b", "--gpus", "8", "--batch", "64", "--json"],
+    ["fit", "gpt-4", "--hardware", "a100-80gb", "--json"],
+    ["sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.05", "--json"],
+]
+LLA_CLI = [
+    "train",
+    "--model_name=upstage_Llama-2-70b-instruct-v2",
+    "--gpu_name=h100-sxm-80gb",
+    "--total_num_tokens=2000000000000",
+    "--total_num_gpus=2048",
+    "--tp_size=8",
+    "--pp_size=4",
+    "--seq_len=4096",
+    "--batch_size_per_gpu=1",
+    "--global_batch_size=1024",
+    "--flops_efficiency=0.4",
+    "--log_level=CRITICAL",
+]
+
+
+def cli(runs: int) -> tuple[list[tuple[str, float, float | None]], float | None, float]:
+    gptcalc = [sys.executable, "-m", "gptcalc"]
+    theirs = wall([sys.executable, "-m", "llm_analysis.analysis", *LLA_CLI], runs) if HAVE_LLA else None
+    rows = [(f"`gptcalc {' '.join(a)}`", wall(gptcalc + a, runs), theirs) for a in CLI]
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_argv = [*gptcalc, "sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.0000003", "--csv", f"{tmp}/s.csv"]
+        csv_wall = wall(csv_argv, max(1, runs // 3))
+    return rows, theirs, csv_wall
+
+
+def table(runs: int) -> str:
+    fmt_t = lambda s: f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"  # noqa: E731
+    lines = [
+        "| what | gptcalc | llm-analysis 0.2.2 | ratio (gptcalc / llm-analysis) | goal | met |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for what, ours, theirs, goal, ok in in_process():
+        if "points/s" in what:
+            rate = 1_000_001 / ours
+            met = rate >= 2e6
+            lines.append(f"| {what} | {rate / 1e6:.2f}M/s | n/a | n/a | {goal} | {'yes' if met else 'no'} |")
+            continue
+        ratio = None if theirs is None else ours / theirs
+        their_cell = "not installed" if theirs is None else fmt_t(theirs)
+        ratio_cell = "n/a" if ratio is None else f"{ratio:.2f}x"
+        met_cell = "n/a" if ratio is None else ("yes" if ok(ratio) else "no")
+        lines.append(f"| {what} | {fmt_t(ours)} | {their_cell} | {ratio_cell} | {goal} | {met_cell} |")
+    rows, theirs, csv_wall = cli(runs)
+    for what, ours, lla in rows:
+        ratio = None if lla is None else ours / lla
+        lines.append(
+            f"| {what} (whole CLI call) | {fmt_t(ours)} | {'not installed' if lla is None else fmt_t(lla)} |"
+            f" {'n/a' if ratio is None else f'{ratio:.2f}x'} | <= 0.5x |"
+            f" {'n/a' if ratio is None else ('yes' if ratio <= 0.5 else 'no')} |"
+        )
+    lines.append(
+        f"| 1e6-point `sweep --csv` (whole CLI call) | {fmt_t(csv_wall)} | n/a | n/a | < 2 s |"
+        f" {'yes' if csv_wall < 2 else 'no'} |"
+    )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines.append("")
+    lines.append(
+        f"Measured by `python benchmarks/compare_llm_analysis.py --write-readme` on {os.cpu_count()} CPUs"
+        f" (load average {load:.1f} at the end), Python {sys.version.split()[0]}; the llm-analysis CLI call is"
+        " its `train` of Llama-2-70B (`python -m llm_analysis.analysis train ...`)."
+    )
+    return "\n".join(lines)
+
+
+def write_readme(block: str) -> None:
+    path = ROOT / "README.md"
+    text = path.read_text()
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {BEGIN} ... {END} block")
+    path.write_text(pattern.sub(lambda _: f"{BEGIN}\n{block}\n{END}", text))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes per CLI figure (median)")
+    parser.add_argument("--write-readme", action="store_true", help="rewrite README.md's Speed table")
+    args = parser.parse_args()
+    if not HAVE_LLA:
+        print("llm-analysis is not installed (pip install llm-analysis==0.2.2): measuring gptcalc alone")
+    block = table(args.runs)
+    print(block)
+    if args.write_readme:
+        write_readme(block)
+        print("\nrewrote the Speed table in README.md")
+
+
+if __name__ == "__main__":
+    main()
