@@ -76,3 +76,33 @@ def test_readme_command_runs(runner: CliRunner, argv: list[str]) -> None:
         assert isinstance(json.loads(result.stdout), dict), key  # exactly one JSON object on stdout
     else:
         assert result.stdout.strip(), key
+
+
+# The walkthrough's excerpts that must be rows of the real output, verbatim (others are condensed on purpose).
+VERBATIM = ("memory", "audit")
+
+
+def _excerpts() -> list[tuple[list[str], list[str]]]:
+    """(argv, excerpt lines) for each `$ gptcalc <memory|audit> ...` of a console block and the lines after it."""
+    out: list[tuple[list[str], list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", (ROOT / "README.md").read_text(), re.S):
+        current: tuple[list[str], list[str]] | None = None
+        for line in block.splitlines():
+            if line.startswith("$ gptcalc "):
+                argv = line[len("$ gptcalc ") :].split("  #")[0].split()
+                current = (argv, []) if argv[0] in VERBATIM else None
+                if current is not None:
+                    out.append(current)
+            elif current is not None and line.strip():
+                current[1].append(line.rstrip())
+    return out
+
+
+@pytest.mark.parametrize(("argv", "lines"), _excerpts(), ids=lambda v: " ".join(v)[:40] if v else "")
+def test_readme_excerpts_are_real_output(runner: CliRunner, argv: list[str], lines: list[str]) -> None:
+    assert lines, argv
+    result = run(runner, *argv)
+    assert result.exit_code == 0, result.stderr
+    real = {line.rstrip() for line in result.stdout.splitlines()}
+    for line in lines:
+        assert line in real, (line, result.stdout)
