@@ -508,7 +508,7 @@ def estimate_serving(
             raise InfeasibleError(
                 f"gpus: {arch.name} does not fit on {setup.gpus:,} x {hardware.name} (tp {setup.tp}, pp {setup.pp})"
                 f" with {setup.weights_dtype} weights even at batch 1 x {context:,} tokens; give more --gpus"
-                " (`gptcalc fit --serve` shows the fewest that hold it)"
+                " (`gptcalc fit --serve` shows the fewest that hold it) or fewer --prompt/--output tokens"
             )
         raise InfeasibleError(
             f"batch: {setup.batch:,} sequences of {context:,} tokens do not fit on {setup.gpus:,} x {hardware.name}"

@@ -109,7 +109,7 @@ def _example_step(span: str) -> str:
     try:
         lo, hi = (parse_number(p) for p in span.split(".."))
         return f"{(hi - lo) / 10:g}"
-    except InputError:
+    except (InputError, ValueError):  # not a number, or not exactly low..high
         return "0.1"
 
 

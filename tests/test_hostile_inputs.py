@@ -71,6 +71,9 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["params", "{tmp}/folder.toml"], 2, ["folder.toml", "is a folder"]),
     (["params", "{tmp}/deep/config.json"], 2, ["config.json", "nested too deeply"]),
     (["params", "{tmp}/nomodeltype/config.json"], 2, ["config.json", "model_type"]),
+    # Found by fuzzing every flag with odd values: a range where one number is meant; a malformed sweep range.
+    (["memory", "llama-2-7b", "--tokens", "1e5..1e300"], 2, ["--tokens", "not a range"]),
+    (["sweep", "gpt-4-a100", "--vary", "mfu=1..2..3..4"], 2, ["--vary mfu", "step"]),
     # A model that does not fit blames the GPU count, not the batch (70B in bf16 is 140 GB > 80 GB).
     (["serve", "llama-2-70b", "--gpus", "1"], 2, ["--gpus", "does not fit"]),
 ]

@@ -158,7 +158,7 @@ def memory_cmd(
         seq_len=length,
         global_batch=gb,
         dtype=dtype,
-        tokens=parsing.value(tokens, "--tokens") if tokens else None,  # type: ignore[arg-type]
+        tokens=parsing.scalar(tokens, "--tokens"),
         model=time_model(efficiency),
         convention=parsing.convention(convention),
     )

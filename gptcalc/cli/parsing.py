@@ -25,6 +25,16 @@ def value(text: str | None, flag: str, *, zero_ok: bool = False) -> Value | None
     return parsed
 
 
+def scalar(text: str | None, flag: str) -> float | None:
+    """One positive number (no range), or None when the option was not given."""
+    parsed = value(text, flag)
+    if isinstance(parsed, Range):
+        if not parsed.is_exact:
+            raise InputError(f"{flag}: a single number here, not a range, got {text!r}")
+        return parsed.mid
+    return parsed
+
+
 def length(text: str | None, flag: str) -> int | None:
     return None if text is None else parse_length(text, name=flag)
 
