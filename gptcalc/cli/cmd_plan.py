@@ -231,7 +231,7 @@ def sweep_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a scenario over a grid of its fields; table, terminal chart, CSV, JSON or PNG."""
-    from gptcalc.cli.output import write_csv
+    from gptcalc.cli.output import check_target, write_csv
     from gptcalc.sweep import grid_size, parse_axis, series, sweep
 
     resolved = _training_scenario("sweep", name, presets, set_, " (use gptcalc serve --sweep-batch for serving)")
@@ -241,6 +241,9 @@ def sweep_cmd(
     n = grid_size(axes)
     if n > 10_000_000 and not force:
         raise InputError(f"sweep: {n:,} points is more than 10,000,000; narrow the axes or pass --force")
+    for target in (csv, png):  # refuse an unwritable target before the work, not after it
+        if target is not None:
+            check_target(target)
     if png is not None:
         _require_matplotlib()
     progress = None

@@ -19,6 +19,30 @@ def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = 
     but a regular file. An existing target that is not a regular file (a device, FIFO, socket, folder, or a
     link to one) is refused; a link to a regular file is followed and the file it names is replaced. Every OS
     error becomes one :class:`InputError` naming the path."""
+    given = Path(path)
+    target = check_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else Path("."))
+    except OSError as err:
+        raise InputError(f"output file: cannot write {given}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as handle:
+            write(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
+        os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"output file: cannot write {given}: {err.strerror or err}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_target(path: str | Path) -> Path:
+    """The file :func:`write_atomic` would replace (a link to a regular file resolved), or an
+    :class:`InputError` when it cannot be written there: commands call it before computing."""
     if not str(path).strip() or Path(path).name in ("", ".", ".."):
         raise InputError(f"output file: {str(path)!r} is not a file name")
     given = Path(path)
@@ -37,22 +61,9 @@ def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = 
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():
             raise InputError(f"output file: folder {folder} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     except OSError as err:
         raise InputError(f"output file: cannot write {given}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as handle:
-            write(handle)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
-        os.replace(tmp, target)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"output file: cannot write {given}: {err.strerror or err}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return target
 
 
 def _kind(mode: int) -> str:
