@@ -74,6 +74,9 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     # Found by fuzzing every flag with odd values: a range where one number is meant; a malformed sweep range.
     (["memory", "llama-2-7b", "--tokens", "1e5..1e300"], 2, ["--tokens", "not a range"]),
     (["sweep", "gpt-4-a100", "--vary", "mfu=1..2..3..4"], 2, ["--vary mfu", "step"]),
+    # Negative token lengths through --set name the rule, not "Input should be a valid integer".
+    (["scenario", "gpt-4-a100", "--set", "seq_len=-1"], 2, ["seq_len", "positive whole number of tokens"]),
+    (["params", "llama-2-7b", "--set", "context_length=-1"], 2, ["context_length", "positive whole number"]),
     # A model that does not fit blames the GPU count, not the batch (70B in bf16 is 140 GB > 80 GB).
     (["serve", "llama-2-70b", "--gpus", "1"], 2, ["--gpus", "does not fit"]),
 ]

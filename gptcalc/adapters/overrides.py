@@ -45,9 +45,9 @@ def coerce(key: str, text: str) -> Any:
     if ".." in text:
         return text  # a range; fields that accept ranges parse it
     leaf = key.rsplit(".", 1)[-1]
+    if leaf in LENGTH_FIELDS:  # always a token count: its own message ("a positive whole number of tokens")
+        return parse_length(text, name=f"--set {key}")
     try:
-        if leaf in LENGTH_FIELDS:
-            return parse_length(text, name=key)
         number = parse_number(text, name=key)
     except InputError:
         return text
