@@ -146,7 +146,8 @@ LLA_CLI = [
 def cli(runs: int) -> tuple[list[tuple[str, float, float | None]], float | None, float]:
     gptcalc = [sys.executable, "-m", "gptcalc"]
     theirs = wall([sys.executable, "-m", "llm_analysis.analysis", *LLA_CLI], runs) if HAVE_LLA else None
-    rows = [(f"`gptcalc {' '.join(a)}`", wall(gptcalc + a, runs), theirs) for a in CLI]
+    # Plain text, not `code`: tools/snapshot_readme.py would take a quoted `gptcalc ...` for a README command.
+    rows = [(f"gptcalc {' '.join(a)}", wall(gptcalc + a, runs), theirs) for a in CLI]
     with tempfile.TemporaryDirectory() as tmp:
         csv_argv = [*gptcalc, "sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.0000003", "--csv", f"{tmp}/s.csv"]
         csv_wall = wall(csv_argv, max(1, runs // 3))
@@ -179,7 +180,7 @@ def table(runs: int) -> str:
             f" {'n/a' if ratio is None else ('yes' if ratio <= 0.5 else 'no')} |"
         )
     lines.append(
-        f"| 1e6-point `sweep --csv` (whole CLI call) | {fmt_t(csv_wall)} | n/a | n/a | < 2 s |"
+        f"| 1e6-point sweep --csv (whole CLI call) | {fmt_t(csv_wall)} | n/a | n/a | < 2 s |"
         f" {'yes' if csv_wall < 2 else 'no'} |"
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

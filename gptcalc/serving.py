@@ -555,7 +555,7 @@ def estimate_serving(
     notes = [
         f"per-operator iteration time (Vidur-style): GEMMs at their shapes, {quant}; HBM at"
         f" {eng.hbm / hardware.memory_bandwidth:.0%}; {sm.kernel_overhead_us:g} µs per kernel",
-        f"{setup.batching} batching, {b} sequences; weights {w}, KV cache {setup.kv_dtype}; decode context ="
+        f"{setup.batching} batching, {b:,} sequences; weights {w}, KV cache {setup.kv_dtype}; decode context ="
         " prompt + output/2 on average",
         f"tp {setup.tp} x pp {setup.pp} = {setup.gpus:,} GPUs; all-reduces over"
         f" {eng.tp_link.bandwidth / 1e9:.0f} GB/s per GPU + {sm.allreduce_latency_steps:g} x"

@@ -54,7 +54,7 @@ def print_serving(out: Any, est: Any, title: str) -> None:
             "compute-bound from batch",
             str(est.compute_bound_batch) if est.compute_bound_batch else "never (memory-bound)",
         ],
-        ["largest batch that fits", str(est.max_batch)],
+        ["largest batch that fits", f"{est.max_batch:,}"],
         ["$ per 1M input tokens", f"${est.cost_per_million_input_usd:.3g}"],
         ["$ per 1M output tokens", f"${est.cost_per_million_output_usd:.3g}"],
         ["$ per 1M tokens (blended)", f"${est.cost_per_million_tokens_usd:.3g}"],
