@@ -236,6 +236,7 @@ def stage_bytes(
     m: int,
     dense_act: float,
     moe_act: float,
+    rerun_act: tuple[float, float] | None = None,
 ) -> StageBytes:
     """Model states and activations on one GPU of stage ``st`` (no validation: callers check the layout).
 
@@ -272,9 +273,8 @@ def stage_bytes(
     if layout.recompute == "full" and (st.dense_layers or st.moe_layers):
         # Backward reruns one layer's forward at a time: that layer's full activations live beside the stored
         # layer inputs (Korthikanti et al. 2022 Sec. 5 count only the inputs; the peak also holds this one).
-        acts += layer_activation_bytes(
-            arch, layout.model_copy(update={"recompute": "none"}), seq_len, moe_layer=st.moe_layers > 0
-        )
+        dense_rerun, moe_rerun = rerun_act or rerun_activation_bytes(arch, layout, seq_len)
+        acts += moe_rerun if st.moe_layers else dense_rerun
     if zero >= 3:
         # FSDP/ZeRO-3 buffers: the gathered weights of the running and the prefetched block, and one block's
         # unsharded gradients before their reduce-scatter.
@@ -300,9 +300,24 @@ def worst_stage(
     kinds = inventory(arch).kinds
     dense_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=False) if "dense" in kinds else 0.0
     moe_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=True) if "moe" in kinds else 0.0
+    rerun = rerun_activation_bytes(arch, layout, seq_len) if layout.recompute == "full" else None
     return max(
-        (stage_bytes(arch, sizes, st, layout, seq_len, m, dense_act, moe_act) for st in distinct_stages(stage_list)),
+        (
+            stage_bytes(arch, sizes, st, layout, seq_len, m, dense_act, moe_act, rerun)
+            for st in distinct_stages(stage_list)
+        ),
         key=lambda b: b.allocated,
+    )
+
+
+def rerun_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int) -> tuple[float, float]:
+    """(dense, MoE) activations of one layer without recomputation: what full recomputation re-creates for the
+    layer it is running backward through."""
+    kinds = inventory(arch).kinds
+    plain = layout.model_copy(update={"recompute": "none"})
+    return (
+        layer_activation_bytes(arch, plain, seq_len, moe_layer=False) if "dense" in kinds else 0.0,
+        layer_activation_bytes(arch, plain, seq_len, moe_layer=True) if "moe" in kinds else 0.0,
     )
 
 

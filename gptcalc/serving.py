@@ -52,7 +52,7 @@ from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import mean_keys
-from gptcalc.inventory import Inventory, LayerKind, inventory
+from gptcalc.inventory import Inventory, LayerKind, LayerKindName, inventory
 from gptcalc.memory import DTYPE_BYTES, serving_memory, weight_bytes_per_param
 from gptcalc.parallel import check_layout, split_layers
 from gptcalc.specs.arch import Architecture
@@ -301,16 +301,22 @@ class Engine:
         out.comm = 2 * self.allreduce(T * self.inv.hidden * ACT_BYTES)
         return out
 
-    def stage(self, j: int, work: Work) -> _Tally:
-        """Stage ``j`` of the pipeline for one iteration's ``work`` (embedding on the first, head on the last)."""
+    def stage(self, j: int, work: Work, cache: dict[tuple[LayerKindName, bool], _Tally] | None = None) -> _Tally:
+        """Stage ``j`` of the pipeline for one iteration's ``work`` (embedding on the first, head on the last).
+
+        Layers of one kind and window are timed once (``cache``, shared by the stages of one iteration) and
+        counted as often as the stage holds them."""
         inv = self.inv
-        cache: dict[tuple[str, bool], _Tally] = {}
-        out = _Tally()
+        cache = {} if cache is None else cache
+        counts: dict[tuple[LayerKindName, bool], int] = {}
         for i in self.stages[j]:
             key = (inv.layer_kinds[i], inv.windows[i] is not None)
+            counts[key] = counts.get(key, 0) + 1
+        out = _Tally()
+        for key, n in counts.items():
             if key not in cache:
-                cache[key] = self.layer(inv.kinds[inv.layer_kinds[i]], work, key[1])
-            out.add(cache[key])
+                cache[key] = self.layer(inv.kinds[key[0]], work, key[1])
+            out.add(cache[key], n)
         if j == 0:
             emb = work.tokens * inv.hidden * ACT_BYTES * 2
             out.memory_ops += emb / self.hbm + self.overhead
@@ -331,7 +337,8 @@ class Engine:
         """``work`` split into ``micro`` pipeline micro-batches through every stage: the sum of the stages plus
         (micro - 1) times the slowest (a full pipeline), plus ``fixed`` seconds."""
         part = work.scaled(1.0 / micro)
-        stages = [self.stage(j, part) for j in range(len(self.stages))]
+        cache: dict[tuple[LayerKindName, bool], _Tally] = {}
+        stages = [self.stage(j, part, cache) for j in range(len(self.stages))]
         tot = _Tally()
         for st in stages:
             tot.add(st)
