@@ -9,6 +9,11 @@ Sources:
   token; PaLM, Chowdhery et al. 2022, App. B: training adds ``12 L H Q T`` = 3 x 4 L H Q T).
 * Causal masking halves the keys on average (Dao 2023, FlashAttention-2, Sec. 4.1, counts causal
   attention as half of full). With a sliding window w < s, the mean key count is ``w - w^2/(2s)``.
+* State-space (Mamba-2) layers: in_proj and out_proj are matmuls like any other; the SSD scan's FLOPs per
+  token in its chunked form, ``2 Q N G + H (2 Q P + 4 N P)`` (Dao & Gu 2024, "Transformers are SSMs",
+  Sec. 6; :meth:`gptcalc.inventory.SsmCore.scan_flops_per_token`), are counted with the attention core (the
+  token-mixing core) and, like it, left out under a convention that excludes attention. They grow with the
+  chunk length Q, not with the sequence length.
 * Recomputation: full recompute reruns each block's forward; selective recompute reruns only the
   attention score/softmax/context (Korthikanti et al. 2022, Sec. 4-5). These are hardware FLOPs (HFU),
   not model FLOPs (MFU), as PaLM App. B defines them.
@@ -44,19 +49,26 @@ def mean_keys(seq_len: int, window: int | None, causal: bool) -> float:
 
 
 def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True) -> float:
-    """Forward FLOPs per token of attention scores and context, summed over layers.
+    """Forward FLOPs per token of the token-mixing cores (attention scores and context, and the SSD scan of
+    Mamba-2 layers), summed over layers.
 
-    ``4 * a * d * K`` per layer (2*a*d*K for Q.K^T and as much for A.V; Kaplan et al. 2020 Table 1),
-    with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window).
+    ``4 * a * d * K`` per attention layer (2*a*d*K for Q.K^T and as much for A.V; Kaplan et al. 2020
+    Table 1), with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window).
     Latent attention: ``2*a*(d_nope+d_rope)*K + 2*a*d_v*K`` (keys and values expanded per head, as trained).
-    The per-key cost and each layer's window come from the operator inventory.
+    A Mamba-2 layer adds ``2 Q N G + H (2 Q P + 4 N P)`` (chunked SSD, Dao & Gu 2024 Sec. 6; whole diagonal
+    blocks, so not halved by ``causal``). The per-key and per-token costs and each layer's window come from
+    the operator inventory.
     """
     inv = inventory(arch)
-    per_key = next(iter(inv.kinds.values())).attention.flops_per_key  # the same attention in every layer
-    _, _, windowed = inv.stage_counts(range(inv.n_layers))
+    scan = float(sum(k.ssm.scan_flops_per_token * inv.count(name) for name, k in inv.kinds.items() if k.ssm))
+    core = inv.attention_core  # the same attention in every attention layer
+    if core is None:
+        return scan
+    everything = range(inv.n_layers)
+    _, _, windowed = inv.stage_counts(everything)
     window = arch.attention.sliding_window
-    full = (inv.n_layers - windowed) * mean_keys(seq_len, None, causal)
-    return per_key * (full + (windowed * mean_keys(seq_len, window, causal) if windowed else 0.0))
+    full = (inv.stage_attention(everything) - windowed) * mean_keys(seq_len, None, causal)
+    return scan + core.flops_per_key * (full + (windowed * mean_keys(seq_len, window, causal) if windowed else 0.0))
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -74,7 +86,8 @@ class FlopsPerToken(Result):
     head_forward: float = Field(description="Output head, 2*V*h (also when tied).")
     matmul_forward: float = Field(description="Sum of the three matmul terms: 2 x active matmul weights.")
     attention_forward: float = Field(
-        description="Attention score/context forward; causal-halved when the convention excludes it."
+        description="Attention score/context forward (and the SSD scan of Mamba-2 layers); causal-halved when"
+        " the convention says so."
     )
     attention_included: bool = Field(description="Whether attention_forward is part of the totals.")
     forward_per_token: float = Field(description="Forward FLOPs per token under the convention.")

@@ -1,7 +1,8 @@
 """The operator inventory: what one architecture is made of, derived once and read by every question.
 
 For each layer kind (``dense``: attention + dense MLP; ``moe``: attention + router + shared and routed
-experts) the inventory lists
+experts; in hybrids also ``mamba2``: a Mamba-2 state-space mixer, and the single-block kinds ``attention``,
+``mlp`` and ``experts`` of Nemotron-H; :data:`gptcalc.specs.arch.BlockType`) the inventory lists
 
 * every **weight tensor** as transformers instantiates it (name, shape, role, the component it belongs to,
   and how many copies: ``E`` for a routed expert);
@@ -11,6 +12,9 @@ experts) the inventory lists
 * the **attention core** (Q.K^T and A.V per query): its widths, the per-layer key-count rule (full, causal,
   sliding window; Kaplan et al. 2020 Table 1, Dao 2023) and what one token leaves in the KV cache (2 g d
   values, or the MLA latent r_kv + d_rope, DeepSeek-V2 Sec. 2.1.2);
+* the **state-space core** of a Mamba-2 layer (:class:`SsmCore`): the SSD scan's FLOPs per token in its
+  chunked form and the recurrent state one sequence keeps (conv window + SSM state, constant in context
+  length; such a layer keeps no KV cache; Dao & Gu 2024, Sec. 6-7);
 * the **memory-bound ops** (norms, activation, rotary, residual adds, router top-k) with the values each
   reads and writes per token;
 
@@ -32,7 +36,17 @@ from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from gptcalc.errors import InputError
-from gptcalc.specs.arch import Architecture, LatentAttention, NormKind
+from gptcalc.specs.arch import (
+    ATTENTION_BLOCKS,
+    MLP_BLOCKS,
+    MOE_BLOCKS,
+    SSM_BLOCKS,
+    Architecture,
+    BlockType,
+    LatentAttention,
+    Mamba2,
+    NormKind,
+)
 from gptcalc.specs.layout import TrainLayout
 
 Role = Literal["matmul", "bias", "norm", "embedding"]
@@ -50,7 +64,7 @@ COMPONENTS: tuple[Component, ...] = (
     "output_head",
 )
 Tokens = Literal["all", "routed"]
-LayerKindName = Literal["dense", "moe"]
+LayerKindName = BlockType
 
 
 class Weight(NamedTuple):
@@ -120,6 +134,51 @@ class AttentionCore:
         return 2 * (self.q_width + self.out_width)
 
 
+@dataclass(frozen=True)
+class SsmCore:
+    """The Mamba-2 SSD core of one layer (Dao & Gu 2024, "Transformers are SSMs", arXiv:2405.21060).
+
+    Notation of the paper: H heads, P channels per head, N state size, G groups sharing B and C, Q chunk
+    length, K conv width. ``values_state`` is what one sequence keeps between tokens (no KV cache).
+    """
+
+    heads: int
+    head_dim: int
+    state: int
+    groups: int
+    chunk: int
+    conv_kernel: int
+
+    @property
+    def scan_flops_per_token(self) -> int:
+        """Forward FLOPs per token of the chunked SSD algorithm (training and prefill), one layer:
+
+        ``2 Q N G  +  H (2 Q P + 2 N P + 2 N P)``
+
+        from the four steps of Dao & Gu 2024 Sec. 6 (Listing 1, ``ssd_minimal``) with chunk length Q:
+        (1) the diagonal blocks, C B^T within a chunk (2 Q N per token per group) and its masked product with
+        X (2 Q P per token per head), counted over whole Q x Q blocks as the kernels compute them (no causal
+        halving); (2) each chunk's final state B^T X (2 N P per token per head); (4) the states' contribution
+        to the outputs, C h (2 N P per token per head). Left out: (3) the inter-chunk recurrence (N P per
+        chunk per head, a 1/Q share), the decay mask exp(segsum(A)), the D skip (P per head), the
+        discretisation dt * A, and the conv1d (K FLOPs per channel); the paper's O(T N^2) total with P = N
+        = Q. Decoding one token in the recurrent form costs about ``H (4 N P)`` (state update and C h); this
+        chunked figure is used for every token.
+        """
+        q, n, p, h, g = self.chunk, self.state, self.head_dim, self.heads, self.groups
+        return 2 * q * n * g + h * (2 * q * p + 4 * n * p)
+
+    def state_values(self, tp: int = 1) -> int:
+        """Values one sequence keeps in one layer on one GPU of a tp group: the conv window of the last
+        K - 1 inputs of its ``H P + 2 G N`` channels and the ``H P N`` SSM state; heads split over tp ranks
+        and the B/C groups too (replicated when tp > G), as vLLM's Mamba-2 layer shards them. transformers'
+        own cache keeps K (not K - 1) conv inputs."""
+        h = math.ceil(self.heads / tp)
+        g = math.ceil(self.groups / tp)
+        conv = (h * self.head_dim + 2 * g * self.state) * (self.conv_kernel - 1)
+        return conv + h * self.head_dim * self.state
+
+
 class ElementwiseOp(NamedTuple):
     """A memory-bound op: values read and written per token (times the activation dtype's bytes)."""
 
@@ -135,8 +194,11 @@ class LayerKind:
     name: LayerKindName
     weights: tuple[Weight, ...]
     matmuls: tuple[Matmul, ...]
-    attention: AttentionCore
+    attention: AttentionCore | None
+    """The attention core; None for a layer without attention (mamba2, mlp, experts)."""
     ops: tuple[ElementwiseOp, ...]
+    ssm: SsmCore | None = field(default=None)
+    """The state-space core of a mamba2 layer; None elsewhere."""
     mlp_width: int = field(default=0)
     """Width of the dense MLP (dense layers) or of one routed expert (MoE layers)."""
     shared_width: int = field(default=0)
@@ -209,17 +271,21 @@ class Inventory:
     """Parameters per component over every layer and the edges (all routed copies), folded once."""
     _moe_before: list[int] = field(default_factory=list)
     _windowed_before: list[int] = field(default_factory=list)
+    _attention_before: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Prefix counts, so that a pipeline stage's layers are counted in O(1) whatever its size.
-        moe = windowed = 0
+        moe = windowed = attention = 0
         for kind, window in zip(self.layer_kinds, self.windows, strict=True):
             self._moe_before.append(moe)
             self._windowed_before.append(windowed)
-            moe += kind == "moe"
+            self._attention_before.append(attention)
+            moe += kind in MOE_BLOCKS
             windowed += window is not None
+            attention += kind in ATTENTION_BLOCKS
         self._moe_before.append(moe)
         self._windowed_before.append(windowed)
+        self._attention_before.append(attention)
         for kind in self.kinds:
             self.counts[kind] = self.layer_kinds.count(kind)
         for c in COMPONENTS:
@@ -261,12 +327,30 @@ class Inventory:
         """One breakdown component summed over every layer and the edges (``experts`` routed copies per MoE
         layer instead of all of them, when given)."""
         if component == "routed_experts" and experts is not None:
-            moe = self.kinds.get("moe")
-            return moe.one_expert * experts * self.count("moe") if moe is not None else 0
+            return sum(k.one_expert * experts * self.count(name) for name, k in self.kinds.items() if k.n_experts)
         return self.totals[component]
 
+    @property
+    def hybrid(self) -> bool:
+        """Whether some kind is not a classic attention + MLP/MoE block (:data:`BlockType`)."""
+        return any(name not in ("dense", "moe") for name in self.kinds)
+
+    @property
+    def moe_kinds(self) -> dict[LayerKindName, LayerKind]:
+        """The kinds that hold routed experts (``moe``, ``experts``)."""
+        return {name: k for name, k in self.kinds.items() if k.n_experts}
+
+    @property
+    def attention_core(self) -> AttentionCore | None:
+        """The attention core every attention layer shares; None for a model without attention layers."""
+        return next((k.attention for k in self.kinds.values() if k.attention is not None), None)
+
+    def stage_attention(self, layers: range) -> int:
+        """Attention layers (the ones with a KV cache) among contiguous ``layers``."""
+        return self._attention_before[layers.stop] - self._attention_before[layers.start]
+
     def stage_counts(self, layers: range) -> tuple[int, int, int]:
-        """(dense layers, MoE layers, sliding-window layers) among contiguous ``layers``."""
+        """(non-MoE layers, MoE layers, sliding-window layers) among contiguous ``layers``."""
         moe = self._moe_before[layers.stop] - self._moe_before[layers.start]
         windowed = self._windowed_before[layers.stop] - self._windowed_before[layers.start]
         return len(layers) - moe, moe, windowed
@@ -392,19 +476,70 @@ def _mlp(
     return weights, matmuls
 
 
+def _mamba2(arch: Architecture, ssm: Mamba2) -> tuple[list[Weight], list[Matmul], SsmCore, list[ElementwiseOp]]:
+    """A Mamba-2 mixer as transformers' ``Mamba2Mixer`` builds it (Dao & Gu 2024 Sec. 7.1, Fig. 6):
+    ``in_proj`` h -> 2 H P + 2 G N + H ([z, x, B, C, dt]); a depthwise ``conv1d`` over the H P + 2 G N
+    channels of [x, B, C] (weight (c, 1, K), bias c); ``dt_bias``, ``A_log`` and ``D`` of H each; the gated
+    RMSNorm's H P weights; ``out_proj`` H P -> h. in_proj and out_proj are the only matmuls; the SSD core
+    is :class:`SsmCore`."""
+    h, hp, conv = arch.hidden_size, ssm.d_inner, ssm.conv_dim
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    w, mm = _linear("mixer.in_proj", h, hp + conv + ssm.n_heads, "attention", bias=ssm.bias)
+    weights += w
+    matmuls.append(mm)
+    weights.append(Weight("mixer.conv1d.weight", (conv, 1, ssm.conv_kernel), "matmul", "attention"))
+    if ssm.conv_bias:
+        weights.append(Weight("mixer.conv1d.bias", (conv,), "bias", "attention"))
+    for name in ("dt_bias", "A_log", "D"):
+        weights.append(Weight(f"mixer.{name}", (ssm.n_heads,), "bias", "attention"))
+    weights.append(Weight("mixer.norm.weight", (hp,), "norm", "attention"))
+    w, mm = _linear("mixer.out_proj", hp, h, "attention", bias=ssm.bias)
+    weights += w
+    matmuls.append(mm)
+    core = SsmCore(
+        heads=ssm.n_heads,
+        head_dim=ssm.head_dim,
+        state=ssm.state_size,
+        groups=ssm.n_groups,
+        chunk=ssm.chunk_size,
+        conv_kernel=ssm.conv_kernel,
+    )
+    ops = [
+        ElementwiseOp("ssm_conv", conv, conv),  # depthwise conv1d + SiLU over [x, B, C]
+        ElementwiseOp("ssm_scan_io", conv + ssm.n_heads, hp),  # the scan reads x, B, C, dt and writes y
+        ElementwiseOp("gated_norm", 2 * hp, hp),  # y * silu(z), then RMSNorm
+    ]
+    return weights, matmuls, core, ops
+
+
 def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
+    """One block of ``kind`` (:data:`gptcalc.specs.arch.BlockType`): its mixer (attention, Mamba-2 or none),
+    its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds."""
     h = arch.hidden_size
-    weights, matmuls, core, ops = _attention(arch)
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    ops: list[ElementwiseOp] = []
+    core: AttentionCore | None = None
+    ssm_core: SsmCore | None = None
+    if kind in ATTENTION_BLOCKS:
+        weights, matmuls, core, ops = _attention(arch)
+    elif kind in SSM_BLOCKS:
+        assert arch.ssm is not None  # Architecture's validator requires it
+        weights, matmuls, ssm_core, ops = _mamba2(arch, arch.ssm)
     for j in range(arch.norms_per_layer):
         weights += _norm(arch.norm, h, f"norm{j}", "norms")
     moe = arch.moe
     gated = arch.mlp.gated
-    if kind == "dense" or moe is None:
+    width, shared_width, n_experts, top_k = 0, 0, 0, None
+    w: list[Weight] = []
+    mms: list[Matmul] = []
+    if kind in MLP_BLOCKS or (kind == "moe" and moe is None):
         w, mms = _mlp(arch, "mlp", arch.mlp.d_ff, "dense_mlp", bias=arch.mlp.bias)
-        width, shared_width, n_experts, top_k = arch.mlp.d_ff, 0, 0, None
+        width = arch.mlp.d_ff
         act_in = (2 if gated else 1) * width
         ops.append(ElementwiseOp("activation", act_in, width))
-    else:
+    elif kind in MOE_BLOCKS and moe is not None:
         expert_bias = arch.mlp.bias if moe.expert_bias is None else moe.expert_bias
         w, mms = _mlp(
             arch,
@@ -435,13 +570,15 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     weights += w
     matmuls += mms
     ops.append(ElementwiseOp("norms", arch.norms_per_layer * h, arch.norms_per_layer * h))
-    ops.append(ElementwiseOp("residual_adds", 4 * h, 2 * h))
+    adds = 2 if kind in ("dense", "moe") else 1  # one residual add per sub-block
+    ops.append(ElementwiseOp("residual_adds", 2 * adds * h, adds * h))
     return LayerKind(
         name=kind,
         weights=tuple(weights),
         matmuls=tuple(matmuls),
         attention=core,
         ops=tuple(ops),
+        ssm=ssm_core,
         mlp_width=width,
         shared_width=shared_width,
         n_matrices=arch.mlp.n_matrices,
@@ -454,17 +591,15 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
 def inventory(arch: Architecture) -> Inventory:
     """The operator inventory of ``arch`` (module docstring), built once per architecture."""
     h, v = arch.hidden_size, arch.vocab_size
-    layer_kinds: tuple[LayerKindName, ...]
-    if arch.moe is None:
-        dense: LayerKindName = "dense"
-        layer_kinds = (dense,) * arch.n_layers
-    else:
-        layer_kinds = tuple("moe" if m else "dense" for m in arch.moe_layer_mask)
+    layer_kinds: tuple[LayerKindName, ...] = arch.block_types
     kinds = {k: _layer(arch, k) for k in dict.fromkeys(layer_kinds)}
     att = arch.attention
     windows: tuple[int | None, ...] = (None,) * arch.n_layers
     if att.sliding_window is not None:
-        windows = tuple(att.sliding_window if arch.is_sliding_layer(i) else None for i in range(arch.n_layers))
+        windows = tuple(
+            att.sliding_window if arch.is_sliding_layer(i) and layer_kinds[i] in ATTENTION_BLOCKS else None
+            for i in range(arch.n_layers)
+        )
     e = arch.embedding_dim or h
     edges = [Weight("embed_tokens.weight", (v, e), "embedding", "embedding")]
     if e != h:  # OPT-350m: the embedding is narrower than the blocks (project_in / project_out, no bias)
@@ -549,11 +684,11 @@ def collectives(
     if t > 1:
         nbytes = activation_bytes * micro_tokens * inv.hidden
         out.append(Collective("all-reduce", "tp", t, nbytes, 4 * layers_per_stage, 2 * (t - 1) / t))
-    moe = inv.kinds.get("moe")
+    moe = next(iter(inv.moe_kinds.values()), None)
     if moe is not None and layout.ep > 1:
         routed = layout.capacity_factor * (moe.top_k or 0)
         nbytes = activation_bytes * routed * micro_tokens * inv.hidden / t
-        moe_per_stage = inv.count("moe") / layout.pp
+        moe_per_stage = sum(inv.count(name) for name in inv.moe_kinds) / layout.pp
         out.append(Collective("all-to-all", "ep", layout.ep, nbytes, 4 * moe_per_stage, (layout.ep - 1) / layout.ep))
     if layout.pp > 1:
         nbytes = activation_bytes * micro_tokens * inv.hidden / (t if layout.sp else 1)

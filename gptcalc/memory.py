@@ -84,6 +84,17 @@ def overhead_bytes(allocated: float, fixed_gib: float = OVERHEAD_GIB, fraction: 
 # ------------------------------------------------------------------------------------------ activations
 
 
+def require_classic_layers(arch: Architecture, question: str) -> None:
+    """Refuse, with one clear line, a question whose model is not written yet for state-space and
+    single-block layers (training memory and step time of hybrids)."""
+    if arch.is_hybrid:
+        kinds = sorted({b for b in arch.block_types if b not in ("dense", "moe")})
+        raise InputError(
+            f"{arch.name}: {question} is not modelled yet for {', '.join(kinds)} layers (hybrid/state-space models);"
+            " parameters, FLOPs and serving are"
+        )
+
+
 def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int, moe_layer: bool) -> float:
     """Bytes one layer keeps for the backward pass of one micro-batch on one GPU.
 
@@ -100,12 +111,14 @@ def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int
     s, b, h = seq_len, layout.micro_batch, arch.hidden_size
     t = layout.tp
     sbh = s * b * h
+    require_classic_layers(arch, "training memory")
     if layout.recompute == "full":
         return p * sbh / (t if layout.sp else 1)
     kind = inventory(arch).kinds.get("moe" if moe_layer else "dense")
     if kind is None:
         raise InputError(f"{arch.name} has no {'MoE' if moe_layer else 'dense'} layers")
     core = kind.attention
+    assert core is not None  # dense and moe layers have attention
     dropout_mask = sbh if layout.dropout else 0.0
     a = core.heads
     latent = p * s * b * core.latent
@@ -149,6 +162,7 @@ class Stage:
 def stages(arch: Architecture, pp: int, pp_layers: tuple[int, ...] | None = None) -> tuple[Stage, ...]:
     """The pp pipeline stages of a training layout: the uneven split ``pp_layers`` when given, else
     :func:`gptcalc.parallel.split_layers`."""
+    require_classic_layers(arch, "training memory")
     inv = inventory(arch)
     out = []
     split = split_layers(arch.n_layers, pp)
@@ -414,12 +428,13 @@ def gpus_to_hold_states(
 
 
 def kv_bytes_per_layer(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1) -> float:
-    """KV-cache bytes one token holds in one layer on one GPU: 2 g d values split over tp (replicated when
-    tp > g), or the MLA latent r_kv + rope, replicated on every tensor-parallel rank."""
+    """KV-cache bytes one token holds in one attention layer on one GPU: 2 g d values split over tp
+    (replicated when tp > g), or the MLA latent r_kv + rope, replicated on every tensor-parallel rank
+    (0 for a model without attention layers)."""
     if dtype not in DTYPE_BYTES:
         raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
-    kv = next(iter(inventory(arch).kinds.values())).attention.kv
-    return kv.values(tp) * DTYPE_BYTES[dtype]
+    core = inventory(arch).attention_core
+    return core.kv.values(tp) * DTYPE_BYTES[dtype] if core is not None else 0.0
 
 
 def kv_bytes_per_token(
@@ -430,7 +445,8 @@ def kv_bytes_per_token(
 
     With ``context`` the sliding-window layers hold only min(context, window) tokens, so the value is
     averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
-    latent is replicated on every tensor-parallel rank.
+    latent is replicated on every tensor-parallel rank. Only attention layers hold a KV cache: Mamba-2
+    layers add 0 bytes per token (their constant state is :func:`state_bytes_per_sequence`).
     """
     inv = inventory(arch)
     per_layer = kv_bytes_per_layer(arch, dtype, tp)
@@ -438,10 +454,27 @@ def kv_bytes_per_token(
     windowed = per_layer * min(context, window) / context if context is not None and window else per_layer
 
     def stage_bytes(layers: range) -> float:
-        dense, moe, sliding = inv.stage_counts(layers)
-        return (dense + moe - sliding) * per_layer + sliding * windowed
+        _, _, sliding = inv.stage_counts(layers)
+        return (inv.stage_attention(layers) - sliding) * per_layer + sliding * windowed
 
     return max(stage_bytes(layers) for layers in split_layers(arch.n_layers, pp))
+
+
+def state_bytes_per_sequence(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1, pp: int = 1) -> float:
+    """Recurrent-state bytes one sequence keeps on one GPU of the fullest stage, whatever its length:
+    per Mamba-2 layer the conv window ``(H P + 2 G N)(K - 1)`` and the SSM state ``H P N`` values
+    (:meth:`gptcalc.inventory.SsmCore.state_values`; Dao & Gu 2024 Sec. 7), held at ``dtype`` (the KV-cache
+    dtype; some servers keep the SSM state in fp32, which doubles it). 0 for a model without such layers."""
+    if dtype not in DTYPE_BYTES:
+        raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
+    inv = inventory(arch)
+    per_layer = [
+        k.ssm.state_values(tp) * DTYPE_BYTES[dtype] if k.ssm is not None else 0.0
+        for k in map(inv.kind_of, range(inv.n_layers))
+    ]
+    if not any(per_layer):
+        return 0.0
+    return max(sum(per_layer[i] for i in layers) for layers in split_layers(arch.n_layers, pp))
 
 
 class ServingMemory(Result):
@@ -452,7 +485,10 @@ class ServingMemory(Result):
     kv_cache_bytes: float = Field(description="KV cache of batch x context tokens on one GPU.")
     activation_bytes: float = Field(description="Prefill workspace: two hidden-state buffers of one chunk.")
     overhead_bytes: float
-    breakdown: dict[str, float]
+    breakdown: dict[str, float] = Field(
+        description="Bytes by part (weights, kv_cache, activations, overhead, and recurrent_state: the Mamba-2 "
+        "layers' conv + SSM state of the batch, for models that have them); sums to per_gpu_bytes."
+    )
     per_gpu_bytes: float
     capacity_bytes: float
     fits: bool
@@ -482,8 +518,11 @@ def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 
     stage_list = split_layers(arch.n_layers, pp)
     best = 0.0
     for j, layers in enumerate(stage_list):
-        dense, moe, _ = inv.stage_counts(layers)
-        total = dense * layer_bytes.get("dense", 0.0) + moe * layer_bytes.get("moe", 0.0)
+        if inv.hybrid:
+            total = sum(layer_bytes[inv.layer_kinds[i]] for i in layers)
+        else:
+            dense, moe, _ = inv.stage_counts(layers)
+            total = dense * layer_bytes.get("dense", 0.0) + moe * layer_bytes.get("moe", 0.0)
         total += (embedding if j == 0 else 0.0) + (head if j == len(stage_list) - 1 else 0.0)
         best = max(best, total)
     return best / tp
@@ -511,26 +550,36 @@ def serving_memory(
     weights = serving_weight_bytes(arch, weights_dtype, tp, pp)
     kv_tok = kv_bytes_per_token(arch, kv_dtype, tp, pp, context)
     kv = kv_tok * batch * context
+    state_seq = state_bytes_per_sequence(arch, kv_dtype, tp, pp)
+    state = state_seq * batch
     # Workspace: two bf16 hidden-state buffers of a prefill chunk of up to 8,192 tokens, split over tp.
     act = 2 * 2 * min(context, PREFILL_CHUNK) * arch.hidden_size / tp
-    allocated = weights + kv + act
+    allocated = weights + kv + state + act
     over = overhead_bytes(allocated, overhead_gib, overhead_fraction)
     total = allocated + over
     capacity = float(hardware.memory_bytes)
     # Room for KV: capacity = (weights + act + kv) (1 + f) + fixed  =>  kv <= (capacity - fixed)/(1+f) - weights - act
     room = (capacity - overhead_gib * GIB) / (1 + overhead_fraction) - weights - act
     max_tokens = max(int(room // kv_tok), 0) if kv_tok > 0 else 0
+    breakdown = {"weights": weights, "kv_cache": kv, "activations": act, "overhead": over}
+    max_batch = max_tokens // context
+    if state_seq > 0:
+        # Each sequence holds its recurrent state beside its KV cache (hybrids); the state is counted once per
+        # sequence, not per token.
+        breakdown = {**breakdown, "recurrent_state": state}
+        max_batch = max(int(room // (kv_tok * context + state_seq)), 0)
+        max_tokens = max_batch * context
     return ServingMemory(
         weights_bytes=weights,
         kv_bytes_per_token=kv_tok,
         kv_cache_bytes=kv,
         activation_bytes=act,
         overhead_bytes=over,
-        breakdown={"weights": weights, "kv_cache": kv, "activations": act, "overhead": over},
+        breakdown=breakdown,
         per_gpu_bytes=total,
         capacity_bytes=capacity,
         fits=total <= capacity,
         headroom_bytes=capacity - total,
-        max_batch=max_tokens // context,
+        max_batch=max_batch,
         max_tokens=max_tokens,
     )

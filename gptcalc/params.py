@@ -16,6 +16,9 @@ Per block (biases and norms added where the architecture has them):
   ``n_shared`` shared experts fused into one MLP of width ``n_shared*f_s``, a router ``h*E`` and an
   optional shared-expert gate ``h``
 * norms: ``h`` (RMSNorm), ``2h`` (LayerNorm), 0 (non-parametric)
+* Mamba-2 mixer (Dao & Gu 2024 Sec. 7.1; counted under ``attention``, the token mixer):
+  ``h*(2*H*P + 2*G*N + H)`` in_proj + ``(H*P + 2*G*N)*(K + 1)`` conv1d weight and bias + ``3*H`` (dt_bias,
+  A_log, D) + ``H*P`` gated norm + ``H*P*h`` out_proj
 
 Whole model: token embedding ``V*h``, learned positions ``P*h``, output head ``V*h`` unless tied.
 *Active* parameters are those one token touches: everything except the routed experts it is not
@@ -37,7 +40,7 @@ from gptcalc.specs.base import Result
 class LayerCount(Result):
     """Blocks of one kind (dense or MoE) and what each holds."""
 
-    kind: str = Field(description="'dense' or 'moe'.")
+    kind: str = Field(description="'dense', 'moe', or a hybrid's 'mamba2', 'attention', 'mlp', 'experts'.")
     count: int = Field(description="How many blocks of this kind.")
     params_each: int = Field(description="Parameters of one block, including its norms.")
     active_each: int | None = Field(description="Parameters of one block a single token touches (None: k unknown).")
@@ -46,7 +49,10 @@ class LayerCount(Result):
 class Breakdown(Result):
     """Parameters by component; the fields sum to the total."""
 
-    attention: int = Field(description="Attention projections, biases and q/k (or latent) norms, all layers.")
+    attention: int = Field(
+        description="Token mixers, all layers: attention projections, biases and q/k (or latent) norms, and "
+        "Mamba-2 mixers (in/out projections, conv1d, dt_bias, A_log, D, gated norm)."
+    )
     dense_mlp: int = Field(description="Dense MLPs of the non-MoE layers.")
     routed_experts: int = Field(description="All routed experts of all MoE layers.")
     shared_experts: int = Field(description="Shared experts of all MoE layers.")
@@ -77,8 +83,8 @@ def count_params(arch: Architecture) -> ParamCount:
     """Count the parameters of ``arch`` exactly: the sum of every weight tensor in its operator inventory
     (:mod:`gptcalc.inventory`); see the module docstring for every term and its source."""
     inv = inventory(arch)
-    moe = inv.kinds.get("moe")
-    top_k = moe.top_k if moe is not None else 0
+    moe_kinds = inv.moe_kinds
+    top_k = arch.moe.top_k if moe_kinds and arch.moe is not None else 0
     known_k = top_k is not None
     totals = inv.totals
     routed_active = inv.component_params("routed_experts", experts=top_k or 0)
@@ -104,7 +110,7 @@ def count_params(arch: Architecture) -> ParamCount:
         active=active_n if known_k else None,
         embedding=emb,
         non_embedding=total_n - emb,
-        one_routed_expert=moe.one_expert * inv.count("moe") if moe is not None else 0,
+        one_routed_expert=inv.component_params("routed_experts", experts=1),
         breakdown=total,
         active_breakdown=active if known_k else None,
         layers=layers,

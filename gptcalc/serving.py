@@ -15,7 +15,9 @@ iterations into request latencies and throughput. Per iteration, on one GPU of a
   distinct experts for T tokens choosing k of E uniformly (real routers are skewed and touch fewer).
 * **attention core**: decode reads every sequence's KV cache at its dtype (``2 g d`` values per token and
   layer, ``g`` split over tp), prefill computes ``4 a d K`` FLOPs per token over K causal keys (Kaplan et al.
-  2020 Table 1; Dao 2023) at the hardware's measured fused-attention rate; roofline of the two.
+  2020 Table 1; Dao 2023) at the hardware's measured fused-attention rate; roofline of the two. A Mamba-2
+  layer has no KV cache: each sequence reads and writes its constant conv + SSM state once per iteration and
+  every token costs the chunked SSD scan's FLOPs (Dao & Gu 2024 Sec. 6-7), timed by the same roofline.
 * **memory-bound ops**: norms, activation, rotary, residual adds, router top-k: values read and written per
   token in bf16, at the HBM rate, one kernel each.
 * **tensor parallelism**: 2 all-reduces per layer (after attention and after the MLP; Shoeybi et al. 2019)
@@ -284,12 +286,20 @@ class Engine:
                 count, m, n, k = matmul_shape(mm, T, tp, tp, 1, kind, 1.0)
                 out.add(self._gemm(count, m, n, k, bf16=mm.component == "router"))
         core = kind.attention
-        kv_token = core.kv.values(tp) * self.kv_bytes
-        kv_read = work.kv_read_w if windowed else work.kv_read
-        keys = work.key_products_w if windowed else work.key_products
-        a_bytes = (kv_read + T) * kv_token
-        a_flops = core.flops_per_key / tp * keys
-        out.attention = max(a_flops / self.attention_rate, a_bytes / self.hbm) + self.overhead
+        a_flops = a_bytes = 0.0
+        if core is not None:
+            kv_token = core.kv.values(tp) * self.kv_bytes
+            kv_read = work.kv_read_w if windowed else work.kv_read
+            keys = work.key_products_w if windowed else work.key_products
+            a_bytes = (kv_read + T) * kv_token
+            a_flops = core.flops_per_key / tp * keys
+        if kind.ssm is not None:
+            # Mamba-2: the SSD scan's FLOPs per token (chunked form, Dao & Gu 2024 Sec. 6) and each sequence's
+            # conv + SSM state read and written once per iteration (one sampled row per sequence).
+            a_flops += kind.ssm.scan_flops_per_token / tp * T
+            a_bytes += 2 * work.logits * kind.ssm.state_values(tp) * self.kv_bytes
+        if a_flops or a_bytes:
+            out.attention = max(a_flops / self.attention_rate, a_bytes / self.hbm) + self.overhead
         out.flops += a_flops
         out.bytes += a_bytes
         op_bytes = 0.0
@@ -298,7 +308,8 @@ class Engine:
             op_bytes += (op.reads + op.writes) * T * ACT_BYTES / split
         out.memory_ops = op_bytes / self.hbm + len(kind.ops) * self.overhead
         out.bytes += op_bytes
-        out.comm = 2 * self.allreduce(T * self.inv.hidden * ACT_BYTES)
+        sub_blocks = 2 if kind.name in ("dense", "moe") else 1  # one all-reduce after each sub-block
+        out.comm = sub_blocks * self.allreduce(T * self.inv.hidden * ACT_BYTES)
         return out
 
     def stage(self, j: int, work: Work, cache: dict[tuple[LayerKindName, bool], _Tally] | None = None) -> _Tally:

@@ -44,7 +44,7 @@ from pydantic import Field
 from gptcalc.errors import InputError
 from gptcalc.flops import flops_per_token, mean_keys
 from gptcalc.inventory import LayerKind, Matmul, inventory
-from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES
+from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_classic_layers
 from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
@@ -217,6 +217,7 @@ def layer_times(ctx: KernelContext, kind: LayerKind, seq_len: int, window: int |
             fwd += count * model.fp8_cast_bytes * m * k / ctx.hbm
     # Attention core: heads split over tp; keys per query over the whole sequence (cp ranks hold 1/cp of queries).
     core = kind.attention
+    assert core is not None  # step_time refuses models with layers without attention
     heads_local = core.heads / tp
     attn_fwd = attn_bwd = attn_recompute = 0.0
     if lay.attention == "flash":
@@ -291,6 +292,7 @@ def step_time(
     ``dtype`` names the peak MFU is quoted against (default: the layout's precision; FP8 runs quote their
     bf16 peak, as NeMo and llm-foundry do).
     """
+    require_classic_layers(arch, "training step time")
     model = model or TimeModel()
     if global_batch <= 0:
         raise InputError(f"global batch: must be >= 1 sequence, got {global_batch}")
@@ -352,7 +354,7 @@ def step_time(
                 routed = micro_tokens * (kind.top_k or 0) * layout.capacity_factor * inv.hidden * ctx.act_bytes
                 calls = 4 + (2 if layout.recompute == "full" else 0)
                 ep_comm += calls * all_to_all_time(routed / layout.etp, layout.ep, ep_link)
-            if cp > 1:
+            if cp > 1 and kind.attention is not None:
                 kv = (kind.attention.k_width + kind.attention.v_width) / tp * micro_tokens * ctx.act_bytes
                 ring = 3 * (cp - 1) * (kv / cp_link.bandwidth + cp_link.latency)  # forward once, backward twice
                 cp_comm += max(0.0, ring - (f + b) * 0.5)  # hidden behind the attention-heavy half of the layer

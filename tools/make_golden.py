@@ -2307,6 +2307,8 @@ def pattern_name(name: str) -> str:
 def build_model(config_dict: dict):
     d = copy.deepcopy(config_dict)
     config_class = CONFIG_MAPPING[d["model_type"]]
+    if hasattr(config_class, "_decode_special_floats"):  # as reading a config.json file does (5.x: inf limits)
+        d = config_class._decode_special_floats(d)
     cfg = config_class.from_dict(d)
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(cfg, trust_remote_code=False)

@@ -514,6 +514,53 @@ DEFAULTS.update(
     }
 )
 
+# State-space and hybrid families (transformers 5.24 Mamba2Config, NemotronHConfig).
+DEFAULTS.update(
+    {
+        "mamba2": {
+            "vocab_size": 32768,
+            "hidden_size": 4096,
+            "num_hidden_layers": 64,
+            "num_heads": 128,
+            "head_dim": 64,
+            "state_size": 128,
+            "expand": 2,
+            "n_groups": 8,
+            "conv_kernel": 4,
+            "chunk_size": 256,
+            "use_bias": False,
+            "use_conv_bias": True,
+            "tie_word_embeddings": False,
+        },
+        "nemotron_h": {
+            "vocab_size": 131072,
+            "hidden_size": 4096,
+            "layers_block_type": ["linear_attention", "moe", "full_attention", "mlp"],
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "head_dim": 128,
+            "max_position_embeddings": 4096,
+            "intermediate_size": 21504,
+            "mlp_hidden_act": "relu2",
+            "mlp_bias": False,
+            "ssm_state_size": 128,
+            "mamba_num_heads": 128,
+            "mamba_head_dim": 64,
+            "n_groups": 8,
+            "conv_kernel": 4,
+            "chunk_size": 128,
+            "use_conv_bias": True,
+            "use_bias": False,
+            "n_routed_experts": 8,
+            "moe_intermediate_size": 7688,
+            "moe_shared_expert_intermediate_size": 7688,
+            "moe_latent_size": None,
+            "num_experts_per_tok": 2,
+            "tie_word_embeddings": False,
+        },
+    }
+)
+
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted(DEFAULTS))
 
 # transformers activation names -> (plain activation, gated activation)
@@ -1032,6 +1079,130 @@ def _mpt(cfg: _Config, model_type: str) -> dict[str, Any]:
     }
 
 
+def _mamba2_mixer(cfg: _Config, heads: str, head_dim: str, *, legacy: bool = False) -> dict[str, Any]:
+    """The Mamba-2 mixer's keys (Mamba2Config names; with ``legacy``, NemotronHConfig's mamba_* spellings win
+    when present, as its __post_init__ lets them)."""
+
+    def keys(new: str, old: str) -> tuple[str, str]:
+        return (old, new) if legacy else (new, old)
+
+    return {
+        "n_heads": cfg.int(heads),
+        "head_dim": cfg.int(head_dim),
+        "state_size": cfg.int("state_size", "ssm_state_size"),
+        "n_groups": cfg.int(*keys("n_groups", "mamba_n_groups")),
+        "conv_kernel": cfg.int(*keys("conv_kernel", "mamba_d_conv")),
+        "chunk_size": cfg.int(*keys("chunk_size", "mamba_chunk_size")),
+        "bias": cfg.flag("use_bias"),
+        "conv_bias": cfg.flag(*keys("use_conv_bias", "mamba_conv_bias")),
+    }
+
+
+def _mamba2(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Mamba-2 (Dao & Gu 2024; transformers' Mamba2ForCausalLM): embedding, L blocks of one RMSNorm and a
+    Mamba-2 mixer of H P = expand * h channels, a final RMSNorm, the head (untied unless tie_word_embeddings).
+    No attention and no MLP: ``attention`` and ``mlp`` below are placeholders no layer uses."""
+    h = cfg.int("hidden_size")
+    n_layers = cfg.int("num_hidden_layers")
+    ssm = _mamba2_mixer(cfg, "num_heads", "head_dim")
+    expand = cfg.get("expand")
+    if not isinstance(expand, (int, float)) or int(expand * h) != ssm["n_heads"] * ssm["head_dim"]:
+        raise ConfigImportError(
+            f"config.json: hidden_size * expand ({h} * {expand!r}) must equal num_heads * head_dim"
+            f" ({ssm['n_heads']} * {ssm['head_dim']}), as Mamba2Config requires"
+        )
+    return {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "norm": "rmsnorm",
+        "norms_per_layer": 1,
+        "position_embedding": "none",
+        "attention": {"n_heads": ssm["n_heads"], "head_dim": ssm["head_dim"]},
+        "mlp": {"activation": "silu", "d_ff": ssm["n_heads"] * ssm["head_dim"]},
+        "ssm": ssm,
+        "layer_pattern": ["mamba2"] * n_layers,
+    }
+
+
+# Nemotron-H block letters and layer-type names (NemotronHConfig._pattern_to_list, legacy names remapped as
+# transformers' remap_legacy_layer_types does) -> gptcalc block types.
+_NEMOTRON_BLOCKS = {
+    "M": "mamba2",
+    "*": "attention",
+    "-": "mlp",
+    "E": "experts",
+    "linear_attention": "mamba2",
+    "mamba": "mamba2",
+    "full_attention": "attention",
+    "attention": "attention",
+    "mlp": "mlp",
+    "moe": "experts",
+}
+_PLAIN_ACTIVATIONS = {"relu2": "relu", "relu": "relu", "silu": "silu", "gelu": "gelu"}
+
+
+def _nemotron_h(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Nemotron-H (NVIDIA 2025, arXiv:2504.03624; transformers' NemotronHForCausalLM): each block is one
+    RMSNorm and one mixer, a Mamba-2 mixer (M), attention without rotary or biases (*), a plain up/down MLP
+    (-) or an MoE of plain experts with one shared MLP and a bias-free router (E), as
+    ``layers_block_type`` (or the older ``hybrid_override_pattern``) lists them; num_hidden_layers is ignored.
+    The Mamba mixer's width is mamba_num_heads * mamba_head_dim. MTP layers are not instantiated, and the
+    head is never tied (the class declares no tied weights, whatever tie_word_embeddings says)."""
+    raw = cfg.data.get("layers_block_type") or cfg.data.get("layer_types")
+    if raw is None and isinstance(cfg.data.get("hybrid_override_pattern"), str):
+        raw = list(cfg.data["hybrid_override_pattern"])
+    if raw is None:
+        raw = cfg.defaults["layers_block_type"]
+    if not isinstance(raw, list) or not raw or any(b not in _NEMOTRON_BLOCKS for b in raw):
+        raise ConfigImportError(
+            f"config.json: layers_block_type must list mamba/linear_attention, attention/full_attention, mlp and"
+            f" moe layers (or hybrid_override_pattern of M, *, - and E), got {raw!r}"
+        )
+    pattern = [_NEMOTRON_BLOCKS[b] for b in raw]
+    if cfg.get("moe_latent_size") is not None:
+        raise ConfigImportError("config.json: moe_latent_size (latent MoE projections) is not counted yet")
+    h = cfg.int("hidden_size")
+    heads = cfg.int("num_attention_heads")
+    act = cfg.get("mlp_hidden_act")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": len(pattern),
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        # NemotronHForCausalLM declares no tied weights: its head is its own even with tie_word_embeddings.
+        "tie_embeddings": False,
+        "context_length": cfg.get("max_position_embeddings"),
+        "norm": "rmsnorm",
+        "norms_per_layer": 1,
+        "position_embedding": "none",
+        "attention": {
+            "n_heads": heads,
+            "n_kv_heads": cfg.get("num_key_value_heads") or heads,
+            "head_dim": cfg.get("head_dim") or h // heads,
+        },
+        "mlp": {
+            "activation": _PLAIN_ACTIVATIONS.get(str(act), "relu"),
+            "d_ff": cfg.int("intermediate_size"),
+            "bias": cfg.flag("mlp_bias"),
+        },
+        "ssm": _mamba2_mixer(cfg, "mamba_num_heads", "mamba_head_dim", legacy=True),
+        "layer_pattern": pattern,
+    }
+    if "experts" in pattern:
+        spec["moe"] = {
+            "n_experts": cfg.int("n_routed_experts", "num_local_experts"),
+            "top_k": cfg.int("num_experts_per_tok"),
+            "expert_d_ff": cfg.int("moe_intermediate_size"),
+            "n_shared_experts": 1,
+            "shared_d_ff": cfg.int("moe_shared_expert_intermediate_size"),
+            "expert_bias": False,
+        }
+    return spec
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -1079,6 +1250,8 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     **dict.fromkeys(("gpt_bigcode", "gptj", "bloom"), _gpt2_family),
     "opt": _opt,
     "mpt": _mpt,
+    "mamba2": _mamba2,
+    "nemotron_h": _nemotron_h,
 }
 
 

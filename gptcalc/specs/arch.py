@@ -2,7 +2,9 @@
 
 One :class:`Architecture` describes dense and Mixture-of-Experts models with MHA/GQA/MQA or DeepSeek's
 multi-head latent attention, plain or gated MLPs, LayerNorm/RMSNorm, learned or rotary positions and tied
-or untied embeddings. Derived quantities (head_dim, kv heads, which layers are MoE) are properties.
+or untied embeddings, and hybrids whose layers follow a ``layer_pattern`` of attention, Mamba-2
+state-space mixers (:class:`Mamba2`), MLPs and MoE blocks (Nemotron-H, pure Mamba-2). Derived quantities
+(head_dim, kv heads, which layers are MoE) are properties.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, SerializerFunctionWrapHandler, Tag, model_serializer, model_validator
 
 from gptcalc.errors import InputError
 from gptcalc.specs.base import NonNegInt, PosInt, Spec
@@ -205,6 +207,55 @@ class MoE(Spec):
         return self.top_k
 
 
+class Mamba2(Spec):
+    """A Mamba-2 state-space mixer (Dao & Gu 2024, "Transformers are SSMs", arXiv:2405.21060, Sec. 7.1 and
+    Fig. 6; transformers' ``Mamba2Mixer`` / ``NemotronHMamba2Mixer``).
+
+    in_proj maps h to [z, x, B, C, dt] = ``2 H P + 2 G N + H`` values; a depthwise causal conv1d of width
+    ``conv_kernel`` runs over [x, B, C] (``H P + 2 G N`` channels); per head a dt bias, A_log and D; a gated
+    RMSNorm of ``H P`` weights; out_proj maps ``H P`` back to h. Its inference state per sequence is the conv
+    window and the ``H P N`` SSM state, whatever the context length.
+    """
+
+    kind: Literal["mamba2"] = Field(default="mamba2", description="State-space family tag.")
+    n_heads: PosInt = Field(description="SSM heads (H; num_heads / mamba_num_heads).")
+    head_dim: PosInt = Field(description="Channels per SSM head (P; head_dim / mamba_head_dim).")
+    state_size: PosInt = Field(description="State dimension per channel (N; state_size / ssm_state_size).")
+    n_groups: PosInt = Field(default=1, description="Groups sharing B and C (G; n_groups), like GQA's kv heads.")
+    conv_kernel: PosInt = Field(default=4, description="Width of the depthwise causal convolution (d_conv).")
+    chunk_size: PosInt = Field(
+        default=256, description="Chunk length Q of the SSD algorithm (training/prefill FLOPs of the scan)."
+    )
+    bias: bool = Field(default=False, description="Biases on in_proj and out_proj (use_bias).")
+    conv_bias: bool = Field(default=True, description="Bias on the conv1d (use_conv_bias).")
+
+    @property
+    def d_inner(self) -> int:
+        """H P, the width of x, z and the gated norm."""
+        return self.n_heads * self.head_dim
+
+    @property
+    def conv_dim(self) -> int:
+        """Channels through the convolution: x, B and C (H P + 2 G N)."""
+        return self.d_inner + 2 * self.n_groups * self.state_size
+
+    @model_validator(mode="after")
+    def _groups_divide(self) -> Mamba2:
+        if self.n_heads % self.n_groups:
+            raise ValueError(f"ssm.n_heads ({self.n_heads}) must be a multiple of ssm.n_groups ({self.n_groups})")
+        return self
+
+
+BlockType = Literal["dense", "moe", "mamba2", "attention", "mlp", "experts"]
+"""What one layer holds: ``dense`` attention + MLP, ``moe`` attention + MoE (the classic blocks, two norms
+each by default); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP alone,
+``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all ``mamba2``)."""
+ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention"})
+MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts"})
+MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp"})
+SSM_BLOCKS: frozenset[str] = frozenset({"mamba2"})
+
+
 class Architecture(Spec):
     """A decoder-only transformer, enough to count its parameters and FLOPs exactly."""
 
@@ -246,12 +297,38 @@ class Architecture(Spec):
         description="Width of the token embedding when it differs from hidden_size (OPT-350m's "
         "word_embed_proj_dim): bias-free project_in (h x e) and project_out (e x h) matrices are added.",
     )
+    ssm: Mamba2 | None = Field(default=None, description="The Mamba-2 mixer of the mamba2 layers; None: none.")
+    layer_pattern: tuple[BlockType, ...] | None = Field(
+        default=None,
+        description="Each layer's block type (dense, moe, mamba2, attention, mlp, experts; see BlockType), "
+        "as a config's layers_block_type / hybrid_override_pattern gives it. None: dense and moe layers as the "
+        "moe settings place them.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _drop_unused_hybrid_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A model without state-space layers or a layer pattern serialises as it did before those fields existed.
+        out: dict[str, Any] = handler(self)
+        for key in ("ssm", "layer_pattern"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
         if self.position_embedding == "learned" and self.max_position_embeddings is None:
             raise ValueError("max_position_embeddings is required when position_embedding is 'learned'")
-        if self.moe is not None:
+        pattern = self.layer_pattern
+        if pattern is not None:
+            if len(pattern) != self.n_layers:
+                raise ValueError(f"layer_pattern has {len(pattern)} entries for {self.n_layers} layers")
+            if self.ssm is None and any(b in SSM_BLOCKS for b in pattern):
+                raise ValueError("layer_pattern has mamba2 layers but ssm is not set")
+            if self.moe is None and any(b in MOE_BLOCKS for b in pattern):
+                raise ValueError("layer_pattern has moe/experts layers but moe is not set")
+            if self.moe is not None and not any(b in MOE_BLOCKS for b in pattern):
+                raise ValueError("layer_pattern has no moe/experts layer; drop moe for a model without experts")
+        elif self.moe is not None:
             if not any(self._is_moe_layer(i) for i in range(self.n_layers)):
                 raise ValueError(
                     f"moe settings leave no MoE layer among {self.n_layers} layers"
@@ -285,6 +362,8 @@ class Architecture(Spec):
         return self.moe is not None
 
     def _is_moe_layer(self, i: int) -> bool:
+        if self.layer_pattern is not None:
+            return self.layer_pattern[i] in MOE_BLOCKS
         moe = self.moe
         if moe is None or i < moe.first_dense_layers or i in moe.dense_layers:
             return False
@@ -294,6 +373,22 @@ class Architecture(Spec):
     def moe_layer_mask(self) -> tuple[bool, ...]:
         """For each layer, whether its feed-forward is an MoE block."""
         return tuple(self._is_moe_layer(i) for i in range(self.n_layers))
+
+    @cached_property
+    def block_types(self) -> tuple[BlockType, ...]:
+        """Every layer's block type: ``layer_pattern``, or dense/moe from the moe settings."""
+        if self.layer_pattern is not None:
+            return self.layer_pattern
+        return tuple("moe" if m else "dense" for m in self.moe_layer_mask)
+
+    @property
+    def is_hybrid(self) -> bool:
+        """Whether some layer is not a classic attention + MLP/MoE block (state-space, mixer-only, MLP-only)."""
+        return any(b not in ("dense", "moe") for b in self.block_types)
+
+    @property
+    def n_attention_layers(self) -> int:
+        return sum(b in ATTENTION_BLOCKS for b in self.block_types)
 
     @property
     def n_moe_layers(self) -> int:
