@@ -1,0 +1,188 @@
+"""State-space (Mamba-2) layers and hybrid layer patterns: shapes, FLOPs and serving memory.
+
+Expected values come from transformers' own parameter tensors (the golden fixtures' ``params_by_name``) or
+from derivations written out here from the Mamba-2 paper (Dao & Gu 2024, arXiv:2405.21060) and the configs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from gptcalc.adapters.hf_config import architecture_from_hf
+from gptcalc.adapters.load import load_hardware
+from gptcalc.errors import ConfigImportError, InputError
+from gptcalc.flops import flops_per_token
+from gptcalc.inventory import inventory
+from gptcalc.memory import kv_bytes_per_token, serving_memory, state_bytes_per_sequence, training_memory
+from gptcalc.params import count_params
+from gptcalc.specs.layout import TrainLayout
+from tests.conftest import golden_cases
+
+CASES = {c["case"]: c for c in golden_cases()}
+
+
+def _arch(case: str) -> Any:
+    return architecture_from_hf(CASES[case]["config"])
+
+
+@pytest.mark.parametrize(
+    ("case", "prefix"),
+    [
+        ("mamba2-saved-5x", "backbone.layers.*."),
+        ("mamba-codestral-7b", "backbone.layers.*."),
+        ("nemotron_h-saved-5x", "model.layers.*."),
+        ("variant-nemotron_h-legacy-keys", "model.layers.*."),
+    ],
+)
+def test_mamba2_tensors_match_transformers_by_name(case: str, prefix: str) -> None:
+    # Every tensor of the inventory's Mamba-2 mixer has transformers' name and size (summed over the layers).
+    inv = inventory(_arch(case))
+    kind = inv.kinds["mamba2"]
+    golden = CASES[case]["params_by_name"]
+    mixer = [w for w in kind.weights if w.name.startswith("mixer.")]
+    assert {w.name for w in mixer} == {
+        name.removeprefix(prefix)
+        for name in golden
+        if name.startswith(prefix + "mixer.")
+        and any(part in name for part in ("in_proj", "conv1d", "dt_bias", "A_log", ".D", "mixer.norm", "out_proj"))
+    }
+    for w in mixer:
+        assert w.numel * inv.count("mamba2") == golden[prefix + w.name], w.name
+
+
+def test_mamba2_130m_total_by_hand() -> None:
+    # h 768, L 24, H 24 heads of P 64 (H P = 2 h), N 128, G 1, conv K 4, V 50,288 tied (Mamba2Mixer shapes):
+    h, L, H, P, N, G, K, V = 768, 24, 24, 64, 128, 1, 4, 50288
+    in_proj = h * (2 * H * P + 2 * G * N + H)  # z, x, B, C, dt: 768 * 3,352 = 2,574,336
+    conv = (H * P + 2 * G * N) * K + (H * P + 2 * G * N)  # 1,792 channels: 7,168 + 1,792
+    per_head = 3 * H  # dt_bias, A_log, D
+    gated_norm = H * P
+    out_proj = H * P * h
+    block = in_proj + conv + per_head + gated_norm + out_proj + h  # + the block's RMSNorm
+    assert block == 3_765_320
+    total = L * block + V * h + h  # tied head, final norm
+    assert total == 128_989_632 == CASES["mamba2-130m-hf"]["totals"]["5.24.0"]
+    assert count_params(_arch("mamba2-130m-hf")).total == total
+
+
+def test_scan_flops_by_hand_and_constant_in_sequence_length() -> None:
+    # Chunked SSD (Dao & Gu 2024 Sec. 6) per token and layer: 2 Q N G + H (2 Q P + 4 N P), Q = 256.
+    Q, N, G, H, P, L = 256, 128, 1, 24, 64, 24
+    per_layer = 2 * Q * N * G + H * (2 * Q * P + 4 * N * P)
+    assert per_layer == 65_536 + 24 * 65_536
+    arch = _arch("mamba2-130m-hf")
+    assert inventory(arch).kinds["mamba2"].ssm is not None
+    for s in (2048, 8192):
+        f = flops_per_token(arch, s)
+        assert f.attention_forward == L * per_layer
+    # Matmuls: in_proj and out_proj of every layer and the (tied) head, 2 FLOPs per weight.
+    h, V = 768, 50288
+    matmul = 2 * L * (h * (2 * H * P + 2 * G * N + H) + H * P * h) + 2 * V * h
+    assert flops_per_token(arch, 2048).matmul_forward == matmul
+
+
+def test_hybrid_attention_cost_counts_only_attention_layers() -> None:
+    # Nemotron-H 8B: 4 attention layers of 32 heads x 128; each key costs 2 (a d) + 2 (a d) FLOPs per query.
+    arch = _arch("nemotron-h-8b-base-8k")
+    pattern = CASES["nemotron-h-8b-base-8k"]["config"]["hybrid_override_pattern"]
+    n_att, n_mamba = pattern.count("*"), pattern.count("M")
+    assert (n_att, n_mamba, len(pattern)) == (4, 24, 52)
+    s = 4096
+    attention = n_att * 4 * 32 * 128 * s / 2  # causal: s/2 keys on average
+    Q, N, G, H, P = 128, 128, 8, 128, 64
+    scan = n_mamba * (2 * Q * N * G + H * (2 * Q * P + 4 * N * P))
+    assert flops_per_token(arch, s).attention_forward == attention + scan
+
+
+def test_recurrent_state_instead_of_kv_cache() -> None:
+    arch = _arch("nemotron-h-8b-base-8k")
+    # KV cache: only the 4 attention layers, 2 g d = 2 * 8 * 128 values per token, bf16.
+    assert kv_bytes_per_token(arch) == 4 * 2 * 8 * 128 * 2
+    # State per sequence and Mamba layer: conv window (H P + 2 G N)(K - 1) + SSM state H P N, bf16.
+    H, P, N, G, K = 128, 64, 128, 8, 4
+    per_layer = ((H * P + 2 * G * N) * (K - 1) + H * P * N) * 2
+    assert state_bytes_per_sequence(arch) == 24 * per_layer
+    # tp 2 splits heads and groups.
+    half = ((H // 2 * P + 2 * G // 2 * N) * (K - 1) + H // 2 * P * N) * 2
+    assert state_bytes_per_sequence(arch, tp=2) == 24 * half
+    hw = load_hardware("h100")
+    short = serving_memory(arch, hw, batch=8, context=4096)
+    long = serving_memory(arch, hw, batch=8, context=8192)
+    assert short.breakdown["recurrent_state"] == long.breakdown["recurrent_state"] == 8 * 24 * per_layer
+    assert long.kv_cache_bytes == 2 * short.kv_cache_bytes == 8 * 8192 * 4 * 2 * 8 * 128 * 2
+    assert sum(long.breakdown.values()) == pytest.approx(long.per_gpu_bytes)
+    # Pure Mamba-2: no KV cache at all, and the batch that fits is bounded by the state alone.
+    mamba = _arch("mamba-codestral-7b")
+    assert kv_bytes_per_token(mamba) == 0.0
+    served = serving_memory(mamba, hw, batch=1, context=1_000_000)
+    assert served.kv_cache_bytes == 0.0 and served.max_batch > 0
+    llama = architecture_from_hf({"model_type": "llama", "num_hidden_layers": 2})
+    assert "recurrent_state" not in serving_memory(llama, hw, batch=1, context=8).breakdown
+
+
+def test_active_parameters_of_the_moe_hybrid() -> None:
+    # Nemotron-3-Nano-30B-A3B: 23 E blocks of 128 plain experts (up 1856 x 2688, down 2688 x 1856), 6 per token.
+    case = CASES["nemotron-3-nano-30b-a3b"]
+    arch = architecture_from_hf(case["config"])
+    n_moe = case["config"]["hybrid_override_pattern"].count("E")
+    one_expert = 2 * 1856 * 2688
+    total = case["totals"]["5.24.0"]
+    assert count_params(arch).active == total - n_moe * (128 - 6) * one_expert
+
+
+def test_serving_a_hybrid_runs_and_training_refuses_in_one_line() -> None:
+    from gptcalc.serving import estimate_serving
+    from gptcalc.specs.serving import ServingSetup
+
+    arch = _arch("nemotron-3-nano-30b-a3b")
+    est = estimate_serving(arch, load_hardware("h100"), ServingSetup(batch=16, prompt=1024, output=256))
+    assert est.tpot_s > 0 and est.ttft_s > 0
+    with pytest.raises(InputError, match="not modelled yet for attention, experts, mamba2 layers"):
+        training_memory(arch, load_hardware("h100"), TrainLayout(), seq_len=4096)
+
+
+def test_cli_params_and_training_memory_of_a_hybrid(tmp_path: Path) -> None:
+    from gptcalc.cli.app import app
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(CASES["nemotron-h-8b-base-8k"]["config"]))
+    out = CliRunner().invoke(app, ["params", str(path), "--json"])
+    assert out.exit_code == 0 and json.loads(out.stdout)["total"] == CASES["nemotron-h-8b-base-8k"]["totals"]["5.24.0"]
+    refused = CliRunner().invoke(app, ["memory", str(path), "--hardware", "h100"])
+    assert refused.exit_code == 2 and "not modelled yet" in refused.stderr and "Traceback" not in refused.output
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"model_type": "mamba2", "hidden_size": 100, "num_heads": 4}, "must equal num_heads \\* head_dim"),
+        ({"model_type": "nemotron_h", "hybrid_override_pattern": "M*X"}, "layers_block_type must list"),
+        ({"model_type": "nemotron_h", "moe_latent_size": 1024}, "moe_latent_size"),
+    ],
+)
+def test_bad_hybrid_configs_say_which_key(config: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigImportError, match=message):
+        architecture_from_hf(config)
+
+
+def test_layer_pattern_must_match_the_layers() -> None:
+    from gptcalc.errors import SpecError
+    from gptcalc.specs.arch import Architecture
+    from gptcalc.specs.base import validate_spec
+
+    base: dict[str, Any] = {
+        "n_layers": 2,
+        "hidden_size": 64,
+        "vocab_size": 100,
+        "attention": {"n_heads": 4},
+        "mlp": {"activation": "relu", "d_ff": 128},
+    }
+    with pytest.raises(SpecError, match="layer_pattern has 1 entries for 2 layers"):
+        validate_spec(Architecture, {**base, "layer_pattern": ["attention"]})
+    with pytest.raises(SpecError, match="ssm is not set"):
+        validate_spec(Architecture, {**base, "layer_pattern": ["attention", "mamba2"]})
