@@ -1,8 +1,9 @@
 """The operator inventory: what one architecture is made of, derived once and read by every question.
 
 For each layer kind (``dense``: attention + dense MLP; ``moe``: attention + router + shared and routed
-experts; in hybrids also ``mamba2``: a Mamba-2 state-space mixer, and the single-block kinds ``attention``,
-``mlp`` and ``experts`` of Nemotron-H; :data:`gptcalc.specs.arch.BlockType`) the inventory lists
+experts; in hybrids also ``mamba2+mlp`` and ``mamba2+moe`` with a Mamba-2 state-space mixer in attention's
+place, and the single-block kinds ``mamba2``, ``attention``, ``mlp`` and ``experts`` of Nemotron-H;
+:data:`gptcalc.specs.arch.BlockType`) the inventory lists
 
 * every **weight tensor** as transformers instantiates it (name, shape, role, the component it belongs to,
   and how many copies: ``E`` for a routed expert);
@@ -570,7 +571,7 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     weights += w
     matmuls += mms
     ops.append(ElementwiseOp("norms", arch.norms_per_layer * h, arch.norms_per_layer * h))
-    adds = 2 if kind in ("dense", "moe") else 1  # one residual add per sub-block
+    adds = 2 if (core or ssm_core) and (w or mms) else 1  # one residual add per sub-block
     ops.append(ElementwiseOp("residual_adds", 2 * adds * h, adds * h))
     return LayerKind(
         name=kind,

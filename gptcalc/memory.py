@@ -91,7 +91,7 @@ def require_classic_layers(arch: Architecture, question: str) -> None:
         kinds = sorted({b for b in arch.block_types if b not in ("dense", "moe")})
         raise InputError(
             f"{arch.name}: {question} is not modelled yet for {', '.join(kinds)} layers (hybrid/state-space models);"
-            " parameters, FLOPs and serving are"
+            " params, flops and serving memory/time do answer for them"
         )
 
 
@@ -566,7 +566,7 @@ def serving_memory(
     if state_seq > 0:
         # Each sequence holds its recurrent state beside its KV cache (hybrids); the state is counted once per
         # sequence, not per token.
-        breakdown = {**breakdown, "recurrent_state": state}
+        breakdown = {"weights": weights, "kv_cache": kv, "recurrent_state": state, "activations": act, "overhead": over}
         max_batch = max(int(room // (kv_tok * context + state_seq)), 0)
         max_tokens = max_batch * context
     return ServingMemory(

@@ -308,7 +308,8 @@ class Engine:
             op_bytes += (op.reads + op.writes) * T * ACT_BYTES / split
         out.memory_ops = op_bytes / self.hbm + len(kind.ops) * self.overhead
         out.bytes += op_bytes
-        sub_blocks = 2 if kind.name in ("dense", "moe") else 1  # one all-reduce after each sub-block
+        # One all-reduce after each sub-block (mixer, feed-forward).
+        sub_blocks = int(core is not None or kind.ssm is not None) + int(bool(kind.mlp_width))
         out.comm = sub_blocks * self.allreduce(T * self.inv.hidden * ACT_BYTES)
         return out
 

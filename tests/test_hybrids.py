@@ -31,28 +31,32 @@ def _arch(case: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("case", "prefix"),
+    ("case", "prefix", "kind"),
     [
-        ("mamba2-saved-5x", "backbone.layers.*."),
-        ("mamba-codestral-7b", "backbone.layers.*."),
-        ("nemotron_h-saved-5x", "model.layers.*."),
-        ("variant-nemotron_h-legacy-keys", "model.layers.*."),
+        ("mamba2-saved-5x", "backbone.layers.*.mixer.", "mamba2"),
+        ("mamba-codestral-7b", "backbone.layers.*.mixer.", "mamba2"),
+        ("nemotron_h-saved-5x", "model.layers.*.mixer.", "mamba2"),
+        ("variant-nemotron_h-legacy-keys", "model.layers.*.mixer.", "mamba2"),
+        ("granitemoehybrid-saved-5x", "model.layers.*.mamba.", "mamba2+moe"),
+        ("granite-4.0-h-micro", "model.layers.*.mamba.", "mamba2+mlp"),
     ],
 )
-def test_mamba2_tensors_match_transformers_by_name(case: str, prefix: str) -> None:
+def test_mamba2_tensors_match_transformers_by_name(case: str, prefix: str, kind: str) -> None:
     # Every tensor of the inventory's Mamba-2 mixer has transformers' name and size (summed over the layers).
     inv = inventory(_arch(case))
-    kind = inv.kinds["mamba2"]
+    layer = inv.kinds[kind]  # type: ignore[index]
     golden = CASES[case]["params_by_name"]
-    mixer = [w for w in kind.weights if w.name.startswith("mixer.")]
-    assert {w.name for w in mixer} == {
-        name.removeprefix(prefix)
-        for name in golden
-        if name.startswith(prefix + "mixer.")
-        and any(part in name for part in ("in_proj", "conv1d", "dt_bias", "A_log", ".D", "mixer.norm", "out_proj"))
+    mixer = {w.name.removeprefix("mixer."): w.numel for w in layer.weights if w.name.startswith("mixer.")}
+    mamba_parts = {"in_proj", "conv1d", "dt_bias", "A_log", "D", "norm", "out_proj"}  # Nemotron-H: mixer.* is any block
+    theirs = {
+        name.removeprefix(prefix): n
+        for name, n in golden.items()
+        if name.startswith(prefix) and name.removeprefix(prefix).split(".")[0] in mamba_parts
     }
-    for w in mixer:
-        assert w.numel * inv.count("mamba2") == golden[prefix + w.name], w.name
+    assert set(mixer) == set(theirs)
+    n_layers = sum(inv.count(k) for k, v in inv.kinds.items() if v.ssm is not None)
+    for name, numel in mixer.items():
+        assert numel * n_layers == theirs[name], name
 
 
 def test_mamba2_130m_total_by_hand() -> None:
@@ -186,3 +190,18 @@ def test_layer_pattern_must_match_the_layers() -> None:
         validate_spec(Architecture, {**base, "layer_pattern": ["attention"]})
     with pytest.raises(SpecError, match="ssm is not set"):
         validate_spec(Architecture, {**base, "layer_pattern": ["attention", "mamba2"]})
+
+
+def test_granite_hybrid_pattern_and_shared_mlp() -> None:
+    # Granite 4.0 H small: layers 5, 15, 25 and 35 attend; the rest are Mamba-2; every layer has 72 experts
+    # (gate_up 2 x 768 x 4096, down 4096 x 768) of which 10 are active, plus a shared gated MLP of 8192.
+    case = CASES["granite-4.0-h-small"]
+    arch = architecture_from_hf(case["config"])
+    inv = inventory(arch)
+    assert (inv.count("moe"), inv.count("mamba2+moe")) == (4, 36)
+    one_expert = 3 * 768 * 4096
+    assert count_params(arch).active == case["totals"]["5.24.0"] - 40 * (72 - 10) * one_expert
+    shared = case["params_by_name"]["model.layers.*.shared_mlp.input_linear.weight"]
+    assert shared == 40 * 2 * 8192 * 4096
+    # Only the 4 attention layers keep a KV cache: 2 g d = 2 * 8 * 128 values per token.
+    assert kv_bytes_per_token(arch) == 4 * 2 * 8 * 128 * 2

@@ -532,6 +532,29 @@ DEFAULTS.update(
             "use_conv_bias": True,
             "tie_word_embeddings": False,
         },
+        "granitemoehybrid": {
+            "vocab_size": 32000,
+            "hidden_size": 4096,
+            "intermediate_size": 11008,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "max_position_embeddings": 2048,
+            "hidden_act": "silu",
+            "tie_word_embeddings": False,
+            "attention_bias": False,
+            "num_local_experts": 8,
+            "num_experts_per_tok": 2,
+            "shared_intermediate_size": 1024,
+            "mamba_n_heads": 128,
+            "mamba_n_groups": 1,
+            "mamba_d_state": 256,
+            "mamba_d_head": "auto",
+            "mamba_d_conv": 4,
+            "mamba_expand": 2,
+            "mamba_chunk_size": 256,
+            "mamba_conv_bias": True,
+            "mamba_proj_bias": False,
+        },
         "nemotron_h": {
             "vocab_size": 131072,
             "hidden_size": 4096,
@@ -1203,6 +1226,83 @@ def _nemotron_h(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _granitemoehybrid(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Granite 4.0 hybrids (IBM 2025; transformers' GraniteMoeHybridForCausalLM): every layer has two RMSNorms,
+    a Mamba-2 mixer or attention (``layer_types``: mamba/linear_attention or attention/full_attention; default
+    all Mamba) of mamba_n_heads x mamba_d_head = mamba_expand * h channels, then ``num_local_experts`` gated
+    experts of intermediate_size behind a bias-free router plus an always-on gated shared MLP of
+    shared_intermediate_size, or, with no experts, that shared MLP alone."""
+    h = cfg.int("hidden_size")
+    n_layers = cfg.int("num_hidden_layers")
+    heads = cfg.int("num_attention_heads")
+    raw = cfg.data.get("layer_types") or cfg.data.get("layers_block_type") or ["mamba"] * n_layers
+    names = {"mamba": "mamba2", "linear_attention": "mamba2", "attention": "attn", "full_attention": "attn"}
+    if not isinstance(raw, list) or len(raw) != n_layers or any(t not in names for t in raw):
+        raise ConfigImportError(
+            f"config.json: layer_types must list {n_layers} entries of mamba/linear_attention and"
+            f" attention/full_attention, got {raw!r}"
+        )
+    inner = int(cfg.get("mamba_expand") * h)
+    m_heads = cfg.int("mamba_n_heads")
+    d_head = cfg.get("mamba_d_head")
+    if d_head == "auto":
+        d_head = inner // m_heads
+    if not isinstance(d_head, int) or d_head * m_heads != inner:
+        raise ConfigImportError(
+            f"config.json: mamba_n_heads * mamba_d_head ({m_heads} * {d_head!r}) must equal mamba_expand *"
+            f" hidden_size ({inner}), as GraniteMoeHybridConfig requires"
+        )
+    experts = cfg.int("num_local_experts", minimum=0)
+    shared = cfg.int("shared_intermediate_size", minimum=0)
+    ffn = "moe" if experts else "mlp"
+    pattern = [("mamba2+" + ffn) if names[t] == "mamba2" else ("moe" if experts else "dense") for t in raw]
+    bias = cfg.flag("attention_bias")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "context_length": cfg.get("max_position_embeddings"),
+        "norm": "rmsnorm",
+        "position_embedding": "rotary" if cfg.get("position_embedding_type") == "rope" else "none",
+        "attention": {
+            "n_heads": heads,
+            "n_kv_heads": cfg.get("num_key_value_heads") or heads,
+            "head_dim": h // heads,
+            "qkv_bias": bias,
+            "out_bias": bias,
+        },
+        # Without experts the shared MLP is the layer's dense MLP.
+        "mlp": {
+            "activation": _activation(cfg, "hidden_act", gated=True),
+            "d_ff": cfg.int("intermediate_size") if experts else cfg.int("shared_intermediate_size"),
+        },
+        "ssm": {
+            "n_heads": m_heads,
+            "head_dim": d_head,
+            "state_size": cfg.int("mamba_d_state"),
+            "n_groups": cfg.int("mamba_n_groups"),
+            "conv_kernel": cfg.int("mamba_d_conv"),
+            "chunk_size": cfg.int("mamba_chunk_size"),
+            "bias": cfg.flag("mamba_proj_bias"),
+            "conv_bias": cfg.flag("mamba_conv_bias"),
+        },
+        "layer_pattern": pattern,
+    }
+    if not any(t.startswith("mamba2") for t in pattern):
+        spec.pop("ssm")
+    if experts:
+        spec["moe"] = {
+            "n_experts": experts,
+            "top_k": cfg.int("num_experts_per_tok"),
+            "expert_d_ff": spec["mlp"]["d_ff"],
+        }
+        if shared:
+            spec["moe"].update(n_shared_experts=1, shared_d_ff=shared)
+    return spec
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -1252,6 +1352,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "mpt": _mpt,
     "mamba2": _mamba2,
     "nemotron_h": _nemotron_h,
+    "granitemoehybrid": _granitemoehybrid,
 }
 
 

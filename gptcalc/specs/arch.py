@@ -246,14 +246,16 @@ class Mamba2(Spec):
         return self
 
 
-BlockType = Literal["dense", "moe", "mamba2", "attention", "mlp", "experts"]
+BlockType = Literal["dense", "moe", "mamba2", "mamba2+mlp", "mamba2+moe", "attention", "mlp", "experts"]
 """What one layer holds: ``dense`` attention + MLP, ``moe`` attention + MoE (the classic blocks, two norms
-each by default); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP alone,
-``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all ``mamba2``)."""
+each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
+(Granite 4.0 hybrids); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
+alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
+``mamba2``)."""
 ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention"})
-MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts"})
-MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp"})
-SSM_BLOCKS: frozenset[str] = frozenset({"mamba2"})
+MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe"})
+MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp", "mamba2+mlp"})
+SSM_BLOCKS: frozenset[str] = frozenset({"mamba2", "mamba2+mlp", "mamba2+moe"})
 
 
 class Architecture(Spec):
