@@ -2,7 +2,8 @@
 
 For each layer kind (``dense``: attention + dense MLP; ``moe``: attention + router + shared and routed
 experts; in hybrids also ``mamba2+mlp`` and ``mamba2+moe`` with a Mamba-2 state-space mixer in attention's
-place, and the single-block kinds ``mamba2``, ``attention``, ``mlp`` and ``experts`` of Nemotron-H;
+place, Falcon-H1's parallel ``attention+mamba2+mlp``, and the single-block kinds ``mamba2``, ``attention``,
+``mlp`` and ``experts`` of Nemotron-H;
 :data:`gptcalc.specs.arch.BlockType`) the inventory lists
 
 * every **weight tensor** as transformers instantiates it (name, shape, role, the component it belongs to,
@@ -481,8 +482,8 @@ def _mamba2(arch: Architecture, ssm: Mamba2) -> tuple[list[Weight], list[Matmul]
     """A Mamba-2 mixer as transformers' ``Mamba2Mixer`` builds it (Dao & Gu 2024 Sec. 7.1, Fig. 6):
     ``in_proj`` h -> 2 H P + 2 G N + H ([z, x, B, C, dt]); a depthwise ``conv1d`` over the H P + 2 G N
     channels of [x, B, C] (weight (c, 1, K), bias c); ``dt_bias``, ``A_log`` and ``D`` of H each; the gated
-    RMSNorm's H P weights; ``out_proj`` H P -> h. in_proj and out_proj are the only matmuls; the SSD core
-    is :class:`SsmCore`."""
+    RMSNorm's H P weights (absent in Falcon-H1 without mamba_rms_norm); ``out_proj`` H P -> h. in_proj and
+    out_proj are the only matmuls; the SSD core is :class:`SsmCore`."""
     h, hp, conv = arch.hidden_size, ssm.d_inner, ssm.conv_dim
     weights: list[Weight] = []
     matmuls: list[Matmul] = []
@@ -494,8 +495,10 @@ def _mamba2(arch: Architecture, ssm: Mamba2) -> tuple[list[Weight], list[Matmul]
         weights.append(Weight("mixer.conv1d.bias", (conv,), "bias", "attention"))
     for name in ("dt_bias", "A_log", "D"):
         weights.append(Weight(f"mixer.{name}", (ssm.n_heads,), "bias", "attention"))
-    weights.append(Weight("mixer.norm.weight", (hp,), "norm", "attention"))
-    w, mm = _linear("mixer.out_proj", hp, h, "attention", bias=ssm.bias)
+    if ssm.gated_norm:
+        weights.append(Weight("mixer.norm.weight", (hp,), "norm", "attention"))
+    out_bias = ssm.bias if ssm.out_bias is None else ssm.out_bias
+    w, mm = _linear("mixer.out_proj", hp, h, "attention", bias=out_bias)
     weights += w
     matmuls.append(mm)
     core = SsmCore(
@@ -525,9 +528,10 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     ssm_core: SsmCore | None = None
     if kind in ATTENTION_BLOCKS:
         weights, matmuls, core, ops = _attention(arch)
-    elif kind in SSM_BLOCKS:
+    if kind in SSM_BLOCKS:  # after attention, beside it in Falcon-H1's parallel blocks
         assert arch.ssm is not None  # Architecture's validator requires it
-        weights, matmuls, ssm_core, ops = _mamba2(arch, arch.ssm)
+        sw, smm, ssm_core, sops = _mamba2(arch, arch.ssm)
+        weights, matmuls, ops = weights + sw, matmuls + smm, ops + sops
     for j in range(arch.norms_per_layer):
         weights += _norm(arch.norm, h, f"norm{j}", "norms")
     moe = arch.moe

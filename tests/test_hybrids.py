@@ -39,6 +39,8 @@ def _arch(case: str) -> Any:
         ("variant-nemotron_h-legacy-keys", "model.layers.*.mixer.", "mamba2"),
         ("granitemoehybrid-saved-5x", "model.layers.*.mamba.", "mamba2+moe"),
         ("granite-4.0-h-micro", "model.layers.*.mamba.", "mamba2+mlp"),
+        ("falcon_h1-saved-5x", "model.layers.*.mamba.", "attention+mamba2+mlp"),
+        ("falcon-h1-0.5b-base", "model.layers.*.mamba.", "attention+mamba2+mlp"),
     ],
 )
 def test_mamba2_tensors_match_transformers_by_name(case: str, prefix: str, kind: str) -> None:
@@ -205,3 +207,18 @@ def test_granite_hybrid_pattern_and_shared_mlp() -> None:
     assert shared == 40 * 2 * 8192 * 4096
     # Only the 4 attention layers keep a KV cache: 2 g d = 2 * 8 * 128 values per token.
     assert kv_bytes_per_token(arch) == 4 * 2 * 8 * 128 * 2
+
+
+def test_falcon_h1_parallel_layers_count_attention_and_scan() -> None:
+    # Falcon-H1 0.5B: every one of 36 layers has attention (8 heads of 64, 2 KV heads) and a Mamba-2 mixer
+    # (24 heads of 64, state 128, 1 group, chunk 128) side by side: both cores count, both keep memory.
+    arch = _arch("falcon-h1-0.5b-base")
+    s, L = 2048, 36
+    attention = L * 4 * 8 * 64 * s / 2
+    Q, N, G, H, P = 128, 128, 1, 24, 64
+    scan = L * (2 * Q * N * G + H * (2 * Q * P + 4 * N * P))
+    assert flops_per_token(arch, s).attention_forward == attention + scan
+    assert kv_bytes_per_token(arch) == L * 2 * 2 * 64 * 2
+    assert state_bytes_per_sequence(arch) == L * ((H * P + 2 * G * N) * 3 + H * P * N) * 2
+    # No gated norm without mamba_rms_norm: transformers builds no mamba.norm tensor.
+    assert not any(".mamba.norm" in name for name in CASES["falcon-h1-0.5b-base"]["params_by_name"])

@@ -532,6 +532,31 @@ DEFAULTS.update(
             "use_conv_bias": True,
             "tie_word_embeddings": False,
         },
+        "falcon_h1": {
+            "vocab_size": 128000,
+            "hidden_size": 4096,
+            "intermediate_size": 14336,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "max_position_embeddings": 8192,
+            "hidden_act": "silu",
+            "tie_word_embeddings": False,
+            "attention_bias": False,
+            "mlp_bias": False,
+            "projectors_bias": False,
+            "mamba_d_ssm": 1024,
+            "mamba_n_heads": 128,
+            "mamba_d_head": "auto",
+            "mamba_n_groups": 1,
+            "mamba_d_state": 256,
+            "mamba_d_conv": 4,
+            "mamba_expand": 2,
+            "mamba_chunk_size": 256,
+            "mamba_conv_bias": True,
+            "mamba_proj_bias": False,
+            "mamba_rms_norm": False,
+        },
         "granitemoehybrid": {
             "vocab_size": 32000,
             "hidden_size": 4096,
@@ -1303,6 +1328,63 @@ def _granitemoehybrid(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _falcon_h1(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Falcon-H1 (TII 2025, arXiv:2507.22448; transformers' FalconH1ForCausalLM): every layer runs attention and
+    a Mamba-2 mixer side by side on the same normed input, then a gated MLP (two RMSNorms). The mixer has
+    mamba_d_ssm (or mamba_expand * h) = mamba_n_heads x mamba_d_head channels, in_proj biased by
+    mamba_proj_bias and out_proj by projectors_bias, and a gated RMSNorm only with mamba_rms_norm. The
+    mu-P multipliers are scalars (and the mup_vector a buffer): no parameters."""
+    h = cfg.int("hidden_size")
+    n_layers = cfg.int("num_hidden_layers")
+    heads = cfg.int("num_attention_heads")
+    d_ssm = cfg.get("mamba_d_ssm")
+    inner = int(cfg.get("mamba_expand") * h) if d_ssm is None else cfg.int("mamba_d_ssm")
+    m_heads = cfg.int("mamba_n_heads")
+    d_head = cfg.get("mamba_d_head")
+    if d_head == "auto":
+        d_head = inner // m_heads
+    if not isinstance(d_head, int) or d_head * m_heads != inner:
+        raise ConfigImportError(
+            f"config.json: mamba_n_heads * mamba_d_head ({m_heads} * {d_head!r}) must equal the Mamba width"
+            f" ({inner}: mamba_d_ssm, or mamba_expand * hidden_size), as FalconH1Config requires"
+        )
+    bias = cfg.flag("attention_bias")
+    return {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "context_length": cfg.get("max_position_embeddings"),
+        "norm": "rmsnorm",
+        "attention": {
+            "n_heads": heads,
+            "n_kv_heads": cfg.get("num_key_value_heads") or heads,
+            "head_dim": cfg.get("head_dim") or h // heads,
+            "qkv_bias": bias,
+            "out_bias": bias,
+        },
+        "mlp": {
+            "activation": _activation(cfg, "hidden_act", gated=True),
+            "d_ff": cfg.int("intermediate_size"),
+            "bias": cfg.flag("mlp_bias"),
+        },
+        "ssm": {
+            "n_heads": m_heads,
+            "head_dim": d_head,
+            "state_size": cfg.int("mamba_d_state"),
+            "n_groups": cfg.int("mamba_n_groups"),
+            "conv_kernel": cfg.int("mamba_d_conv"),
+            "chunk_size": cfg.int("mamba_chunk_size"),
+            "bias": cfg.flag("mamba_proj_bias"),
+            "out_bias": cfg.flag("projectors_bias"),
+            "conv_bias": cfg.flag("mamba_conv_bias"),
+            "gated_norm": cfg.flag("mamba_rms_norm"),
+        },
+        "layer_pattern": ["attention+mamba2+mlp"] * n_layers,
+    }
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -1353,6 +1435,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "mamba2": _mamba2,
     "nemotron_h": _nemotron_h,
     "granitemoehybrid": _granitemoehybrid,
+    "falcon_h1": _falcon_h1,
 }
 
 

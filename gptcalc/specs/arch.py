@@ -227,7 +227,14 @@ class Mamba2(Spec):
         default=256, description="Chunk length Q of the SSD algorithm (training/prefill FLOPs of the scan)."
     )
     bias: bool = Field(default=False, description="Biases on in_proj and out_proj (use_bias).")
+    out_bias: bool | None = Field(
+        default=None, description="Bias on out_proj when it differs from in_proj's (Falcon-H1's projectors_bias)."
+    )
     conv_bias: bool = Field(default=True, description="Bias on the conv1d (use_conv_bias).")
+    gated_norm: bool = Field(
+        default=True,
+        description="The gated RMSNorm before out_proj (H P weights); Falcon-H1 without mamba_rms_norm: none.",
+    )
 
     @property
     def d_inner(self) -> int:
@@ -246,16 +253,19 @@ class Mamba2(Spec):
         return self
 
 
-BlockType = Literal["dense", "moe", "mamba2", "mamba2+mlp", "mamba2+moe", "attention", "mlp", "experts"]
+BlockType = Literal[
+    "dense", "moe", "mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp", "attention", "mlp", "experts"
+]
 """What one layer holds: ``dense`` attention + MLP, ``moe`` attention + MoE (the classic blocks, two norms
 each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
-(Granite 4.0 hybrids); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
+(Granite 4.0 hybrids); ``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same
+input, then an MLP (Falcon-H1); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
 alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
 ``mamba2``)."""
-ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention"})
+ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention", "attention+mamba2+mlp"})
 MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe"})
-MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp", "mamba2+mlp"})
-SSM_BLOCKS: frozenset[str] = frozenset({"mamba2", "mamba2+mlp", "mamba2+moe"})
+MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp"})
+SSM_BLOCKS: frozenset[str] = frozenset({"mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp"})
 
 
 class Architecture(Spec):
