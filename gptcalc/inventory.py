@@ -46,6 +46,7 @@ from gptcalc.specs.arch import (
     Architecture,
     BlockType,
     LatentAttention,
+    Mamba1,
     Mamba2,
     NormKind,
 )
@@ -150,9 +151,28 @@ class SsmCore:
     groups: int
     chunk: int
     conv_kernel: int
+    version: Literal[1, 2] = 2
+    """2: Mamba-2 (SSD); 1: Mamba's selective scan, described here as D heads of width 1 with no B/C groups
+    (the conv and B, C are per channel) so that the state sizes below hold for both."""
 
     @property
     def scan_flops_per_token(self) -> int:
+        """Forward FLOPs per token of one layer's scan: :meth:`ssd_flops_per_token` (Mamba-2) or
+        :meth:`selective_scan_flops_per_token` (Mamba)."""
+        if self.version == 1:
+            return self.selective_scan_flops_per_token
+        return self.ssd_flops_per_token
+
+    @property
+    def selective_scan_flops_per_token(self) -> int:
+        """Forward FLOPs per token of Mamba's selective scan (Gu & Dao 2023, "Mamba", Sec. 3.3 and Alg. 2; the
+        recurrent form, O(B L D N)): ``7 D N``, from, per channel and state, dt*A (1), dt*B*x (2), the update
+        h = exp(dt A) h + dt B x (2) and the readout C.h (2). Left out: the exp itself, the D skip (D), the
+        z gate (2 D) and the conv1d (K D); the same figure for training, prefill and decode."""
+        return 7 * self.heads * self.head_dim * self.state
+
+    @property
+    def ssd_flops_per_token(self) -> int:
         """Forward FLOPs per token of the chunked SSD algorithm (training and prefill), one layer:
 
         ``2 Q N G  +  H (2 Q P + 2 N P + 2 N P)``
@@ -517,6 +537,41 @@ def _mamba2(arch: Architecture, ssm: Mamba2) -> tuple[list[Weight], list[Matmul]
     return weights, matmuls, core, ops
 
 
+def _mamba1(arch: Architecture, ssm: Mamba1) -> tuple[list[Weight], list[Matmul], SsmCore, list[ElementwiseOp]]:
+    """A Mamba mixer as transformers' ``JambaMambaMixer`` builds it (Gu & Dao 2023 Sec. 3.4, Fig. 3):
+    ``in_proj`` h -> 2 D; a depthwise ``conv1d`` over D channels (weight (D, 1, K), bias D); ``x_proj``
+    D -> R + 2 N (no bias); ``dt_proj`` R -> D with bias; ``A_log`` (D, N) and ``D`` (D); Jamba's RMSNorms on
+    dt (R), B and C (N each); ``out_proj`` D -> h. Matmuls: in_proj, x_proj, dt_proj, out_proj."""
+    h, d, n, r = arch.hidden_size, ssm.d_inner, ssm.state_size, ssm.dt_rank
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+
+    def add(name: str, k: int, out: int, bias: bool) -> None:
+        w, mm = _linear(f"mixer.{name}", k, out, "attention", bias=bias)
+        weights.extend(w)
+        matmuls.append(mm)
+
+    add("in_proj", h, 2 * d, ssm.bias)
+    weights.append(Weight("mixer.conv1d.weight", (d, 1, ssm.conv_kernel), "matmul", "attention"))
+    if ssm.conv_bias:
+        weights.append(Weight("mixer.conv1d.bias", (d,), "bias", "attention"))
+    add("x_proj", d, r + 2 * n, False)
+    add("dt_proj", r, d, True)
+    weights.append(Weight("mixer.A_log", (d, n), "bias", "attention"))
+    weights.append(Weight("mixer.D", (d,), "bias", "attention"))
+    add("out_proj", d, h, ssm.bias)
+    if ssm.inner_norms:
+        for name, width in (("dt_layernorm", r), ("b_layernorm", n), ("c_layernorm", n)):
+            weights.append(Weight(f"mixer.{name}.weight", (width,), "norm", "attention"))
+    core = SsmCore(heads=d, head_dim=1, state=n, groups=0, chunk=1, conv_kernel=ssm.conv_kernel, version=1)
+    ops = [
+        ElementwiseOp("ssm_conv", d, d),  # depthwise conv1d + SiLU over x
+        ElementwiseOp("ssm_scan_io", d + d + 2 * n, d),  # the scan reads x, dt, B, C and writes y
+        ElementwiseOp("gate", 2 * d, d),  # y * silu(z)
+    ]
+    return weights, matmuls, core, ops
+
+
 def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     """One block of ``kind`` (:data:`gptcalc.specs.arch.BlockType`): its mixer (attention, Mamba-2 or none),
     its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds."""
@@ -530,7 +585,10 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
         weights, matmuls, core, ops = _attention(arch)
     if kind in SSM_BLOCKS:  # after attention, beside it in Falcon-H1's parallel blocks
         assert arch.ssm is not None  # Architecture's validator requires it
-        sw, smm, ssm_core, sops = _mamba2(arch, arch.ssm)
+        if isinstance(arch.ssm, Mamba1):
+            sw, smm, ssm_core, sops = _mamba1(arch, arch.ssm)
+        else:
+            sw, smm, ssm_core, sops = _mamba2(arch, arch.ssm)
         weights, matmuls, ops = weights + sw, matmuls + smm, ops + sops
     for j in range(arch.norms_per_layer):
         weights += _norm(arch.norm, h, f"norm{j}", "norms")

@@ -222,3 +222,35 @@ def test_falcon_h1_parallel_layers_count_attention_and_scan() -> None:
     assert state_bytes_per_sequence(arch) == L * ((H * P + 2 * G * N) * 3 + H * P * N) * 2
     # No gated norm without mamba_rms_norm: transformers builds no mamba.norm tensor.
     assert not any(".mamba.norm" in name for name in CASES["falcon-h1-0.5b-base"]["params_by_name"])
+
+
+def test_jamba_mamba1_mixer_by_hand() -> None:
+    # Jamba v0.1: D = 2 h = 8,192 channels, N 16, dt rank R 256, conv K 4, no projection biases (JambaMambaMixer).
+    case = CASES["jamba-v0.1"]
+    arch = architecture_from_hf(case["config"])
+    inv = inventory(arch)
+    h, D, N, R, K = 4096, 8192, 16, 256, 4
+    mixer = (
+        h * 2 * D  # in_proj
+        + D * K
+        + D  # conv1d weight and bias
+        + D * (R + 2 * N)  # x_proj
+        + R * D
+        + D  # dt_proj with bias
+        + D * N
+        + D  # A_log, D
+        + D * h  # out_proj
+        + R
+        + 2 * N  # dt, B and C RMSNorms
+    )
+    golden = case["params_by_name"]
+    theirs = sum(n for name, n in golden.items() if name.startswith("model.layers.*.mamba."))
+    n_mamba = sum(1 for i in range(32) if i % 8 != 4)
+    assert theirs == n_mamba * mixer
+    # Attention at 4, 12, 20, 28 (even: dense MLP); MoE on the odd layers, all of them Mamba.
+    assert (inv.count("mamba+mlp"), inv.count("mamba+moe"), inv.count("dense"), inv.count("moe")) == (12, 16, 4, 0)
+    # Selective scan: 7 D N FLOPs per token and layer (Gu & Dao 2023 Sec. 3.3); state D (K - 1) + D N values.
+    assert flops_per_token(arch, 4096).attention_forward == 28 * 7 * D * N + 4 * 4 * 32 * 128 * 4096 / 2
+    assert state_bytes_per_sequence(arch) == 28 * (D * (K - 1) + D * N) * 2
+    # Active: 16 MoE layers keep 2 of 16 gated experts (3 x 14,336 x 4,096 each).
+    assert count_params(arch).active == case["totals"]["5.24.0"] - 16 * 14 * 3 * 14336 * 4096

@@ -532,6 +532,29 @@ DEFAULTS.update(
             "use_conv_bias": True,
             "tie_word_embeddings": False,
         },
+        "jamba": {
+            "vocab_size": 65536,
+            "hidden_size": 4096,
+            "intermediate_size": 14336,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "max_position_embeddings": 262144,
+            "hidden_act": "silu",
+            "tie_word_embeddings": False,
+            "num_experts_per_tok": 2,
+            "num_experts": 16,
+            "expert_layer_period": 2,
+            "expert_layer_offset": 1,
+            "attn_layer_period": 8,
+            "attn_layer_offset": 4,
+            "mamba_d_state": 16,
+            "mamba_d_conv": 4,
+            "mamba_expand": 2,
+            "mamba_dt_rank": "auto",
+            "mamba_conv_bias": True,
+            "mamba_proj_bias": False,
+        },
         "falcon_h1": {
             "vocab_size": 128000,
             "hidden_size": 4096,
@@ -1385,6 +1408,62 @@ def _falcon_h1(cfg: _Config, model_type: str) -> dict[str, Any]:
     }
 
 
+def _jamba(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Jamba (Lieber et al. 2024, arXiv:2403.19887; transformers' JambaForCausalLM): layer i attends when
+    i % attn_layer_period == attn_layer_offset and is a Mamba(-1) layer otherwise; its feed-forward is an MoE
+    of num_experts gated experts behind a bias-free router when i % expert_layer_period ==
+    expert_layer_offset (and num_experts > 1), else a gated MLP; two RMSNorms per layer; no rotary, no biases."""
+    h = cfg.int("hidden_size")
+    n_layers = cfg.int("num_hidden_layers")
+    heads = cfg.int("num_attention_heads")
+    attn_period, attn_offset = cfg.int("attn_layer_period"), cfg.int("attn_layer_offset", minimum=0)
+    exp_period, exp_offset = cfg.int("expert_layer_period"), cfg.int("expert_layer_offset", minimum=0)
+    experts = cfg.int("num_experts", "num_local_experts")
+    pattern = []
+    for i in range(n_layers):
+        moe = experts > 1 and i % exp_period == exp_offset
+        if i % attn_period == attn_offset:
+            pattern.append("moe" if moe else "dense")
+        else:
+            pattern.append("mamba+moe" if moe else "mamba+mlp")
+    dt_rank = cfg.get("mamba_dt_rank")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "context_length": cfg.get("max_position_embeddings"),
+        "norm": "rmsnorm",
+        "position_embedding": "none",
+        "attention": {
+            "n_heads": heads,
+            "n_kv_heads": cfg.get("num_key_value_heads") or heads,
+            "head_dim": h // heads,
+        },
+        "mlp": {"activation": _activation(cfg, "hidden_act", gated=True), "d_ff": cfg.int("intermediate_size")},
+        "ssm": {
+            "kind": "mamba1",
+            "d_inner": cfg.int("mamba_expand") * h,
+            "state_size": cfg.int("mamba_d_state"),
+            "dt_rank": math.ceil(h / 16) if dt_rank == "auto" else cfg.int("mamba_dt_rank"),
+            "conv_kernel": cfg.int("mamba_d_conv"),
+            "bias": cfg.flag("mamba_proj_bias"),
+            "conv_bias": cfg.flag("mamba_conv_bias"),
+        },
+        "layer_pattern": pattern,
+    }
+    if not any(b.startswith("mamba") for b in pattern):
+        spec.pop("ssm")
+    if any(b in ("moe", "mamba+moe") for b in pattern):
+        spec["moe"] = {
+            "n_experts": experts,
+            "top_k": cfg.int("num_experts_per_tok"),
+            "expert_d_ff": spec["mlp"]["d_ff"],
+        }
+    return spec
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -1436,6 +1515,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "nemotron_h": _nemotron_h,
     "granitemoehybrid": _granitemoehybrid,
     "falcon_h1": _falcon_h1,
+    "jamba": _jamba,
 }
 
 

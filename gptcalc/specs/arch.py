@@ -253,19 +253,65 @@ class Mamba2(Spec):
         return self
 
 
+class Mamba1(Spec):
+    """A Mamba (selective SSM) mixer as Jamba uses it (Gu & Dao 2023, "Mamba", arXiv:2312.00752, Sec. 3.4 and
+    Fig. 3; Lieber et al. 2024, Jamba; transformers' ``JambaMambaMixer``).
+
+    in_proj maps h to [x, z] = ``2 D`` values (D = expand * h); a depthwise causal conv1d over x; x_proj maps D
+    to [dt, B, C] = ``R + 2 N`` (R the dt rank), dt_proj maps R back to D (with bias); A_log of (D, N) and D of
+    D; Jamba's RMSNorms on dt (R), B and C (N each); out_proj maps D back to h. Its inference state per
+    sequence is the conv window and the ``D N`` SSM state.
+    """
+
+    kind: Literal["mamba1"] = Field(default="mamba1", description="State-space family tag.")
+    d_inner: PosInt = Field(description="Channels D (mamba_expand * hidden_size).")
+    state_size: PosInt = Field(description="State dimension N per channel (mamba_d_state).")
+    dt_rank: PosInt = Field(description="Rank R of the dt projection (mamba_dt_rank; auto: ceil(h / 16)).")
+    conv_kernel: PosInt = Field(default=4, description="Width of the depthwise causal convolution (mamba_d_conv).")
+    bias: bool = Field(default=False, description="Biases on in_proj and out_proj (mamba_proj_bias).")
+    conv_bias: bool = Field(default=True, description="Bias on the conv1d (mamba_conv_bias).")
+    inner_norms: bool = Field(default=True, description="RMSNorms on dt, B and C (Jamba).")
+
+
+def _ssm_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("kind", "mamba2"))
+    return str(getattr(value, "kind", "mamba2"))
+
+
+StateSpace = Annotated[
+    Annotated[Mamba2, Tag("mamba2")] | Annotated[Mamba1, Tag("mamba1")],
+    Discriminator(_ssm_tag),
+]
+
+
 BlockType = Literal[
-    "dense", "moe", "mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp", "attention", "mlp", "experts"
+    "dense",
+    "moe",
+    "mamba2",
+    "mamba2+mlp",
+    "mamba2+moe",
+    "attention+mamba2+mlp",
+    "mamba+mlp",
+    "mamba+moe",
+    "attention",
+    "mlp",
+    "experts",
 ]
 """What one layer holds: ``dense`` attention + MLP, ``moe`` attention + MoE (the classic blocks, two norms
 each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
 (Granite 4.0 hybrids); ``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same
-input, then an MLP (Falcon-H1); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
+input, then an MLP (Falcon-H1); ``mamba+mlp`` and ``mamba+moe`` the same with a Mamba(-1) mixer (Jamba);
+``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
 alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
 ``mamba2``)."""
 ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention", "attention+mamba2+mlp"})
-MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe"})
-MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp"})
-SSM_BLOCKS: frozenset[str] = frozenset({"mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp"})
+MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe", "mamba+moe"})
+MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp", "mamba+mlp"})
+MAMBA1_BLOCKS: frozenset[str] = frozenset({"mamba+mlp", "mamba+moe"})
+SSM_BLOCKS: frozenset[str] = frozenset(
+    {"mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp", "mamba+mlp", "mamba+moe"}
+)
 
 
 class Architecture(Spec):
@@ -309,7 +355,10 @@ class Architecture(Spec):
         description="Width of the token embedding when it differs from hidden_size (OPT-350m's "
         "word_embed_proj_dim): bias-free project_in (h x e) and project_out (e x h) matrices are added.",
     )
-    ssm: Mamba2 | None = Field(default=None, description="The Mamba-2 mixer of the mamba2 layers; None: none.")
+    ssm: StateSpace | None = Field(
+        default=None,
+        description="The state-space mixer of the mamba2 layers (Mamba2) or of the mamba layers (Mamba1); None: none.",
+    )
     layer_pattern: tuple[BlockType, ...] | None = Field(
         default=None,
         description="Each layer's block type (dense, moe, mamba2, attention, mlp, experts; see BlockType), "
@@ -336,6 +385,9 @@ class Architecture(Spec):
                 raise ValueError(f"layer_pattern has {len(pattern)} entries for {self.n_layers} layers")
             if self.ssm is None and any(b in SSM_BLOCKS for b in pattern):
                 raise ValueError("layer_pattern has mamba2 layers but ssm is not set")
+            wanted = "mamba1" if any(b in MAMBA1_BLOCKS for b in pattern) else "mamba2"
+            if self.ssm is not None and any(b in SSM_BLOCKS for b in pattern) and self.ssm.kind != wanted:
+                raise ValueError(f"layer_pattern's state-space layers need ssm.kind {wanted!r}, got {self.ssm.kind!r}")
             if self.moe is None and any(b in MOE_BLOCKS for b in pattern):
                 raise ValueError("layer_pattern has moe/experts layers but moe is not set")
             if self.moe is not None and not any(b in MOE_BLOCKS for b in pattern):
