@@ -13,7 +13,9 @@ Sources:
   token in its chunked form, ``2 Q N G + H (2 Q P + 4 N P)`` (Dao & Gu 2024, "Transformers are SSMs",
   Sec. 6; :meth:`gptcalc.inventory.SsmCore.scan_flops_per_token`), are counted with the attention core (the
   token-mixing core) and, like it, left out under a convention that excludes attention. They grow with the
-  chunk length Q, not with the sequence length.
+  chunk length Q, not with the sequence length. Mamba layers (Jamba) add ``7 D N`` (selective scan, Gu & Dao
+  2023 Sec. 3.3) and gated DeltaNet layers (Qwen3-Next) ``H (2 C (3 d_k + 2 d_v) + 6 d_k d_v)`` (chunkwise
+  delta rule, Yang et al. 2024, NeurIPS, Sec. 3.3) the same way.
 * Recomputation: full recompute reruns each block's forward; selective recompute reruns only the
   attention score/softmax/context (Korthikanti et al. 2022, Sec. 4-5). These are hardware FLOPs (HFU),
   not model FLOPs (MFU), as PaLM App. B defines them.
@@ -56,8 +58,9 @@ def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True
     Table 1), with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window).
     Latent attention: ``2*a*(d_nope+d_rope)*K + 2*a*d_v*K`` (keys and values expanded per head, as trained).
     A Mamba-2 layer adds ``2 Q N G + H (2 Q P + 4 N P)`` (chunked SSD, Dao & Gu 2024 Sec. 6; whole diagonal
-    blocks, so not halved by ``causal``). The per-key and per-token costs and each layer's window come from
-    the operator inventory.
+    blocks, so not halved by ``causal``); Mamba and gated DeltaNet layers their own recurrent cores'
+    (:class:`gptcalc.inventory.SsmCore`, :class:`gptcalc.inventory.DeltaNetCore`). The per-key and per-token
+    costs and each layer's window come from the operator inventory.
     """
     inv = inventory(arch)
     scan = float(sum(k.ssm.scan_flops_per_token * inv.count(name) for name, k in inv.kinds.items() if k.ssm))

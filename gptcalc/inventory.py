@@ -2,7 +2,8 @@
 
 For each layer kind (``dense``: attention + dense MLP; ``moe``: attention + router + shared and routed
 experts; in hybrids also ``mamba2+mlp`` and ``mamba2+moe`` with a Mamba-2 state-space mixer in attention's
-place, Falcon-H1's parallel ``attention+mamba2+mlp``, and the single-block kinds ``mamba2``, ``attention``,
+place, Jamba's ``mamba+mlp``/``mamba+moe``, Qwen3-Next's ``deltanet+mlp``/``deltanet+moe``, Falcon-H1's
+parallel ``attention+mamba2+mlp``, and the single-block kinds ``mamba2``, ``attention``,
 ``mlp`` and ``experts`` of Nemotron-H;
 :data:`gptcalc.specs.arch.BlockType`) the inventory lists
 
@@ -14,9 +15,10 @@ place, Falcon-H1's parallel ``attention+mamba2+mlp``, and the single-block kinds
 * the **attention core** (Q.K^T and A.V per query): its widths, the per-layer key-count rule (full, causal,
   sliding window; Kaplan et al. 2020 Table 1, Dao 2023) and what one token leaves in the KV cache (2 g d
   values, or the MLA latent r_kv + d_rope, DeepSeek-V2 Sec. 2.1.2);
-* the **state-space core** of a Mamba-2 layer (:class:`SsmCore`): the SSD scan's FLOPs per token in its
-  chunked form and the recurrent state one sequence keeps (conv window + SSM state, constant in context
-  length; such a layer keeps no KV cache; Dao & Gu 2024, Sec. 6-7);
+* the **recurrent core** of a state-space or linear-attention layer: Mamba-2's SSD scan or Mamba's selective
+  scan (:class:`SsmCore`; Dao & Gu 2024 Sec. 6-7, Gu & Dao 2023 Sec. 3) or the gated delta rule
+  (:class:`DeltaNetCore`; Yang et al. 2024), with its FLOPs per token and the state one sequence keeps (conv
+  window + recurrent state, constant in context length; such a layer keeps no KV cache);
 * the **memory-bound ops** (norms, activation, rotary, residual adds, router top-k) with the values each
   reads and writes per token;
 
@@ -40,11 +42,13 @@ from typing import Literal, NamedTuple
 from gptcalc.errors import InputError
 from gptcalc.specs.arch import (
     ATTENTION_BLOCKS,
+    DELTANET_BLOCKS,
     MLP_BLOCKS,
     MOE_BLOCKS,
     SSM_BLOCKS,
     Architecture,
     BlockType,
+    GatedDeltaNet,
     LatentAttention,
     Mamba1,
     Mamba2,
@@ -201,6 +205,44 @@ class SsmCore:
         return conv + h * self.head_dim * self.state
 
 
+@dataclass(frozen=True)
+class DeltaNetCore:
+    """The gated DeltaNet core of one layer (Yang, Kautz & Hatamizadeh 2024, arXiv:2412.06464): ``heads``
+    value heads, each with a ``d_k x d_v`` state (queries and keys repeated over the value heads of a key
+    head), a causal conv over ``conv_dim`` channels of width ``conv_kernel``, chunk length ``chunk``."""
+
+    heads: int
+    key_heads: int
+    d_k: int
+    d_v: int
+    chunk: int
+    conv_kernel: int
+
+    @property
+    def scan_flops_per_token(self) -> int:
+        """Forward FLOPs per token of the chunkwise (WY) delta-rule algorithm, one layer (Yang et al. 2024,
+        "Parallelizing Linear Transformers with the Delta Rule over Sequence Length", NeurIPS 2024, Sec. 3.3;
+        the gated form of Yang, Kautz & Hatamizadeh 2024, Sec. 3.3, adds only elementwise decays):
+
+        ``H (2 C (3 d_k + 2 d_v) + 6 d_k d_v)``
+
+        per value head with chunk length C: within a chunk Q K^T and K K^T (2 C d_k each), W = T K (2 C d_k),
+        U = T V and the masked (Q K^T)(U - W S) product (2 C d_v each), over whole C x C blocks; across chunks
+        W S, Q S and the state update K^T U (2 d_k d_v each). Left out: the triangular solve for T (about
+        C^2 / 3 per token), the decays and beta scaling, the conv1d, the L2 norms of q and k and the gated norm.
+        The same figure is used for decode (the recurrent form costs about 6 d_k d_v per head)."""
+        c, dk, dv = self.chunk, self.d_k, self.d_v
+        return self.heads * (2 * c * (3 * dk + 2 * dv) + 6 * dk * dv)
+
+    def state_values(self, tp: int = 1) -> int:
+        """Values one sequence keeps in one layer on one GPU of a tp group: the conv window of the last
+        K - 1 inputs of q, k and v and a d_k x d_v state per value head; heads split over tp ranks."""
+        vh = math.ceil(self.heads / tp)
+        kh = math.ceil(self.key_heads / tp)
+        conv = (2 * kh * self.d_k + vh * self.d_v) * (self.conv_kernel - 1)
+        return conv + vh * self.d_k * self.d_v
+
+
 class ElementwiseOp(NamedTuple):
     """A memory-bound op: values read and written per token (times the activation dtype's bytes)."""
 
@@ -219,8 +261,8 @@ class LayerKind:
     attention: AttentionCore | None
     """The attention core; None for a layer without attention (mamba2, mlp, experts)."""
     ops: tuple[ElementwiseOp, ...]
-    ssm: SsmCore | None = field(default=None)
-    """The state-space core of a mamba2 layer; None elsewhere."""
+    ssm: SsmCore | DeltaNetCore | None = field(default=None)
+    """The recurrent core (Mamba/Mamba-2 scan or gated DeltaNet) of a layer with one; None elsewhere."""
     mlp_width: int = field(default=0)
     """Width of the dense MLP (dense layers) or of one routed expert (MoE layers)."""
     shared_width: int = field(default=0)
@@ -446,7 +488,7 @@ def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], Attentio
         ops.append(ElementwiseOp("rotary", 2 * (a + 1) * rope, 2 * (a + 1) * rope))
         return weights, matmuls, core, ops
     a, g, d = att.n_heads, att.kv_heads, arch.head_dim
-    add("self_attn.q_proj", h, a * d, att.qkv_bias)
+    add("self_attn.q_proj", h, a * d * (2 if att.output_gate else 1), att.qkv_bias)  # + Qwen3-Next's output gate
     add("self_attn.k_proj", h, g * d, att.qkv_bias)
     add("self_attn.v_proj", h, g * d, att.qkv_bias)
     add("self_attn.o_proj", a * d, h, att.out_bias)
@@ -572,6 +614,45 @@ def _mamba1(arch: Architecture, ssm: Mamba1) -> tuple[list[Weight], list[Matmul]
     return weights, matmuls, core, ops
 
 
+def _deltanet(
+    arch: Architecture, la: GatedDeltaNet
+) -> tuple[list[Weight], list[Matmul], DeltaNetCore, list[ElementwiseOp]]:
+    """A gated DeltaNet mixer as transformers' ``Qwen3NextGatedDeltaNet`` builds it: ``in_proj_qkvz``
+    h -> 2 k + 2 v (k = key heads x d_k, v = value heads x d_v), ``in_proj_ba`` h -> 2 x value heads, a
+    bias-free depthwise ``conv1d`` over 2 k + v channels (weight (c, 1, K)), ``dt_bias`` and ``A_log`` per value
+    head, a gated RMSNorm of d_v, ``out_proj`` v -> h (no biases). Matmuls: the two in-projections and out_proj;
+    the delta-rule core is :class:`DeltaNetCore`."""
+    h, k, v = arch.hidden_size, la.key_dim, la.value_dim
+    conv = 2 * k + v
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    for name, n_in, n_out in (("in_proj_qkvz", h, 2 * k + 2 * v), ("in_proj_ba", h, 2 * la.value_heads)):
+        w, mm = _linear(f"linear_attn.{name}", n_in, n_out, "attention", bias=False)
+        weights += w
+        matmuls.append(mm)
+    weights.append(Weight("linear_attn.conv1d.weight", (conv, 1, la.conv_kernel), "matmul", "attention"))
+    weights.append(Weight("linear_attn.dt_bias", (la.value_heads,), "bias", "attention"))
+    weights.append(Weight("linear_attn.A_log", (la.value_heads,), "bias", "attention"))
+    weights.append(Weight("linear_attn.norm.weight", (la.value_head_dim,), "norm", "attention"))
+    w, mm = _linear("linear_attn.out_proj", v, h, "attention", bias=False)
+    weights += w
+    matmuls.append(mm)
+    core = DeltaNetCore(
+        heads=la.value_heads,
+        key_heads=la.key_heads,
+        d_k=la.key_head_dim,
+        d_v=la.value_head_dim,
+        chunk=la.chunk_size,
+        conv_kernel=la.conv_kernel,
+    )
+    ops = [
+        ElementwiseOp("ssm_conv", conv, conv),  # depthwise conv1d + SiLU over q, k, v
+        ElementwiseOp("ssm_scan_io", conv + 2 * la.value_heads, v),  # the kernel reads q, k, v, beta, g; writes o
+        ElementwiseOp("gated_norm", 2 * v, v),  # RMSNorm(o) * silu(z)
+    ]
+    return weights, matmuls, core, ops
+
+
 def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     """One block of ``kind`` (:data:`gptcalc.specs.arch.BlockType`): its mixer (attention, Mamba-2 or none),
     its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds."""
@@ -580,7 +661,7 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     matmuls: list[Matmul] = []
     ops: list[ElementwiseOp] = []
     core: AttentionCore | None = None
-    ssm_core: SsmCore | None = None
+    ssm_core: SsmCore | DeltaNetCore | None = None
     if kind in ATTENTION_BLOCKS:
         weights, matmuls, core, ops = _attention(arch)
     if kind in SSM_BLOCKS:  # after attention, beside it in Falcon-H1's parallel blocks
@@ -590,6 +671,10 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
         else:
             sw, smm, ssm_core, sops = _mamba2(arch, arch.ssm)
         weights, matmuls, ops = weights + sw, matmuls + smm, ops + sops
+    if kind in DELTANET_BLOCKS:
+        assert arch.linear_attention is not None  # Architecture's validator requires it
+        dw, dmm, dcore, dops = _deltanet(arch, arch.linear_attention)
+        weights, matmuls, ops, ssm_core = weights + dw, matmuls + dmm, ops + dops, dcore
     for j in range(arch.norms_per_layer):
         weights += _norm(arch.norm, h, f"norm{j}", "norms")
     moe = arch.moe

@@ -463,8 +463,10 @@ def kv_bytes_per_token(
 def state_bytes_per_sequence(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1, pp: int = 1) -> float:
     """Recurrent-state bytes one sequence keeps on one GPU of the fullest stage, whatever its length:
     per Mamba-2 layer the conv window ``(H P + 2 G N)(K - 1)`` and the SSM state ``H P N`` values
-    (:meth:`gptcalc.inventory.SsmCore.state_values`; Dao & Gu 2024 Sec. 7), held at ``dtype`` (the KV-cache
-    dtype; some servers keep the SSM state in fp32, which doubles it). 0 for a model without such layers."""
+    (:meth:`gptcalc.inventory.SsmCore.state_values`; Dao & Gu 2024 Sec. 7), per Mamba layer ``D (K - 1) + D N``,
+    per gated DeltaNet layer ``(2 k + v)(K - 1) + H d_k d_v`` (:meth:`gptcalc.inventory.DeltaNetCore.state_values`),
+    held at ``dtype`` (the KV-cache dtype; some servers keep the state in fp32, which doubles it). 0 for a
+    model without such layers."""
     if dtype not in DTYPE_BYTES:
         raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
     inv = inventory(arch)

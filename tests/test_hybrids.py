@@ -254,3 +254,26 @@ def test_jamba_mamba1_mixer_by_hand() -> None:
     assert state_bytes_per_sequence(arch) == 28 * (D * (K - 1) + D * N) * 2
     # Active: 16 MoE layers keep 2 of 16 gated experts (3 x 14,336 x 4,096 each).
     assert count_params(arch).active == case["totals"]["5.24.0"] - 16 * 14 * 3 * 14336 * 4096
+
+
+def test_qwen3_next_gated_deltanet_by_hand() -> None:
+    # Qwen3-Next-80B-A3B: h 2048; gated DeltaNet with 16 key heads and 32 value heads of 128, conv K 4; gated
+    # attention (q_proj 2 x 16 x 256 for the query and its output gate) every 4th layer (Qwen3NextGatedDeltaNet).
+    case = CASES["qwen3-next-80b-a3b-instruct"]
+    arch = architecture_from_hf(case["config"])
+    h, kh, vh, dk, dv, K = 2048, 16, 32, 128, 128, 4
+    key, value = kh * dk, vh * dv
+    conv = 2 * key + value
+    mixer = h * (2 * key + 2 * value) + h * 2 * vh + conv * K + 2 * vh + dv + value * h
+    golden = case["params_by_name"]
+    assert sum(n for name, n in golden.items() if ".linear_attn." in name) == 36 * mixer
+    assert golden["model.layers.*.self_attn.q_proj.weight"] == 12 * h * 2 * 16 * 256
+    # Chunkwise delta rule (C = 64) per token and layer: H (2 C (3 d_k + 2 d_v) + 6 d_k d_v); attention layers
+    # 16 heads of 256 over s/2 keys. State per sequence: conv window (2 k + v)(K - 1) + H d_k d_v, bf16.
+    C, s = 64, 4096
+    scan = vh * (2 * C * (3 * dk + 2 * dv) + 6 * dk * dv)
+    assert flops_per_token(arch, s).attention_forward == 36 * scan + 12 * 4 * 16 * 256 * s / 2
+    assert state_bytes_per_sequence(arch) == 36 * (conv * (K - 1) + vh * dk * dv) * 2
+    assert kv_bytes_per_token(arch) == 12 * 2 * 2 * 256 * 2
+    # Active: every layer keeps 10 of 512 gated experts (3 x 512 x 2048 each).
+    assert count_params(arch).active == case["totals"]["5.24.0"] - 48 * (512 - 10) * 3 * 512 * 2048

@@ -532,6 +532,31 @@ DEFAULTS.update(
             "use_conv_bias": True,
             "tie_word_embeddings": False,
         },
+        "qwen3_next": {
+            **_LLAMA_LIKE,
+            "vocab_size": 151936,
+            "hidden_size": 2048,
+            "intermediate_size": 5632,
+            "num_hidden_layers": 48,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 2,
+            "head_dim": 256,
+            "max_position_embeddings": 32768,
+            "attention_bias": False,
+            "tie_word_embeddings": False,
+            "linear_conv_kernel_dim": 4,
+            "linear_key_head_dim": 128,
+            "linear_value_head_dim": 128,
+            "linear_num_key_heads": 16,
+            "linear_num_value_heads": 32,
+            "decoder_sparse_step": 1,
+            "moe_intermediate_size": 512,
+            "shared_expert_intermediate_size": 512,
+            "num_experts_per_tok": 10,
+            "num_experts": 512,
+            "mlp_only_layers": [],
+            "full_attention_interval": 4,
+        },
         "jamba": {
             "vocab_size": 65536,
             "hidden_size": 4096,
@@ -1464,6 +1489,51 @@ def _jamba(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Qwen3-Next (Qwen team 2025; transformers' Qwen3NextForCausalLM): ``layer_types`` (default: every
+    full_attention_interval-th layer full attention, the rest linear attention) picks per layer a gated
+    attention (q_proj also emits an output gate; per-head q/k RMSNorms) or a gated DeltaNet mixer; the
+    feed-forward is Qwen2-MoE's (routed experts, one gated shared expert) where decoder_sparse_step and
+    mlp_only_layers say, else a gated MLP of intermediate_size; two RMSNorms per layer. MTP layers are not
+    instantiated."""
+    spec = _qwen_moe(cfg, "qwen2_moe")  # the same expert placement and shared expert as Qwen2-MoE
+    spec["name"] = str(cfg.data.get("_name_or_path") or model_type)
+    n_layers = spec["n_layers"]
+    raw = cfg.data.get("layer_types")
+    if raw is None:
+        interval = cfg.int("full_attention_interval")
+        raw = ["linear_attention" if (i + 1) % interval else "full_attention" for i in range(n_layers)]
+    if (
+        not isinstance(raw, list)
+        or len(raw) != n_layers
+        or any(t not in ("linear_attention", "full_attention") for t in raw)
+    ):
+        raise ConfigImportError(
+            f"config.json: layer_types must list {n_layers} entries of linear_attention and full_attention, got {raw!r}"
+        )
+    moe = spec.get("moe")
+    pattern = []
+    for i, t in enumerate(raw):
+        sparse = moe is not None and _qwen_sparse(i, moe)
+        if t == "full_attention":
+            pattern.append("moe" if sparse else "dense")
+        else:
+            pattern.append("deltanet+moe" if sparse else "deltanet+mlp")
+    bias = cfg.flag("attention_bias")
+    spec["attention"].update(qkv_bias=bias, out_bias=bias, qk_norm="head", output_gate=True)
+    spec["linear_attention"] = {
+        "key_heads": cfg.int("linear_num_key_heads"),
+        "value_heads": cfg.int("linear_num_value_heads"),
+        "key_head_dim": cfg.int("linear_key_head_dim"),
+        "value_head_dim": cfg.int("linear_value_head_dim"),
+        "conv_kernel": cfg.int("linear_conv_kernel_dim"),
+    }
+    spec["layer_pattern"] = pattern
+    if not any(t.startswith("deltanet") for t in pattern):
+        spec.pop("linear_attention")
+    return spec
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -1516,6 +1586,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "granitemoehybrid": _granitemoehybrid,
     "falcon_h1": _falcon_h1,
     "jamba": _jamba,
+    "qwen3_next": _qwen3_next,
 }
 
 

@@ -49,6 +49,11 @@ class StandardAttention(Spec):
     sinks: bool = Field(
         default=False, description="A learned attention-sink logit per query head (gpt-oss): n_heads parameters."
     )
+    output_gate: bool = Field(
+        default=False,
+        description="q_proj also emits a sigmoid gate on the attention output (Qwen3-Next's gated attention): "
+        "2 a d outputs instead of a d.",
+    )
     sliding_window: PosInt | None = Field(
         default=None, description="Sliding-window size in tokens for local layers; None: all layers global."
     )
@@ -66,6 +71,14 @@ class StandardAttention(Spec):
     @property
     def kv_heads(self) -> int:
         return self.n_kv_heads or self.n_heads
+
+    @model_serializer(mode="wrap")
+    def _drop_default_gate(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Serialises as before the gate existed unless it is on.
+        out: dict[str, Any] = handler(self)
+        if not out.get("output_gate"):
+            out.pop("output_gate", None)
+        return out
 
     @property
     def variant(self) -> str:
@@ -273,6 +286,42 @@ class Mamba1(Spec):
     inner_norms: bool = Field(default=True, description="RMSNorms on dt, B and C (Jamba).")
 
 
+class GatedDeltaNet(Spec):
+    """A gated DeltaNet linear-attention mixer (Yang, Kautz & Hatamizadeh 2024, "Gated Delta Networks",
+    arXiv:2412.06464; Qwen3-Next's ``Qwen3NextGatedDeltaNet``).
+
+    in_proj_qkvz maps h to q, k (``key_heads x d_k`` each), v and the output gate z (``value_heads x d_v``
+    each); in_proj_ba to the per-value-head beta and decay inputs; a bias-free depthwise causal conv1d over
+    q, k, v; per value head a dt bias and A_log; a gated RMSNorm of d_v weights shared by the heads; out_proj
+    maps ``value_heads x d_v`` back to h. Its inference state per sequence is the conv window and a
+    ``d_k x d_v`` matrix per value head, whatever the context length.
+    """
+
+    kind: Literal["gated_deltanet"] = Field(default="gated_deltanet", description="Linear-attention family tag.")
+    key_heads: PosInt = Field(description="Query/key heads (linear_num_key_heads).")
+    value_heads: PosInt = Field(description="Value heads (linear_num_value_heads); a multiple of key_heads.")
+    key_head_dim: PosInt = Field(description="Width d_k of a query/key head (linear_key_head_dim).")
+    value_head_dim: PosInt = Field(description="Width d_v of a value head (linear_value_head_dim).")
+    conv_kernel: PosInt = Field(default=4, description="Width of the causal convolution (linear_conv_kernel_dim).")
+    chunk_size: PosInt = Field(default=64, description="Chunk length C of the chunkwise training/prefill kernel.")
+
+    @property
+    def key_dim(self) -> int:
+        return self.key_heads * self.key_head_dim
+
+    @property
+    def value_dim(self) -> int:
+        return self.value_heads * self.value_head_dim
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> GatedDeltaNet:
+        if self.value_heads % self.key_heads:
+            raise ValueError(
+                f"linear_attention.value_heads ({self.value_heads}) must be a multiple of key_heads ({self.key_heads})"
+            )
+        return self
+
+
 def _ssm_tag(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("kind", "mamba2"))
@@ -294,6 +343,8 @@ BlockType = Literal[
     "attention+mamba2+mlp",
     "mamba+mlp",
     "mamba+moe",
+    "deltanet+mlp",
+    "deltanet+moe",
     "attention",
     "mlp",
     "experts",
@@ -302,12 +353,16 @@ BlockType = Literal[
 each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
 (Granite 4.0 hybrids); ``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same
 input, then an MLP (Falcon-H1); ``mamba+mlp`` and ``mamba+moe`` the same with a Mamba(-1) mixer (Jamba);
-``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
+``deltanet+mlp`` and ``deltanet+moe`` with a gated DeltaNet linear-attention mixer (Qwen3-Next); ``mamba2`` a
+Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
 alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
 ``mamba2``)."""
 ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention", "attention+mamba2+mlp"})
-MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe", "mamba+moe"})
-MLP_BLOCKS: frozenset[str] = frozenset({"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp", "mamba+mlp"})
+MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe", "mamba+moe", "deltanet+moe"})
+MLP_BLOCKS: frozenset[str] = frozenset(
+    {"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp", "mamba+mlp", "deltanet+mlp"}
+)
+DELTANET_BLOCKS: frozenset[str] = frozenset({"deltanet+mlp", "deltanet+moe"})
 MAMBA1_BLOCKS: frozenset[str] = frozenset({"mamba+mlp", "mamba+moe"})
 SSM_BLOCKS: frozenset[str] = frozenset(
     {"mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp", "mamba+mlp", "mamba+moe"}
@@ -359,6 +414,9 @@ class Architecture(Spec):
         default=None,
         description="The state-space mixer of the mamba2 layers (Mamba2) or of the mamba layers (Mamba1); None: none.",
     )
+    linear_attention: GatedDeltaNet | None = Field(
+        default=None, description="The gated DeltaNet mixer of the deltanet layers; None: none."
+    )
     layer_pattern: tuple[BlockType, ...] | None = Field(
         default=None,
         description="Each layer's block type (dense, moe, mamba2, attention, mlp, experts; see BlockType), "
@@ -370,7 +428,7 @@ class Architecture(Spec):
     def _drop_unused_hybrid_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # A model without state-space layers or a layer pattern serialises as it did before those fields existed.
         out: dict[str, Any] = handler(self)
-        for key in ("ssm", "layer_pattern"):
+        for key in ("ssm", "linear_attention", "layer_pattern"):
             if out.get(key) is None:
                 out.pop(key, None)
         return out
@@ -385,6 +443,8 @@ class Architecture(Spec):
                 raise ValueError(f"layer_pattern has {len(pattern)} entries for {self.n_layers} layers")
             if self.ssm is None and any(b in SSM_BLOCKS for b in pattern):
                 raise ValueError("layer_pattern has mamba2 layers but ssm is not set")
+            if self.linear_attention is None and any(b in DELTANET_BLOCKS for b in pattern):
+                raise ValueError("layer_pattern has deltanet layers but linear_attention is not set")
             wanted = "mamba1" if any(b in MAMBA1_BLOCKS for b in pattern) else "mamba2"
             if self.ssm is not None and any(b in SSM_BLOCKS for b in pattern) and self.ssm.kind != wanted:
                 raise ValueError(f"layer_pattern's state-space layers need ssm.kind {wanted!r}, got {self.ssm.kind!r}")
