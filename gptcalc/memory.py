@@ -207,6 +207,7 @@ class ModelSizes:
     @lru_cache(maxsize=256)
     def of(cls, arch: Architecture) -> ModelSizes:
         """Read from the operator inventory (:mod:`gptcalc.inventory`)."""
+        require_classic_layers(arch, "training memory")
         inv = inventory(arch)
         any_kind = next(iter(inv.kinds.values()))
         dense = inv.kinds.get("dense")
