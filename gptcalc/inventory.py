@@ -49,6 +49,7 @@ from gptcalc.specs.arch import (
     Architecture,
     BlockType,
     GatedDeltaNet,
+    KimiDeltaAttention,
     LatentAttention,
     Mamba1,
     Mamba2,
@@ -653,6 +654,48 @@ def _deltanet(
     return weights, matmuls, core, ops
 
 
+def _kda(
+    arch: Architecture, la: KimiDeltaAttention
+) -> tuple[list[Weight], list[Matmul], DeltaNetCore, list[ElementwiseOp]]:
+    """Kimi Delta Attention as transformers' ``KimiLinearDeltaAttention`` builds it (Kimi Team 2025 Sec. 3):
+    ``q_proj``, ``k_proj``, ``v_proj`` h -> H d; a bias-free depthwise ``conv1d`` over 3 H d channels; the
+    forget gate's ``f_a_proj`` h -> d and ``f_b_proj`` d -> H d, its ``dt_bias`` (H d) and ``A_log`` (H);
+    ``b_proj`` h -> H; the output gate's ``g_a_proj`` h -> d and ``g_b_proj`` d -> H d; ``o_norm`` (d);
+    ``o_proj`` H d -> h; no biases. The chunkwise core is costed as the delta rule's (:class:`DeltaNetCore`,
+    d_k = d_v = d); KDA's per-channel decay adds elementwise work only."""
+    h, d, hd = arch.hidden_size, la.head_dim, la.heads * la.head_dim
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    projections = (
+        ("q_proj", h, hd),
+        ("k_proj", h, hd),
+        ("v_proj", h, hd),
+        ("forget_gate.f_a_proj", h, d),
+        ("forget_gate.f_b_proj", d, hd),
+        ("b_proj", h, la.heads),
+        ("g_a_proj", h, d),
+        ("g_b_proj", d, hd),
+        ("o_proj", hd, h),
+    )
+    for name, n_in, n_out in projections:
+        w, mm = _linear(f"self_attn.{name}", n_in, n_out, "attention", bias=False)
+        weights += w
+        matmuls.append(mm)
+    weights.append(Weight("self_attn.conv1d.weight", (3 * hd, 1, la.conv_kernel), "matmul", "attention"))
+    weights.append(Weight("self_attn.forget_gate.dt_bias", (hd,), "bias", "attention"))
+    weights.append(Weight("self_attn.forget_gate.A_log", (1, 1, la.heads, 1), "bias", "attention"))
+    weights.append(Weight("self_attn.o_norm.weight", (d,), "norm", "attention"))
+    core = DeltaNetCore(
+        heads=la.heads, key_heads=la.heads, d_k=d, d_v=d, chunk=la.chunk_size, conv_kernel=la.conv_kernel
+    )
+    ops = [
+        ElementwiseOp("ssm_conv", 3 * hd, 3 * hd),  # short conv + SiLU over q, k, v
+        ElementwiseOp("ssm_scan_io", 4 * hd + la.heads, hd),  # the kernel reads q, k, v, the gate, beta; writes o
+        ElementwiseOp("gated_norm", 2 * hd, hd),  # RMSNorm(o) * sigmoid(g)
+    ]
+    return weights, matmuls, core, ops
+
+
 def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     """One block of ``kind`` (:data:`gptcalc.specs.arch.BlockType`): its mixer (attention, Mamba-2 or none),
     its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds."""
@@ -673,7 +716,8 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
         weights, matmuls, ops = weights + sw, matmuls + smm, ops + sops
     if kind in DELTANET_BLOCKS:
         assert arch.linear_attention is not None  # Architecture's validator requires it
-        dw, dmm, dcore, dops = _deltanet(arch, arch.linear_attention)
+        la = arch.linear_attention
+        dw, dmm, dcore, dops = _kda(arch, la) if isinstance(la, KimiDeltaAttention) else _deltanet(arch, la)
         weights, matmuls, ops, ssm_core = weights + dw, matmuls + dmm, ops + dops, dcore
     for j in range(arch.norms_per_layer):
         weights += _norm(arch.norm, h, f"norm{j}", "norms")

@@ -277,3 +277,34 @@ def test_qwen3_next_gated_deltanet_by_hand() -> None:
     assert kv_bytes_per_token(arch) == 12 * 2 * 2 * 256 * 2
     # Active: every layer keeps 10 of 512 gated experts (3 x 512 x 2048 each).
     assert count_params(arch).active == case["totals"]["5.24.0"] - 48 * (512 - 10) * 3 * 512 * 2048
+
+
+def test_kimi_linear_kda_by_hand() -> None:
+    # Kimi-Linear-48B-A3B: h 2304; KDA with H 32 heads of d 128, conv K 4 (KimiLinearDeltaAttention): q, k, v
+    # and o projections, the forget gate's f_a (h x d), f_b (d x H d), dt_bias (H d) and A_log (H), beta (h x H),
+    # the output gate's g_a (h x d) and g_b (d x H d), the conv over 3 H d channels and the gated norm (d).
+    case = CASES["kimi-linear-48b-a3b-instruct"]
+    arch = architecture_from_hf(case["config"])
+    h, H, d, K = 2304, 32, 128, 4
+    hd = H * d
+    unique = 2 * h * hd + (h * d + d * hd + hd + H) + h * H + (h * d + d * hd) + 3 * hd * K + d  # not q/o_proj
+    n_kda = len(case["config"]["linear_attn_config"]["kda_layers"])
+    n_mla = 27 - n_kda
+    golden = case["params_by_name"]
+    kda_only = ("k_proj", "v_proj", "forget_gate", "b_proj", "g_a_proj", "g_b_proj", "conv1d", "o_norm")
+    theirs = sum(
+        n
+        for name, n in golden.items()
+        if name.startswith("model.layers.*.self_attn.") and name.split(".")[4] in kda_only
+    )
+    assert n_kda == 20 and theirs == n_kda * unique
+    # q_proj and o_proj are shared names with MLA (32 heads of 128 + 64 query, 128 value; q_lora_rank null).
+    assert golden["model.layers.*.self_attn.q_proj.weight"] == n_kda * h * hd + n_mla * h * 32 * 192
+    assert golden["model.layers.*.self_attn.o_proj.weight"] == n_kda * hd * h + n_mla * 32 * 128 * h
+    # Delta-rule core (d_k = d_v = d, C = 64) and state d x d per head plus the conv window of q, k, v.
+    scan = H * (2 * 64 * 5 * d + 6 * d * d)
+    inv = inventory(arch)
+    assert sum(k.ssm.scan_flops_per_token * inv.count(n) for n, k in inv.kinds.items() if k.ssm) == n_kda * scan
+    assert state_bytes_per_sequence(arch) == n_kda * (3 * hd * (K - 1) + H * d * d) * 2
+    # MLA layers cache the latent r_kv + rope = 512 + 64 values per token.
+    assert kv_bytes_per_token(arch) == 7 * (512 + 64) * 2

@@ -557,6 +557,29 @@ DEFAULTS.update(
             "mlp_only_layers": [],
             "full_attention_interval": 4,
         },
+        "kimi_linear": {
+            "vocab_size": 163840,
+            "hidden_size": 2304,
+            "intermediate_size": 9216,
+            "moe_intermediate_size": 1024,
+            "num_hidden_layers": 27,
+            "num_attention_heads": 32,
+            "n_shared_experts": 1,
+            "kv_lora_rank": 512,
+            "q_lora_rank": None,
+            "qk_rope_head_dim": 64,
+            "v_head_dim": 128,
+            "qk_nope_head_dim": 128,
+            "num_experts_per_tok": 8,
+            "hidden_act": "silu",
+            "tie_word_embeddings": False,
+            "attention_bias": False,
+            "num_local_experts": 256,
+            "linear_head_dim": 128,
+            "linear_num_heads": 32,
+            "linear_conv_kernel_dim": 4,
+            "first_k_dense_replace": 1,
+        },
         "jamba": {
             "vocab_size": 65536,
             "hidden_size": 4096,
@@ -1534,6 +1557,99 @@ def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _kimi_linear(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Kimi Linear (Kimi Team 2025, arXiv:2510.26692; transformers' KimiLinearForCausalLM): ``layer_types``
+    (or linear_attn_config's 1-based full_attn_layers / kda_layers; default: layers i > 0 with i % 4 == 0
+    attend fully) picks per layer multi-head latent attention (DeepSeek-V2's MLA, no rotary) or Kimi Delta
+    Attention; ``mlp_layer_types`` (default: the first first_k_dense_replace layers dense) picks a gated MLP
+    or a DeepSeek-V3-style MoE (bias-free router, score-correction bias a buffer, shared experts of
+    n_shared x moe_intermediate_size); two RMSNorms per layer; the head is never tied (the class declares no
+    tied weights). Keys are read under both spellings KimiLinearConfig maps (num_experts/num_local_experts,
+    num_experts_per_token/num_experts_per_tok, num_shared_experts/n_shared_experts)."""
+    h = cfg.int("hidden_size")
+    n_layers = cfg.int("num_hidden_layers")
+    lin = cfg.data.get("linear_attn_config") or {}
+    if not isinstance(lin, dict):
+        raise ConfigImportError(f"config.json: linear_attn_config must be an object, got {lin!r}")
+    raw = cfg.data.get("layer_types")
+    if raw is None and "full_attn_layers" in lin and "kda_layers" in lin:
+        raw = [None] * n_layers
+        for key, name in (("full_attn_layers", "full_attention"), ("kda_layers", "linear_attention")):
+            for layer in lin[key]:
+                if not isinstance(layer, int) or not 1 <= layer <= n_layers:
+                    raise ConfigImportError(
+                        f"config.json: linear_attn_config.{key} has {layer!r}, not a layer 1..{n_layers}"
+                    )
+                raw[layer - 1] = name
+    if raw is None:
+        raw = ["full_attention" if i and i % 4 == 0 else "linear_attention" for i in range(n_layers)]
+    if (
+        not isinstance(raw, list)
+        or len(raw) != n_layers
+        or any(t not in ("linear_attention", "full_attention") for t in raw)
+    ):
+        raise ConfigImportError(
+            f"config.json: layer_types must list {n_layers} entries of linear_attention and full_attention, got {raw!r}"
+        )
+    mlp_types = cfg.data.get("mlp_layer_types")
+    if mlp_types is None:
+        first_dense = cfg.int("first_k_dense_replace", minimum=0)
+        mlp_types = ["dense" if i < first_dense else "sparse" for i in range(n_layers)]
+    if (
+        not isinstance(mlp_types, list)
+        or len(mlp_types) != n_layers
+        or any(t not in ("dense", "sparse") for t in mlp_types)
+    ):
+        raise ConfigImportError(f"config.json: mlp_layer_types must list {n_layers} entries of dense and sparse")
+    pattern = []
+    for t, m in zip(raw, mlp_types, strict=True):
+        if t == "full_attention":
+            pattern.append("moe" if m == "sparse" else "dense")
+        else:
+            pattern.append("deltanet+moe" if m == "sparse" else "deltanet+mlp")
+    q_lora = cfg.get("q_lora_rank")
+    spec: dict[str, Any] = {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": n_layers,
+        "hidden_size": h,
+        "vocab_size": cfg.int("vocab_size"),
+        "tie_embeddings": False,
+        "context_length": cfg.get("model_max_length", "max_position_embeddings"),
+        "norm": "rmsnorm",
+        "position_embedding": "none",
+        "attention": {
+            "kind": "mla",
+            "n_heads": cfg.int("num_attention_heads"),
+            "q_lora_rank": None if q_lora is None else cfg.int("q_lora_rank"),
+            "kv_lora_rank": cfg.int("kv_lora_rank"),
+            "qk_rope_head_dim": cfg.int("qk_rope_head_dim"),
+            "qk_nope_head_dim": cfg.int("qk_nope_head_dim"),
+            "v_head_dim": cfg.int("v_head_dim"),
+            "bias": cfg.flag("attention_bias"),
+        },
+        "mlp": {"activation": _activation(cfg, "hidden_act", gated=True), "d_ff": cfg.int("intermediate_size")},
+        "linear_attention": {
+            "kind": "kda",
+            "heads": int(lin.get("num_heads") or cfg.int("linear_num_heads")),
+            "head_dim": int(lin.get("head_dim") or cfg.int("linear_head_dim")),
+            "conv_kernel": int(lin.get("short_conv_kernel_size") or cfg.int("linear_conv_kernel_dim")),
+        },
+        "layer_pattern": pattern,
+    }
+    if not any(t.startswith("deltanet") for t in pattern):
+        spec.pop("linear_attention")
+    if "sparse" in mlp_types:
+        shared = cfg.int("num_shared_experts", "n_shared_experts", minimum=0)
+        spec["moe"] = {
+            "n_experts": cfg.int("num_experts", "num_local_experts"),
+            "top_k": cfg.int("num_experts_per_token", "num_experts_per_tok"),
+            "expert_d_ff": cfg.int("moe_intermediate_size"),
+            "n_shared_experts": shared,
+            "expert_bias": False,
+        }
+    return spec
+
+
 _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
@@ -1587,6 +1703,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "falcon_h1": _falcon_h1,
     "jamba": _jamba,
     "qwen3_next": _qwen3_next,
+    "kimi_linear": _kimi_linear,
 }
 
 

@@ -322,6 +322,33 @@ class GatedDeltaNet(Spec):
         return self
 
 
+class KimiDeltaAttention(Spec):
+    """Kimi Delta Attention, KDA (Kimi Team 2025, "Kimi Linear", arXiv:2510.26692, Sec. 3; transformers'
+    ``KimiLinearDeltaAttention``): a gated delta rule with a per-channel forget gate. q, k and v projections of
+    ``heads x head_dim`` each, a bias-free depthwise conv over all three, the forget gate's low-rank f_a/f_b
+    projections (h -> d -> H d) with a per-channel dt bias and per-head A_log, a per-head beta projection, the
+    output gate's low-rank g_a/g_b projections, a gated RMSNorm of head_dim, and o_proj back to h. Its state
+    per sequence is the conv window and a ``d x d`` matrix per head."""
+
+    kind: Literal["kda"] = Field(default="kda", description="Linear-attention family tag.")
+    heads: PosInt = Field(description="Heads H (linear_num_heads / linear_attn_config.num_heads).")
+    head_dim: PosInt = Field(description="Head width d (linear_head_dim / linear_attn_config.head_dim).")
+    conv_kernel: PosInt = Field(default=4, description="Width of the short convolution (short_conv_kernel_size).")
+    chunk_size: PosInt = Field(default=64, description="Chunk length C of the chunkwise training/prefill kernel.")
+
+
+def _linear_attention_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("kind", "gated_deltanet"))
+    return str(getattr(value, "kind", "gated_deltanet"))
+
+
+LinearAttention = Annotated[
+    Annotated[GatedDeltaNet, Tag("gated_deltanet")] | Annotated[KimiDeltaAttention, Tag("kda")],
+    Discriminator(_linear_attention_tag),
+]
+
+
 def _ssm_tag(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("kind", "mamba2"))
@@ -353,7 +380,8 @@ BlockType = Literal[
 each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
 (Granite 4.0 hybrids); ``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same
 input, then an MLP (Falcon-H1); ``mamba+mlp`` and ``mamba+moe`` the same with a Mamba(-1) mixer (Jamba);
-``deltanet+mlp`` and ``deltanet+moe`` with a gated DeltaNet linear-attention mixer (Qwen3-Next); ``mamba2`` a
+``deltanet+mlp`` and ``deltanet+moe`` with a delta-rule linear-attention mixer (Qwen3-Next's gated DeltaNet,
+Kimi Linear's KDA); ``mamba2`` a
 Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
 alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
 ``mamba2``)."""
@@ -414,8 +442,10 @@ class Architecture(Spec):
         default=None,
         description="The state-space mixer of the mamba2 layers (Mamba2) or of the mamba layers (Mamba1); None: none.",
     )
-    linear_attention: GatedDeltaNet | None = Field(
-        default=None, description="The gated DeltaNet mixer of the deltanet layers; None: none."
+    linear_attention: LinearAttention | None = Field(
+        default=None,
+        description="The linear-attention mixer of the deltanet layers (gated DeltaNet or Kimi Delta Attention); "
+        "None: none.",
     )
     layer_pattern: tuple[BlockType, ...] | None = Field(
         default=None,
