@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gptcalc.adapters.hf_config import architecture_from_hf
@@ -308,3 +310,50 @@ def test_kimi_linear_kda_by_hand() -> None:
     assert state_bytes_per_sequence(arch) == n_kda * (3 * hd * (K - 1) + H * d * d) * 2
     # MLA layers cache the latent r_kv + rope = 512 + 64 values per token.
     assert kv_bytes_per_token(arch) == 7 * (512 + 64) * 2
+
+
+_BLOCKS = ["dense", "moe", "mamba2", "mamba2+mlp", "mamba2+moe", "attention+mamba2+mlp", "attention", "mlp", "experts"]
+
+
+def _hybrid(pattern: list[str], h: int, state: int) -> Any:
+    from gptcalc.specs.arch import Architecture
+
+    spec: dict[str, Any] = {
+        "n_layers": len(pattern),
+        "hidden_size": h,
+        "vocab_size": 97,
+        "attention": {"n_heads": 4, "n_kv_heads": 2},
+        "mlp": {"activation": "swiglu", "d_ff": 2 * h},
+        "ssm": {"n_heads": 4, "head_dim": h // 4, "state_size": state, "n_groups": 2},
+        "layer_pattern": pattern,
+    }
+    if any(b in ("moe", "mamba2+moe", "experts") for b in pattern):
+        spec["moe"] = {"n_experts": 4, "top_k": 2, "expert_d_ff": h, "n_shared_experts": 1}
+    return Architecture.model_validate(spec)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(_BLOCKS), min_size=1, max_size=8),
+    st.sampled_from([32, 64]),
+    st.sampled_from([8, 16]),
+)
+def test_hybrid_invariants(pattern: list[str], h: int, state: int) -> None:
+    arch = _hybrid(pattern, h, state)
+    c = count_params(arch)
+    assert c.active is not None and 0 < c.active <= c.total
+    assert c.breakdown.total() == c.total
+    assert (
+        sum(k.count * k.params_each for k in c.layers) + h + c.breakdown.embedding + c.breakdown.output_head == c.total
+    )
+    # KV cache only on attention layers (2 g d = 2 * 2 * h/4 values), state only on Mamba-2 layers, constant in
+    # context; one more Mamba-2 layer never lowers a count.
+    n_att = sum(b in ("dense", "moe", "attention", "attention+mamba2+mlp") for b in pattern)
+    n_ssm = sum(b.startswith("mamba2") or b == "attention+mamba2+mlp" for b in pattern)
+    assert kv_bytes_per_token(arch) == n_att * 2 * 2 * (h // 4) * 2
+    per_state = ((h + 2 * 2 * state) * 3 + h * state) * 2  # (H P + 2 G N)(K - 1) + H P N, H P = h
+    assert state_bytes_per_sequence(arch) == n_ssm * per_state
+    hw = load_hardware("h100")
+    a, b = serving_memory(arch, hw, batch=2, context=64), serving_memory(arch, hw, batch=2, context=128)
+    assert a.breakdown.get("recurrent_state", 0.0) == b.breakdown.get("recurrent_state", 0.0) == 2 * n_ssm * per_state
+    assert count_params(_hybrid([*pattern, "mamba2"], h, state)).total > c.total
