@@ -357,3 +357,15 @@ def test_hybrid_invariants(pattern: list[str], h: int, state: int) -> None:
     a, b = serving_memory(arch, hw, batch=2, context=64), serving_memory(arch, hw, batch=2, context=128)
     assert a.breakdown.get("recurrent_state", 0.0) == b.breakdown.get("recurrent_state", 0.0) == 2 * n_ssm * per_state
     assert count_params(_hybrid([*pattern, "mamba2"], h, state)).total > c.total
+
+
+@pytest.mark.parametrize(
+    ("preset", "case"),
+    [("nemotron-h-8b", "nemotron-h-8b-base-8k"), ("qwen3-next-80b-a3b", "qwen3-next-80b-a3b-instruct")],
+)
+def test_hybrid_presets_equal_transformers(preset: str, case: str) -> None:
+    from gptcalc.adapters.load import load_model
+
+    arch = load_model(preset)
+    assert count_params(arch).total == CASES[case]["totals"]["5.24.0"]
+    assert inventory(arch).layer_kinds == inventory(_arch(case)).layer_kinds
