@@ -527,9 +527,11 @@ def _mlp(
     bias: bool,
     tokens: Tokens = "all",
     copies: int = 1,
+    model_width: int | None = None,
 ) -> tuple[list[Weight], list[Matmul]]:
-    """One MLP of ``width``: gate, up and down projections (gated) or up and down (plain)."""
-    h = arch.hidden_size
+    """One MLP of ``width``: gate, up and down projections (gated) or up and down (plain), from and back to
+    ``model_width`` (default h; Nemotron-H's latent MoE runs its experts at the latent width)."""
+    h = model_width or arch.hidden_size
     names = ("gate_proj", "up_proj", "down_proj") if arch.mlp.gated else ("up_proj", "down_proj")
     weights: list[Weight] = []
     matmuls: list[Matmul] = []
@@ -741,7 +743,15 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
             bias=expert_bias,
             tokens="routed",
             copies=moe.n_experts,
+            model_width=moe.latent_size,
         )
+        if moe.latent_size is not None:
+            # Nemotron-H's latent MoE: every token is projected h -> latent before the experts and back after;
+            # always-on weights of the MoE block, counted with the shared experts.
+            for name, k_in, n_out in (("fc1_latent_proj", h, moe.latent_size), ("fc2_latent_proj", moe.latent_size, h)):
+                lw, lmm = _linear(f"mlp.{name}", k_in, n_out, "shared_experts", bias=arch.mlp.bias)
+                w += lw
+                mms.append(lmm)
         gw, gate = _linear("mlp.gate", h, moe.n_experts, "router", bias=moe.router_bias)
         w += gw
         mms.append(gate)

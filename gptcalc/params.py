@@ -55,7 +55,9 @@ class Breakdown(Result):
     )
     dense_mlp: int = Field(description="Dense MLPs of the non-MoE layers.")
     routed_experts: int = Field(description="All routed experts of all MoE layers.")
-    shared_experts: int = Field(description="Shared experts of all MoE layers.")
+    shared_experts: int = Field(
+        description="Shared experts of all MoE layers (and Nemotron-H's latent MoE projections, h -> latent -> h)."
+    )
     router: int = Field(description="Routers and shared-expert gates.")
     norms: int = Field(description="Block norms and the final norm.")
     embedding: int = Field(description="Token embedding and learned position table.")

@@ -170,7 +170,6 @@ def test_cli_params_and_training_memory_of_a_hybrid(tmp_path: Path) -> None:
     [
         ({"model_type": "mamba2", "hidden_size": 100, "num_heads": 4}, "must equal num_heads \\* head_dim"),
         ({"model_type": "nemotron_h", "hybrid_override_pattern": "M*X"}, "layers_block_type must list"),
-        ({"model_type": "nemotron_h", "moe_latent_size": 1024}, "moe_latent_size"),
     ],
 )
 def test_bad_hybrid_configs_say_which_key(config: dict[str, Any], message: str) -> None:
@@ -369,3 +368,16 @@ def test_hybrid_presets_equal_transformers(preset: str, case: str) -> None:
     arch = load_model(preset)
     assert count_params(arch).total == CASES[case]["totals"]["5.24.0"]
     assert inventory(arch).layer_kinds == inventory(_arch(case)).layer_kinds
+
+
+def test_nemotron_h_latent_moe_by_hand() -> None:
+    # moe_latent_size 48: experts (up 40 x 48, down 48 x 40, plain) at the latent width, fc1 (96 -> 48) and fc2
+    # (48 -> 96) latent projections with biases (mlp_bias) beside the shared expert; 3 E blocks of 6 experts.
+    case = CASES["variant-nemotron_h-latent-moe"]
+    golden = case["params_by_name"]
+    assert golden["model.layers.*.mixer.experts.up_proj"] == 3 * 6 * 40 * 48
+    assert golden["model.layers.*.mixer.fc1_latent_proj.weight"] == 3 * 96 * 48
+    arch = _arch("variant-nemotron_h-latent-moe")
+    routed = 3 * 6 * 2 * 40 * 48
+    assert count_params(arch).breakdown.routed_experts == routed
+    assert count_params(arch).active == case["totals"]["5.24.0"] - routed // 6 * (6 - 2)

@@ -1268,7 +1268,8 @@ def _nemotron_h(cfg: _Config, model_type: str) -> dict[str, Any]:
     RMSNorm and one mixer, a Mamba-2 mixer (M), attention without rotary or biases (*), a plain up/down MLP
     (-) or an MoE of plain experts with one shared MLP and a bias-free router (E), as
     ``layers_block_type`` (or the older ``hybrid_override_pattern``) lists them; num_hidden_layers is ignored.
-    The Mamba mixer's width is mamba_num_heads * mamba_head_dim. MTP layers are not instantiated, and the
+    With moe_latent_size the experts work at that width between bias-free (unless mlp_bias) fc1/fc2 latent
+    projections. The Mamba mixer's width is mamba_num_heads * mamba_head_dim. MTP layers are not instantiated, and the
     head is never tied (the class declares no tied weights, whatever tie_word_embeddings says)."""
     raw = cfg.data.get("layers_block_type") or cfg.data.get("layer_types")
     if raw is None and isinstance(cfg.data.get("hybrid_override_pattern"), str):
@@ -1281,8 +1282,6 @@ def _nemotron_h(cfg: _Config, model_type: str) -> dict[str, Any]:
             f" moe layers (or hybrid_override_pattern of M, *, - and E), got {raw!r}"
         )
     pattern = [_NEMOTRON_BLOCKS[b] for b in raw]
-    if cfg.get("moe_latent_size") is not None:
-        raise ConfigImportError("config.json: moe_latent_size (latent MoE projections) is not counted yet")
     h = cfg.int("hidden_size")
     heads = cfg.int("num_attention_heads")
     act = cfg.get("mlp_hidden_act")
@@ -1318,6 +1317,7 @@ def _nemotron_h(cfg: _Config, model_type: str) -> dict[str, Any]:
             "n_shared_experts": 1,
             "shared_d_ff": cfg.int("moe_shared_expert_intermediate_size"),
             "expert_bias": False,
+            "latent_size": None if cfg.get("moe_latent_size") is None else cfg.int("moe_latent_size"),
         }
     return spec
 

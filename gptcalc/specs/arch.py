@@ -194,6 +194,11 @@ class MoE(Spec):
         default=None,
         description="Biases on routed experts; None: as mlp.bias (transformers 5.x DeepSeek: none).",
     )
+    latent_size: PosInt | None = Field(
+        default=None,
+        description="Width the routed experts work at when the block projects h down to it and back (Nemotron-H's "
+        "moe_latent_size: bias-free-unless-mlp.bias fc1/fc2 latent projections); None: h.",
+    )
     router_score_bias: bool = Field(
         default=False,
         description="A learned per-expert score-correction bias held as a parameter (ERNIE 4.5: E per layer; "
@@ -203,6 +208,14 @@ class MoE(Spec):
     @property
     def shared_width(self) -> int:
         return self.shared_d_ff or self.expert_d_ff
+
+    @model_serializer(mode="wrap")
+    def _drop_unused_latent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Serialises as before latent MoE existed unless it is used.
+        out: dict[str, Any] = handler(self)
+        if out.get("latent_size") is None:
+            out.pop("latent_size", None)
+        return out
 
     @model_validator(mode="after")
     def _k_le_e(self) -> MoE:
