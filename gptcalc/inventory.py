@@ -29,7 +29,9 @@ counts, FLOPs, memory, step time and serving are folds over this one description
 :mod:`gptcalc.serving`). ``inventory(arch)`` is cached per architecture.
 
 Notation (Narayanan et al. 2021): h hidden, a heads, g key/value heads, d head width, f MLP width,
-V vocabulary, E routed experts, k experts per token, r_q/r_kv MLA ranks.
+V vocabulary, E routed experts, k experts per token, r_q/r_kv MLA ranks; for recurrent layers (Dao & Gu 2024,
+Gu & Dao 2023, Yang et al. 2024): H heads, P head width, N state size, G B/C groups, Q or C chunk length,
+K conv width, D Mamba channels, R dt rank, d_k/d_v delta-rule head widths.
 """
 
 from __future__ import annotations
