@@ -74,13 +74,22 @@ def params_cmd(
     out.print(table("By layer kind", ["kind", "layers", "params each", "active each"], layer_rows))
     out.print()
     att = arch.attention
+    blocks = set(arch.layer_pattern or ("dense",))
+    has_attention = any(b in ("dense", "moe") or "attention" in b for b in blocks)
+    has_mlp = any(b in ("dense", "moe", "mlp") or "mlp" in b for b in blocks)
     notes = [
-        f"attention: {att.variant}, {att.n_heads} heads, head dim {arch.head_dim}",
-        f"MLP: {arch.mlp.activation}, d_ff {arch.mlp.d_ff}, {arch.mlp.n_matrices} matrices",
+        f"layers: {', '.join(f'{b} x {(arch.layer_pattern or ()).count(b)}' for b in sorted(blocks))}"
+        if arch.layer_pattern
+        else "",
+        f"attention: {att.variant}, {att.n_heads} heads, head dim {arch.head_dim}" if has_attention else "",
+        f"state-space mixer: {arch.ssm.kind}" if arch.ssm is not None else "",
+        f"linear attention: {arch.linear_attention.kind}" if arch.linear_attention is not None else "",
+        f"MLP: {arch.mlp.activation}, d_ff {arch.mlp.d_ff}, {arch.mlp.n_matrices} matrices" if has_mlp else "",
         f"norm: {arch.norm}; embeddings {'tied' if arch.tie_embeddings else 'untied'};"
         f" positions: {arch.position_embedding}",
         "active = everything but the routed experts a token is not sent to (embedding and head counted whole)",
     ]
+    notes = [n for n in notes if n]
     if arch.moe is not None:
         m = arch.moe
         notes.insert(
