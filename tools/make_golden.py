@@ -23,6 +23,8 @@ once), with purely numeric path components (layer / expert indices) replaced by
 ``*`` and numels summed.  It is taken from transformers 5.x when 5.x can load the
 config, otherwise from 4.x.
 
+A config holding a ``text_config`` (a multimodal wrapper) is counted as its text model (``text_config_of``).
+
 Cases of the families added later live as data in ``tools/golden_configs/<family>.json`` (see
 ``data_cases``); only the first 15 families are still written out below.
 
@@ -2310,9 +2312,27 @@ def build_model(config_dict: dict):
     if hasattr(config_class, "_decode_special_floats"):  # as reading a config.json file does (5.x: inf limits)
         d = config_class._decode_special_floats(d)
     cfg = config_class.from_dict(d)
+    if "text_config" in d:
+        cfg = text_config_of(cfg, d)
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(cfg, trust_remote_code=False)
     return model
+
+
+def text_config_of(cfg, d: dict):
+    """A multimodal wrapper (gemma3, mistral3, ...) is counted as its text model: the text-only class on
+    ``cfg.get_text_config()``. Where the text_config states no tie_word_embeddings but the outer config does, the
+    outer one holds (the wrapper class ties lm_head by it; printed below: the wrapper's own language part)."""
+    text = cfg.get_text_config()
+    if "tie_word_embeddings" not in d["text_config"] and "tie_word_embeddings" in d:
+        text.tie_word_embeddings = d["tie_word_embeddings"]
+    from transformers import AutoModelForImageTextToText
+
+    with torch.device("meta"):
+        wrapper = AutoModelForImageTextToText.from_config(cfg)
+    language = sum(p.numel() for n, p in wrapper.named_parameters() if "language_model" in n or n.startswith("lm_head"))
+    print(f"     {type(wrapper).__name__}: language model and head {language:,}", file=sys.stderr)
+    return text
 
 
 def count(config_dict: dict):

@@ -680,7 +680,25 @@ DEFAULTS.update(
     }
 )
 
-SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted(DEFAULTS))
+# Multimodal wrappers: the config.json of a whole image-text checkpoint, whose language model sits under
+# ``text_config`` (a dict without model_type is read as the wrapper's default text type, as transformers does).
+WRAPPERS: dict[str, str] = {
+    "gemma3": "gemma3_text",
+    "mistral3": "mistral",
+    "llama4": "llama4_text",
+    "qwen3_5": "qwen3_5_text",
+    "qwen3_5_moe": "qwen3_5_moe_text",
+    "qwen3_vl": "qwen3_vl_text",
+    "qwen3_vl_moe": "qwen3_vl_moe_text",
+}
+# Wrappers whose transformers 5.x class ties lm_head to the embedding by the *outer* tie_word_embeddings (the
+# text model class reads its own): a text_config that does not state it takes the outer config's stated value.
+# Llama4ForConditionalGeneration keeps a whole Llama4ForCausalLM, tied by its text config alone.
+_OUTER_TIES = frozenset({"gemma3", "mistral3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe"})
+VISION_EXCLUDED = "vision tower and multimodal projector not counted"
+
+# Types counted exactly: those with a builder, and the wrappers whose default text type has one.
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted({*DEFAULTS, *(w for w, t in WRAPPERS.items() if t in DEFAULTS)}))
 
 # transformers activation names -> (plain activation, gated activation)
 _ACTIVATIONS = {
@@ -1783,6 +1801,8 @@ def architecture_from_hf(
     (:func:`_approximate`; the result's ``approximate`` says why) unless ``strict``, which refuses it.
     """
     model_type = config.get("model_type")
+    if isinstance(model_type, str) and model_type not in _BUILDERS and isinstance(config.get("text_config"), dict):
+        return _text_model(config, model_type, name, origin, strict=strict)
     if model_type is None:
         raise ConfigImportError(
             f'{origin}: no model_type; a Hugging Face config.json names its family there (e.g. "model_type":'
@@ -1812,3 +1832,25 @@ def architecture_from_hf(
         return validate_spec(Architecture, spec, origin)
     except SpecError as err:
         raise ConfigImportError(str(err)) from None
+
+
+def _text_model(
+    config: dict[str, Any], model_type: str, name: str | None, origin: str, *, strict: bool
+) -> Architecture:
+    """The language model of a multimodal wrapper config: its ``text_config`` read as a config of its own type
+    (``model_type`` there, else the wrapper's default text type), as transformers' text-only class
+    (``AutoModelForCausalLM`` on ``config.get_text_config()``) builds it. Nothing else is taken from the outer
+    config except ``tie_word_embeddings`` where the wrapper class ties by the outer flag (``_OUTER_TIES``) and
+    the text_config does not state its own. Vision tower and projector are not counted."""
+    text = dict(config["text_config"])
+    text_type = text.setdefault("model_type", WRAPPERS.get(model_type))
+    if text_type is None:
+        raise ConfigImportError(f"{origin}: the text_config of model_type {model_type!r} names no model_type")
+    if "tie_word_embeddings" not in text and "tie_word_embeddings" in config and model_type in _OUTER_TIES:
+        text["tie_word_embeddings"] = config["tie_word_embeddings"]
+    outer_name = config.get("_name_or_path")
+    arch = architecture_from_hf(text, name or (str(outer_name) if outer_name else None), origin, strict=strict)
+    description = (
+        f"Imported from a Hugging Face {model_type} config: its text model ({text_type}) only; {VISION_EXCLUDED}"
+    )
+    return arch.model_copy(update={"description": description})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gptcalc.adapters.hf_config import VISION_EXCLUDED
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, StrictOpt, approximate_note, dirs
 from gptcalc.fmt import fmt_count
@@ -89,6 +90,8 @@ def params_cmd(
         f" positions: {arch.position_embedding}",
         "active = everything but the routed experts a token is not sent to (embedding and head counted whole)",
     ]
+    if VISION_EXCLUDED in arch.description:
+        notes.insert(0, arch.description.removeprefix("Imported from a Hugging Face ").replace(" config:", ":"))
     notes = [n for n in notes if n]
     if arch.moe is not None:
         m = arch.moe
