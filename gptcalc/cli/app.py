@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 try:  # typer >= 0.20 vendors click; older releases depend on it
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef]
+    from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef,assignment,unused-ignore]
 
 from gptcalc.cli import notices
 from gptcalc.errors import GptcalcError

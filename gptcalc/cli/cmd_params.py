@@ -5,7 +5,7 @@ from __future__ import annotations
 from gptcalc.adapters.hf_config import VISION_EXCLUDED
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, StrictOpt, approximate_note, dirs
-from gptcalc.fmt import fmt_count
+from gptcalc.fmt import fmt_bytes, fmt_count
 from gptcalc.render import assumptions, console, print_json, table
 
 _LABELS = {
@@ -29,12 +29,18 @@ def params_cmd(
     strict: StrictOpt = False,
 ) -> None:
     """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
-    from gptcalc.adapters.load import load_model
+    from gptcalc.adapters.load import hub_checkpoint, load_model
+    from gptcalc.memory import weight_bytes_per_param
     from gptcalc.params import count_params
 
     arch = load_model(model, dirs(presets), set_ or [], strict=strict)
     result = count_params(arch)
     marks = approximate_note(arch)
+    checkpoint = hub_checkpoint(model)
+    if checkpoint is not None:
+        size, dtype = checkpoint
+        weights = round(result.total * weight_bytes_per_param(dtype))
+        marks["checkpoint"] = {"index_total_size": size, "dtype": dtype, "weight_bytes": weights}
     if json_out:
         print_json({**result.model_dump(), **marks} if marks else result)
         return
@@ -60,6 +66,11 @@ def params_cmd(
                 f"{result.one_routed_expert:,}",
             ]
         )
+    if checkpoint is not None:
+        summary += [
+            [f"weights at {dtype} (computed)", fmt_bytes(weights), f"{weights:,} B"],
+            ["checkpoint (safetensors index)", fmt_bytes(size), f"{size:,} B"],
+        ]
     out.print(table(f"Parameters of {arch.name}", ["", "count", "exact"], summary))
     out.print()
     total = result.breakdown.model_dump()
