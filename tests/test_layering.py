@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
 THIRD_PARTY: dict[str, set[str]] = {
     "errors": set(),
     "specs": {"pydantic", "typing_extensions", "pandas"},  # Result.to_dataframe imports it lazily
-    "adapters": {"pydantic", "typing_extensions", "tomli"},
+    "adapters": {"pydantic", "typing_extensions", "tomli", "huggingface_hub"},
     "inventory": set(),
     "questions": {"pydantic", "typing_extensions", "pandas"},
     "render": {"pydantic", "typing_extensions", "typer", "rich", "click", "matplotlib", "pandas"},

@@ -16,7 +16,9 @@ PresetsOpt = Annotated[
     list[Path] | None,
     typer.Option("--presets", help="Extra preset folder searched before the shipped ones (repeatable)."),
 ]
-ModelArg = Annotated[str, typer.Argument(help="Model preset name, preset .toml file, Hugging Face config.json, or hub id owner/name.")]
+ModelArg = Annotated[
+    str, typer.Argument(help="Model preset name, preset .toml file, Hugging Face config.json, or hub id owner/name.")
+]
 HardwareOpt = Annotated[str, typer.Option("--hardware", help="Hardware preset name or alias (h100, a100, ...).")]
 SeqLenOpt = Annotated[
     str | None,
