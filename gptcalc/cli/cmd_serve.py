@@ -266,41 +266,6 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     out.print(f"\nMemory-bound to compute-bound knee: {where}; largest batch that fits: {rows[0].max_batch:,}.")
 
 
-def calibrate_serving_cmd(verbose: bool, json_out: bool) -> None:
-    """``gptcalc calibrate --kind serving``: the serving error table per source group (called by calibrate)."""
-    from gptcalc.adapters.calibration_serving import load_serving_cases
-    from gptcalc.calibrate import calibrate_serving
-
-    cases, skipped = load_serving_cases()
-    result = calibrate_serving(cases, [s.model_dump() for s in skipped])
-    if json_out:
-        print_json(result)
-        return
-    out = console()
-    cols = ["source group", "n", "median", "p10", "p90", "within 0.8-1.25x", "median |err|"]
-    rows = [
-        [
-            g.name,
-            f"{g.n:,}",
-            f"{g.median:.3f}",
-            f"{g.p10:.3f}",
-            f"{g.p90:.3f}",
-            f"{g.within:.0%}",
-            f"{g.median_abs_error:.1%}",
-        ]
-        for g in [*result.groups, result.overall]
-    ]
-    out.print(table("Predicted / measured serving speed (TTFT: measured / predicted)", cols, rows))
-    if verbose:
-        out.print(table("Rows", ["ratio", "row"], [[f"{c.ratio:.3f}", c.name] for c in result.cases]))
-    out.print(
-        assumptions(
-            [f"not predicted: {u['name']} ({u['reason']})" for u in result.unrepresented]
-            + ["ratio > 1: the model is too fast; constants and their fitting rows: gptcalc/specs/serving.py"]
-        )
-    )
-
-
 def _slo(
     arch: Any, hw: Any, setup: Any, ttft: str | None, tpot: str | None, target: str | None, json_out: bool
 ) -> None:

@@ -264,18 +264,24 @@ def calibrate_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Predict every published measurement of the calibration set and print the error table per source group."""
-    from gptcalc.adapters.calibration import load_training_cases
-    from gptcalc.calibrate import calibrate
+    if kind == "training":
+        from gptcalc.adapters.calibration import load_training_cases
+        from gptcalc.calibrate import calibrate
 
-    if kind == "serving":
-        from gptcalc.cli.cmd_serve import calibrate_serving_cmd
+        cases, skipped = load_training_cases()
+        result: Any = calibrate(cases, [s.model_dump() for s in skipped])
+        title = "Predicted / measured training throughput (tokens/s per GPU)"
+        constants = "gptcalc/specs/timemodel.py"
+    elif kind == "serving":
+        from gptcalc.adapters.calibration_serving import load_serving_cases
+        from gptcalc.calibrate import calibrate_serving
 
-        calibrate_serving_cmd(verbose, json_out)
-        return
-    if kind != "training":
+        serving_cases, serving_skipped = load_serving_cases()
+        result = calibrate_serving(serving_cases, [s.model_dump() for s in serving_skipped])
+        title = "Predicted / measured serving speed (TTFT: measured / predicted)"
+        constants = "gptcalc/specs/serving.py"
+    else:
         raise InputError(f"--kind: {kind!r} is not predicted; allowed: training, serving")
-    cases, skipped = load_training_cases()
-    result = calibrate(cases, [s.model_dump() for s in skipped])
     if json_out:
         print_json(result)
         return
@@ -293,12 +299,12 @@ def calibrate_cmd(
         ]
         for g in [*result.groups, result.overall]
     ]
-    out.print(table("Predicted / measured training throughput (tokens/s per GPU)", cols, rows))
+    out.print(table(title, cols, rows))
     if verbose:
         out.print(table("Rows", ["ratio", "row"], [[f"{c.ratio:.3f}", c.name] for c in result.cases]))
     out.print(
         assumptions(
             [f"not predicted: {u['name']} ({u['reason']})" for u in result.unrepresented]
-            + ["ratio > 1: the model is too fast; constants and their fitting rows: gptcalc/specs/timemodel.py"]
+            + [f"ratio > 1: the model is too fast; constants and their fitting rows: {constants}"]
         )
     )
