@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gptcalc.errors import InputError
-from gptcalc.training import run_columns, run_numbers
+from gptcalc.training import TrainingRun, run_columns, run_numbers
 
 FIXED: dict[str, Any] = {
     "flops_per_token": 6 * 1.8e12 / 8,
@@ -22,21 +22,7 @@ FIXED: dict[str, Any] = {
     "pue": 1.2,
     "grid_kg_per_kwh": 0.37,
 }
-OUTPUTS = (
-    "tokens",
-    "flops",
-    "hardware_flops",
-    "gpus",
-    "days",
-    "mfu",
-    "hfu",
-    "gpu_hours",
-    "cost_usd",
-    "rental_cost_usd",
-    "owned_cost_usd",
-    "energy_mwh",
-    "emissions_t",
-)
+OUTPUTS = tuple(TrainingRun.model_fields)  # every output of the run identity and its costs
 
 
 @pytest.mark.parametrize("owned", [False, True])

@@ -144,22 +144,9 @@ def flops_cmd(
 def _estimate_json(est: Any) -> dict[str, Any]:
     notices.warn(est.warnings)
 
-    keep = (
-        "tokens",
-        "flops",
-        "hardware_flops",
-        "gpus",
-        "days",
-        "mfu",
-        "hfu",
-        "gpu_hours",
-        "cost_usd",
-        "rental_cost_usd",
-        "owned_cost_usd",
-        "energy_mwh",
-        "emissions_t",
-        "price_per_gpu_hour",
-    )
+    from gptcalc.training import TrainingRun
+
+    keep = (*TrainingRun.model_fields, "price_per_gpu_hour")
     payload = {k: getattr(est, k) for k in keep}
     payload.update(
         model=est.model,
