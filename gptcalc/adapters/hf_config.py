@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gptcalc.errors import ConfigImportError, SpecError
-from gptcalc.specs.arch import Architecture
+from gptcalc.specs.arch import VISION_EXCLUDED, Architecture
 from gptcalc.specs.base import validate_spec
 
 
@@ -695,7 +695,6 @@ WRAPPERS: dict[str, str] = {
 # text model class reads its own): a text_config that does not state it takes the outer config's stated value.
 # Llama4ForConditionalGeneration keeps a whole Llama4ForCausalLM, tied by its text config alone.
 _OUTER_TIES = frozenset({"gemma3", "mistral3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe"})
-VISION_EXCLUDED = "vision tower and multimodal projector not counted"
 
 # Types counted exactly: those with a builder, and the wrappers whose default text type has one.
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted({*DEFAULTS, *(w for w, t in WRAPPERS.items() if t in DEFAULTS)}))

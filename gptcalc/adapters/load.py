@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gptcalc.adapters import hub
-from gptcalc.adapters.hf_config import architecture_from_hf
 from gptcalc.adapters.overrides import apply_overrides
 from gptcalc.adapters.presets import find_preset, load_spec, read_file
 from gptcalc.errors import SpecError
@@ -32,6 +31,8 @@ def load_model(
     hub_id = hub.is_hub_id(ref)
     path = hub.config_path(ref) if hub_id else find_preset("models", ref, preset_dirs)
     data = read_file(path)
+    if hub_id or path.suffix == ".json":
+        from gptcalc.adapters.hf_config import architecture_from_hf  # a large table: imported only for configs
     if hub_id:
         arch = architecture_from_hf(data, name=ref, origin=f"{ref} ({path})", strict=strict)
     elif path.suffix == ".json" and ("model_type" in data or "attention" not in data):

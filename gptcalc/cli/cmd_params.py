@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from gptcalc.adapters.hf_config import VISION_EXCLUDED
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, StrictOpt, approximate_note, dirs
 from gptcalc.fmt import fmt_bytes, fmt_count
@@ -30,7 +29,6 @@ def params_cmd(
 ) -> None:
     """Count parameters exactly: total, active per token, embedding, and by component and layer kind."""
     from gptcalc.adapters.load import hub_checkpoint, load_model
-    from gptcalc.memory import weight_bytes_per_param
     from gptcalc.params import count_params
 
     arch = load_model(model, dirs(presets), set_ or [], strict=strict)
@@ -38,6 +36,8 @@ def params_cmd(
     marks = approximate_note(arch)
     checkpoint = hub_checkpoint(model)
     if checkpoint is not None:
+        from gptcalc.memory import weight_bytes_per_param
+
         size, dtype = checkpoint
         weights = round(result.total * weight_bytes_per_param(dtype))
         marks["checkpoint"] = {"index_total_size": size, "dtype": dtype, "weight_bytes": weights}
@@ -101,6 +101,8 @@ def params_cmd(
         f" positions: {arch.position_embedding}",
         "active = everything but the routed experts a token is not sent to (embedding and head counted whole)",
     ]
+    from gptcalc.specs.arch import VISION_EXCLUDED
+
     if VISION_EXCLUDED in arch.description:
         notes.insert(0, arch.description.removeprefix("Imported from a Hugging Face ").replace(" config:", ":"))
     notes = [n for n in notes if n]

@@ -23,6 +23,10 @@ Activation = Literal["gelu", "relu", "silu", "swiglu", "geglu", "reglu"]
 GATED_ACTIVATIONS: frozenset[str] = frozenset({"swiglu", "geglu", "reglu"})
 
 
+VISION_EXCLUDED = "vision tower and multimodal projector not counted"
+"""Marks the description of a text model read out of a multimodal wrapper's text_config."""
+
+
 class StandardAttention(Spec):
     """Multi-head attention with ``n_kv_heads`` key/value heads: MHA (= n_heads), GQA, or MQA (= 1)."""
 
