@@ -835,30 +835,37 @@ def inventory(arch: Architecture) -> Inventory:
 
 # ------------------------------------------------------------------------------------------ collectives
 
-CollectiveKind = Literal["all-reduce", "all-to-all", "send-recv", "reduce-scatter+all-gather"]
-Group = Literal["tp", "ep", "pp", "dp"]
+CollectiveKind = Literal["all-reduce", "all-gather", "reduce-scatter", "all-to-all", "send-recv"]
+Group = Literal["tp", "cp", "ep", "pp", "dp"]
 
 
 @dataclass(frozen=True)
 class Collective:
-    """One kind of communication a layout implies, per micro-batch (``per_step``: once per optimizer step).
-
-    ``bytes`` is the payload of one call on one GPU; ``calls`` how many such calls one GPU makes; the
-    volume a ring moves per call is ``factor x bytes`` (all-reduce 2(n-1)/n, all-to-all (n-1)/n).
-    """
+    """``calls`` collectives of one kind over the ``size`` ranks of a parallel ``group``, ``bytes`` per GPU each."""
 
     kind: CollectiveKind
     group: Group
     size: int
     bytes: float
     calls: float
-    factor: float
-    per_step: bool = False
 
     @property
     def volume(self) -> float:
-        """Bytes one GPU sends over all calls."""
-        return self.factor * self.bytes * self.calls
+        """Bytes one GPU sends over all calls: a ring all-reduce moves 2(n-1)/n of its payload, all-gather,
+        reduce-scatter and all-to-all (n-1)/n, a point-to-point send all of it."""
+        n = self.size
+        factor = {"all-reduce": 2 * (n - 1) / n, "send-recv": 1.0}.get(self.kind, (n - 1) / n)
+        return factor * self.bytes * self.calls
+
+
+@dataclass(frozen=True)
+class CommPlan:
+    """The communication of one training step: per layer of each kind and per micro-batch (each repeated by the
+    schedule), and once per step."""
+
+    per_layer: dict[LayerKindName, tuple[Collective, ...]]
+    per_microbatch: tuple[Collective, ...]
+    per_step: tuple[Collective, ...]
 
 
 def collectives(
@@ -868,37 +875,62 @@ def collectives(
     seq_len: int,
     activation_bytes: float,
     gradient_bytes: float,
+    weight_bytes: float,
     params_per_gpu: float,
-) -> list[Collective]:
-    """The communication one training step's layout implies (Narayanan et al. 2021 Sec. 3.2; Korthikanti et al.
-    2022 Sec. 4.2.2; Rajbhandari et al. 2020 Sec. 7; Lepikhin et al. 2020 for the expert all-to-all).
+) -> CommPlan:
+    """The communication a training layout implies, on one GPU, with T = b s / cp tokens per micro-batch
+    (Narayanan et al. 2021 Sec. 3.2; Korthikanti et al. 2022 Sec. 4.2.2; Rajbhandari et al. 2020 Sec. 7;
+    Lepikhin et al. 2020 for the expert all-to-all; Liu et al. 2023 for ring attention):
 
-    * tp: 4 all-reduces (2 forward, 2 backward) of the ``s b h`` activations per layer and micro-batch
-      (sequence parallelism's reduce-scatter + all-gather moves the same bytes);
-    * ep: 4 all-to-alls (dispatch and combine, forward and backward) per MoE layer of the ``c k s b h / t``
-      routed activations;
-    * pp: a send/recv of the ``s b h / t`` stage output per stage boundary, forward and backward;
-    * dp: one reduction of the gradients per step (ring all-reduce, or ZeRO's reduce-scatter + all-gather of
-      the same volume).
+    * tp, per layer: 4 all-reduces (2 forward, 2 backward; 6 with full recomputation) of the ``T h``
+      activations (sequence parallelism's reduce-scatter + all-gather pairs move the same bytes);
+    * cp, per layer with attention: 3 (cp - 1) sends of the local K and V (forward once, backward twice);
+    * ep, per MoE layer: 4 all-to-alls (dispatch and combine, forward and backward; 6 with full
+      recomputation) of the ``c k T h / expert_tp`` routed activations;
+    * pp, per micro-batch: the stage output sent forward and its gradient back, ``T h`` (split by tp under
+      sequence parallelism);
+    * dp with ZeRO-3 (FSDP), per micro-batch: the weights all-gathered for forward and again for backward and
+      the gradients reduce-scattered, one collective per block (PyTorch FSDP) or per tensor (DeepSpeed);
+    * dp otherwise, per step: the gradients all-reduced (ZeRO-0), or reduce-scattered and the updated weights
+      all-gathered (ZeRO-1/2, the same volume).
+
+    Leaves out the small ones: the loss's and the gradient norm's scalar all-reduces, and a tied embedding's
+    extra all-reduce between the first and last pipeline stage.
     """
-    out: list[Collective] = []
-    t = layout.tp
-    micro_tokens = layout.micro_batch * seq_len
-    layers_per_stage = inv.n_layers / layout.pp
-    if t > 1:
-        nbytes = activation_bytes * micro_tokens * inv.hidden
-        out.append(Collective("all-reduce", "tp", t, nbytes, 4 * layers_per_stage, 2 * (t - 1) / t))
-    moe = next(iter(inv.moe_kinds.values()), None)
-    if moe is not None and layout.ep > 1:
-        routed = layout.capacity_factor * (moe.top_k or 0)
-        nbytes = activation_bytes * routed * micro_tokens * inv.hidden / t
-        moe_per_stage = sum(inv.count(name) for name in inv.moe_kinds) / layout.pp
-        out.append(Collective("all-to-all", "ep", layout.ep, nbytes, 4 * moe_per_stage, (layout.ep - 1) / layout.ep))
+    t, cp = layout.tp, layout.cp
+    tokens = layout.micro_batch * seq_len / cp
+    hidden = tokens * inv.hidden * activation_bytes
+    extra = 2 if layout.recompute == "full" else 0
+    per_layer: dict[LayerKindName, tuple[Collective, ...]] = {}
+    for name, kind in inv.kinds.items():
+        comms: list[Collective] = []
+        if t > 1:
+            comms.append(Collective("all-reduce", "tp", t, hidden, 4 + extra))
+        if cp > 1 and kind.attention is not None:
+            kv = (kind.attention.k_width + kind.attention.v_width) / t * tokens * activation_bytes
+            comms.append(Collective("send-recv", "cp", cp, kv, 3 * (cp - 1)))
+        if kind.n_experts and layout.ep > 1:
+            routed = tokens * (kind.top_k or 0) * layout.capacity_factor * inv.hidden * activation_bytes
+            comms.append(Collective("all-to-all", "ep", layout.ep, routed / layout.etp, 4 + extra))
+        per_layer[name] = tuple(comms)
+    per_micro: list[Collective] = []
     if layout.pp > 1:
-        nbytes = activation_bytes * micro_tokens * inv.hidden / (t if layout.sp else 1)
-        out.append(Collective("send-recv", "pp", layout.pp, nbytes, 2, 1.0))
-    if layout.dp > 1:
-        kind: CollectiveKind = "reduce-scatter+all-gather" if layout.zero >= 1 else "all-reduce"
-        d = layout.dp
-        out.append(Collective(kind, "dp", d, gradient_bytes * params_per_gpu, 1, 2 * (d - 1) / d, per_step=True))
-    return out
+        per_micro.append(Collective("send-recv", "pp", layout.pp, hidden / (t if layout.sp else 1), 2))
+    per_step: list[Collective] = []
+    d = layout.dp
+    if d > 1:
+        weights, grads = params_per_gpu * weight_bytes, params_per_gpu * gradient_bytes
+        if layout.zero >= 3:
+            blocks = max(layout.pp_layers) if layout.pp_layers else math.ceil(inv.n_layers / layout.pp)
+            if layout.zero3_unit == "tensor":
+                blocks *= max(len(kind.weights) for kind in inv.kinds.values())
+            per_micro += [
+                Collective("all-gather", "dp", d, weights / blocks, blocks),
+                Collective("all-gather", "dp", d, weights / blocks, blocks),
+                Collective("reduce-scatter", "dp", d, grads / blocks, blocks),
+            ]
+        elif layout.zero == 0:
+            per_step.append(Collective("all-reduce", "dp", d, grads, 1))
+        else:
+            per_step += [Collective("reduce-scatter", "dp", d, grads, 1), Collective("all-gather", "dp", d, weights, 1)]
+    return CommPlan(per_layer, tuple(per_micro), tuple(per_step))

@@ -43,7 +43,7 @@ from pydantic import Field
 
 from gptcalc.errors import InputError
 from gptcalc.flops import flops_per_token, mean_keys
-from gptcalc.inventory import LayerKind, Matmul, inventory
+from gptcalc.inventory import Collective, LayerKind, Matmul, collectives, inventory
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_classic_layers
 from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
@@ -139,6 +139,18 @@ def gather_time(nbytes: float, n: int, ln: Link, calls: int = 1) -> float:
     if n <= 1:
         return 0.0
     return (n - 1) / n * nbytes / ln.bandwidth + calls * ln.ring_latency(n)
+
+
+def collective_time(c: Collective, ln: Link) -> float:
+    """Seconds for ``c`` over ``ln``: all-reduces as rings with tree latency, all-gathers and reduce-scatters as
+    rings (their ``calls`` each paying the ring's latency), all-to-alls, and point-to-point sends."""
+    if c.kind == "all-reduce":
+        return c.calls * all_reduce_time(c.bytes, c.size, ln)
+    if c.kind in ("all-gather", "reduce-scatter"):
+        return gather_time(c.bytes * c.calls, c.size, ln, int(c.calls))
+    if c.kind == "all-to-all":
+        return c.calls * all_to_all_time(c.bytes, c.size, ln)
+    return c.calls * (c.bytes / ln.bandwidth + ln.latency)
 
 
 def all_to_all_time(nbytes: float, n: int, ln: Link) -> float:
@@ -328,36 +340,47 @@ def step_time(
     inv = inventory(arch)
     tp, cp, pp, dp = layout.tp, layout.cp, layout.pp, layout.dp
     micro_tokens = layout.micro_batch * seq_len / cp
-    hidden_bytes = micro_tokens * inv.hidden * ctx.act_bytes
-    tp_link = link(hardware, tp, 1, model)
-    cp_link = link(hardware, cp, tp, model)
-    ep_link = link(hardware, layout.ep, layout.etp, model)
-    pp_link = link(hardware, 2, tp * cp * dp, model)
-    dp_link = link(hardware, dp, tp * cp, model)
+    links = {
+        "tp": link(hardware, tp, 1, model),
+        "cp": link(hardware, cp, tp, model),
+        "ep": link(hardware, layout.ep, layout.etp, model),
+        "pp": link(hardware, 2, tp * cp * dp, model),
+        "dp": link(hardware, dp, tp * cp, model),
+    }
+    params = params_per_gpu(arch, layout)
+    plan = collectives(
+        inv,
+        layout,
+        seq_len=seq_len,
+        activation_bytes=ctx.act_bytes,
+        gradient_bytes=PRECISION_BYTES[layout.precision][1],
+        weight_bytes=2.0,
+        params_per_gpu=params,
+    )
+
+    def comm(group: str, items: tuple[Collective, ...]) -> float:
+        return sum(collective_time(c, links[c.group]) for c in items if c.group == group)
+
     times = {name: layer_times(ctx, kind, seq_len, None) for name, kind in inv.kinds.items()}
     windowed = {}
     window = arch.attention.sliding_window
     if window is not None:
         windowed = {name: layer_times(ctx, kind, seq_len, window) for name, kind in inv.kinds.items()}
-    tp_per_layer = (4 + (2 if layout.recompute == "full" else 0)) * all_reduce_time(hidden_bytes, tp, tp_link)
     stages: list[_Stage] = []
     split = stage_layers(arch, layout)
     for j, layers in enumerate(split):
-        compute = backward = ep_comm = cp_comm = 0.0
+        compute = backward = ep_comm = cp_comm = tp_comm = 0.0
         for i in layers:
             name = inv.layer_kinds[i]
             f, b, r = (windowed if inv.windows[i] is not None else times)[name]
             compute += f + b + r
             backward += b
-            kind = inv.kinds[name]
-            if name == "moe" and layout.ep > 1:
-                routed = micro_tokens * (kind.top_k or 0) * layout.capacity_factor * inv.hidden * ctx.act_bytes
-                calls = 4 + (2 if layout.recompute == "full" else 0)
-                ep_comm += calls * all_to_all_time(routed / layout.etp, layout.ep, ep_link)
-            if cp > 1 and kind.attention is not None:
-                kv = (kind.attention.k_width + kind.attention.v_width) / tp * micro_tokens * ctx.act_bytes
-                ring = 3 * (cp - 1) * (kv / cp_link.bandwidth + cp_link.latency)  # forward once, backward twice
-                cp_comm += max(0.0, ring - (f + b) * 0.5)  # hidden behind the attention-heavy half of the layer
+            layer_comms = plan.per_layer[name]
+            ep_comm += comm("ep", layer_comms)
+            tp_comm += comm("tp", layer_comms)
+            if cp > 1:
+                # The K/V ring hides behind the attention-heavy half of the layer's compute.
+                cp_comm += max(0.0, comm("cp", layer_comms) - (f + b) * 0.5)
         if j == 0:
             compute += 3 * ctx.overhead  # embedding lookup forward, gradient scatter
         if j == len(split) - 1:
@@ -365,44 +388,29 @@ def step_time(
             loss = LOSS_BYTES_PER_LOGIT * micro_tokens * inv.vocab / tp / ctx.hbm
             compute += 3 * head + loss
             backward += 2 * head
-        tp_comm = len(layers) * tp_per_layer
         # Overlapped collectives run beside the compute they interleave with; only what exceeds it is exposed.
         if layout.overlap_tp:
             tp_comm = max(0.0, tp_comm - model.comm_overlap * compute)
         if layout.overlap_ep:
             ep_comm = max(0.0, ep_comm - model.comm_overlap * compute)
-        pp_comm = 0.0
-        if pp > 1:
-            send = hidden_bytes / (tp if layout.sp else 1)
-            pp_comm = 2 * (send / pp_link.bandwidth + pp_link.latency)
+        pp_comm = comm("pp", plan.per_microbatch)
         stages.append(_Stage(compute, tp_comm, cp_comm, ep_comm, pp_comm, backward))
     slowest = max(stages, key=lambda st: st.total)
     mean = sum(st.total for st in stages) / len(stages)
     v = layout.virtual_stages if pp > 1 else 1
     bubble = (pp - 1) / v * mean
 
-    # Data parallelism: gradients (and, with a sharded optimizer, the weights after the step).
-    params = params_per_gpu(arch, layout)
-    grad_bytes = PRECISION_BYTES[layout.precision][1]
+    # Data parallelism: FSDP's per-micro-batch gathers hide behind that micro-batch's compute (prefetch; the
+    # first block's gather cannot); a per-step reduction behind the last micro-batch's backward.
     if layout.zero >= 3:
-        # FSDP: all-gather the weights for forward and again for backward, reduce-scatter the gradients, every
-        # micro-batch; prefetching hides them behind that micro-batch's compute.
-        # PyTorch FSDP and DeepSpeed gather and scatter per wrapped block: one collective of each per layer.
-        units = max(len(r) for r in split)
-        if layout.zero3_unit == "tensor":
-            units *= max(len(kind.weights) for kind in inv.kinds.values())
-        per_micro = 2 * gather_time(params * 2.0, dp, dp_link, units) + gather_time(
-            params * grad_bytes, dp, dp_link, units
-        )
+        per_micro = comm("dp", plan.per_microbatch)
         dp_comm = m * per_micro
         hidden = model.comm_overlap * slowest.compute if layout.overlap_dp else 0.0
-        exposed_per = max(0.0, per_micro - hidden)
-        dp_exposed = m * exposed_per + gather_time(params * 2.0 / max(len(split[0]), 1), dp, dp_link)
+        dp_exposed = m * max(0.0, per_micro - hidden) + gather_time(
+            params * 2.0 / max(len(split[0]), 1), dp, links["dp"]
+        )
     else:
-        if layout.zero == 0:
-            dp_comm = all_reduce_time(params * grad_bytes, dp, dp_link)
-        else:
-            dp_comm = gather_time(params * grad_bytes, dp, dp_link) + gather_time(params * 2.0, dp, dp_link)
+        dp_comm = comm("dp", plan.per_step)
         hidden = model.comm_overlap * slowest.backward if layout.overlap_dp else 0.0
         dp_exposed = max(0.0, dp_comm - hidden)
     local = params / (dp if layout.zero >= 1 else 1)
@@ -421,8 +429,8 @@ def step_time(
         f" shapes (waves of {TILE}x{TILE} tiles over {hardware.compute_units or 'unmodelled'} compute units),"
         f" {layout.attention} attention, memory-bound ops at {model.bandwidth_efficiency:.0%} of"
         f" {hardware.memory_bandwidth_gb_s:g} GB/s, {model.kernel_overhead_us:g} us per kernel",
-        f"collectives: tp over {'the network' if tp_link.crosses_nodes else 'the node'} links, dp over"
-        f" {'the network' if dp_link.crosses_nodes else 'the node'} ({dp_link.bandwidth / 1e9:.0f} GB/s per GPU"
+        f"collectives: tp over {'the network' if links['tp'].crosses_nodes else 'the node'} links, dp over"
+        f" {'the network' if links['dp'].crosses_nodes else 'the node'} ({links['dp'].bandwidth / 1e9:.0f} GB/s per GPU"
         f" after {model.collective_efficiency:.0%} efficiency); {model.comm_overlap:.0%} of the overlap window"
         " hides data-parallel traffic",
         f"1F1B over {m} micro-batches, {v} chunk(s) per stage: bubble (p-1)/v x mean stage time;"

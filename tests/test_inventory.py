@@ -81,29 +81,44 @@ def test_collectives_of_a_layout_by_hand() -> None:
     # Llama-2-7B, tp 8, pp 4, dp 16, micro-batch 1 of 4,096 tokens, bf16 (Narayanan et al. 2021 Sec. 3.2):
     inv = inventory(load_model("llama-2-7b"))
     layout = TrainLayout(tp=8, pp=4, dp=16, zero=1)
-    found = {
-        c.group: c
-        for c in collectives(inv, layout, seq_len=4096, activation_bytes=2, gradient_bytes=2, params_per_gpu=1e8)
-    }
-    tp = found["tp"]  # 4 all-reduces per layer of s x h x 2 bytes, 8 layers per stage, ring 2 (t-1)/t
-    assert (tp.kind, tp.bytes, tp.calls) == ("all-reduce", 4096 * 4096 * 2, 4 * 8)
-    assert tp.volume == pytest.approx(2 * 7 / 8 * 4096 * 4096 * 2 * 32)
-    pp = found["pp"]  # forward and backward send of the stage output, split by tp under sequence parallelism
-    assert pp.bytes == 4096 * 4096 * 2 / 8 and pp.calls == 2
-    dp = found["dp"]  # ZeRO-1: reduce-scatter + all-gather of the gradients, once per step
-    assert dp.kind == "reduce-scatter+all-gather" and dp.per_step
-    assert dp.volume == pytest.approx(2 * 15 / 16 * 2 * 1e8)
-    assert "ep" not in found  # a dense model has no expert all-to-all
-
-
-def test_expert_all_to_all_bytes() -> None:
-    # Mixtral, ep 8 over tp 1: each of 4 all-to-alls per MoE layer moves c k s b h bytes, 7/8 of them off the GPU.
-    inv = inventory(load_model("mixtral-8x7b"))
-    layout = TrainLayout(ep=8, dp=8, capacity_factor=1.25)
-    ep = next(
-        c
-        for c in collectives(inv, layout, seq_len=4096, activation_bytes=2, gradient_bytes=2, params_per_gpu=1.0)
-        if c.group == "ep"
+    plan = collectives(
+        inv, layout, seq_len=4096, activation_bytes=2, gradient_bytes=2, weight_bytes=2, params_per_gpu=1e8
     )
-    assert ep.bytes == pytest.approx(2 * 1.25 * 2 * 4096 * 4096)
-    assert ep.calls == 4 * 32 and math.isclose(ep.factor, 7 / 8)
+    (tp,) = plan.per_layer["dense"]  # 4 all-reduces per layer of s x h x 2 bytes, ring 2 (t-1)/t
+    assert (tp.kind, tp.group, tp.bytes, tp.calls) == ("all-reduce", "tp", 4096 * 4096 * 2, 4)
+    assert tp.volume == pytest.approx(2 * 7 / 8 * 4096 * 4096 * 2 * 4)
+    (pp,) = plan.per_microbatch  # forward and backward send of the stage output, split by tp under sequence parallelism
+    assert (pp.kind, pp.bytes, pp.calls) == ("send-recv", 4096 * 4096 * 2 / 8, 2)
+    # ZeRO-1: the gradients reduce-scattered and the updated weights all-gathered, once per step.
+    assert [(c.kind, c.bytes) for c in plan.per_step] == [("reduce-scatter", 2e8), ("all-gather", 2e8)]
+    assert sum(c.volume for c in plan.per_step) == pytest.approx(2 * 15 / 16 * 2 * 1e8)
+    full = collectives(
+        inv,
+        layout.model_copy(update={"recompute": "full"}),
+        seq_len=4096,
+        activation_bytes=2,
+        gradient_bytes=2,
+        weight_bytes=2,
+        params_per_gpu=1e8,
+    )
+    assert full.per_layer["dense"][0].calls == 6  # the recomputed forward repeats its two all-reduces
+
+
+def test_expert_all_to_all_and_fsdp_gathers() -> None:
+    # Mixtral, ep 8 over tp 1: 4 all-to-alls per MoE layer of c k s b h bytes, 7/8 of them off the GPU.
+    inv = inventory(load_model("mixtral-8x7b"))
+    layout = TrainLayout(ep=8, dp=8, capacity_factor=1.25, zero=3)
+    plan = collectives(
+        inv, layout, seq_len=4096, activation_bytes=2, gradient_bytes=4, weight_bytes=2, params_per_gpu=1e9
+    )
+    (ep,) = plan.per_layer["moe"]
+    assert ep.bytes == pytest.approx(2 * 1.25 * 2 * 4096 * 4096) and ep.calls == 4
+    assert math.isclose(ep.volume, 7 / 8 * ep.bytes * 4)
+    # FSDP: per micro-batch and per block (32 layers), the weights gathered twice and the gradients scattered.
+    assert [(c.kind, c.calls) for c in plan.per_microbatch] == [
+        ("all-gather", 32),
+        ("all-gather", 32),
+        ("reduce-scatter", 32),
+    ]
+    assert [c.bytes * c.calls for c in plan.per_microbatch] == pytest.approx([2e9, 2e9, 4e9])
+    assert plan.per_step == ()
