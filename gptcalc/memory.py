@@ -500,16 +500,19 @@ class ServingMemory(Result):
     max_tokens: int = Field(description="Largest number of cached tokens that fits.")
 
 
-def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 1) -> float:
+def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 1, ep: int = 1) -> float:
     """Weights on one GPU of the fullest serving stage: matmul weights (and an untied head) at ``dtype``;
-    embeddings, norms and biases in bf16; layers split as :func:`gptcalc.parallel.split_layers`, everything over tp.
+    embeddings, norms and biases in bf16; layers split as :func:`gptcalc.parallel.split_layers`, everything over tp;
+    with ``ep`` > 1 the routed experts spread whole over ep GPUs instead (expert parallelism) while the rest of the
+    stage is split over tp (and replicated over ep/tp attention data-parallel groups).
     """
     per_param = weight_bytes_per_param(dtype)
     inv = inventory(arch)
-    layer_bytes = {}
+    split = {}  # per layer kind: (bytes split over tp, routed-expert bytes)
     for name, kind in inv.kinds.items():
         matmul = kind.matmul_weights(experts=kind.n_experts)  # every expert is resident
-        layer_bytes[name] = matmul * per_param + (kind.params() - matmul) * 2.0
+        routed = (matmul - kind.matmul_weights(experts=0)) * per_param if ep > 1 else 0.0
+        split[name] = (matmul * per_param + (kind.params() - matmul) * 2.0 - routed, routed)
     head_matrix = inv.head_matrix
     embedding = inv.embedding_params * 2.0
     head_bias = inv.head_params - (0 if inv.tied else head_matrix)
@@ -522,13 +525,17 @@ def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 
     best = 0.0
     for j, layers in enumerate(stage_list):
         if inv.hybrid:
-            total = sum(layer_bytes[inv.layer_kinds[i]] for i in layers)
+            counts: dict[str, int] = {}
+            for i in layers:
+                counts[inv.layer_kinds[i]] = counts.get(inv.layer_kinds[i], 0) + 1
         else:
             dense, moe, _ = inv.stage_counts(layers)
-            total = dense * layer_bytes.get("dense", 0.0) + moe * layer_bytes.get("moe", 0.0)
-        total += (embedding if j == 0 else 0.0) + (head if j == len(stage_list) - 1 else 0.0)
-        best = max(best, total)
-    return best / tp
+            counts = {"dense": dense, "moe": moe}
+        by_tp = sum(n * split[k][0] for k, n in counts.items() if k in split)
+        routed = sum(n * split[k][1] for k, n in counts.items() if k in split)
+        by_tp += (embedding if j == 0 else 0.0) + (head if j == len(stage_list) - 1 else 0.0)
+        best = max(best, by_tp / tp + routed / ep)
+    return best
 
 
 def serving_memory(
@@ -541,20 +548,30 @@ def serving_memory(
     kv_dtype: str = DEFAULT_DTYPE,
     tp: int = 1,
     pp: int = 1,
+    ep: int = 1,
+    extra_weight_bytes: float = 0.0,
+    extra_kv_bytes_per_token: float = 0.0,
     overhead_gib: float = OVERHEAD_GIB,
     overhead_fraction: float = OVERHEAD_FRACTION,
 ) -> ServingMemory:
-    """Memory of serving ``batch`` sequences of ``context`` tokens on one GPU of a tp x pp group."""
+    """Memory of serving ``batch`` sequences of ``context`` tokens on one GPU of a tp x pp group.
+
+    With ``ep`` > tp (expert parallelism with attention data parallelism) each GPU holds the KV cache of its
+    attention group's ceil(batch / (ep/tp)) sequences and ``max_batch`` counts all groups. ``extra_*``: what
+    sits beside the model on the same GPU (a speculative draft model's weights and KV cache per token).
+    """
     if batch <= 0:
         raise InputError(f"batch: must be >= 1, got {batch}")
     if context <= 0:
         raise InputError(f"context: must be >= 1 token, got {context}")
     check_layout(arch, tp=tp)
-    weights = serving_weight_bytes(arch, weights_dtype, tp, pp)
-    kv_tok = kv_bytes_per_token(arch, kv_dtype, tp, pp, context)
-    kv = kv_tok * batch * context
+    groups = ep // tp if ep > tp else 1
+    local = math.ceil(batch / groups)
+    weights = serving_weight_bytes(arch, weights_dtype, tp, pp, ep) + extra_weight_bytes
+    kv_tok = kv_bytes_per_token(arch, kv_dtype, tp, pp, context) + extra_kv_bytes_per_token
+    kv = kv_tok * local * context
     state_seq = state_bytes_per_sequence(arch, kv_dtype, tp, pp)
-    state = state_seq * batch
+    state = state_seq * local
     # Workspace: two bf16 hidden-state buffers of a prefill chunk of up to 8,192 tokens, split over tp.
     act = 2 * 2 * min(context, PREFILL_CHUNK) * arch.hidden_size / tp
     allocated = weights + kv + state + act
@@ -572,6 +589,8 @@ def serving_memory(
         breakdown = {"weights": weights, "kv_cache": kv, "recurrent_state": state, "activations": act, "overhead": over}
         max_batch = max(int(room // (kv_tok * context + state_seq)), 0)
         max_tokens = max_batch * context
+    max_batch *= groups
+    max_tokens *= groups
     return ServingMemory(
         weights_bytes=weights,
         kv_bytes_per_token=kv_tok,

@@ -39,10 +39,21 @@ Batching (:data:`~gptcalc.specs.serving.Batching`):
   sequences in flight; each iteration decodes b tokens and takes in ``b x prompt / output`` prompt tokens
   (the prompts of the b/output requests that replace those finishing), so output rate = b / iteration.
 
-Pipeline parallelism runs ``pp`` micro-batches through the stages (decode: a sequence advances once the
-slowest stage served all pp micro-batches). Left out: KV-cache paging and preemption, CPU-side tokenization,
-stragglers, prefix caching, the NCCL/custom-kernel choice per message size; the draft model's cost under
-speculative decoding (``speculative`` only multiplies tokens per step).
+* **disaggregated** (DistServe, Zhong et al. 2024; Splitwise, Patel et al. 2024): prefill and decode on separate
+  pools of replicas; the system completes min(prefill pool, decode pool) requests/s, decode iterations carry no
+  prompt chunks, and each request's KV cache crosses from one pool to the other on its TTFT.
+
+Pipeline parallelism runs ``pp`` micro-batches through the stages: a prefill fills and drains the pipeline;
+decode keeps it full, the micro-batches cycling through the stages (a sequence advances once the slowest stage
+served all pp micro-batches, or after one round trip if that is longer). Expert parallelism (``ep``) spreads
+the routed experts whole over ep GPUs per stage, reached by an all-to-all dispatch and combine; with ep > tp
+the rest of the layer runs data-parallel over ep/tp attention groups (DeepSeek-AI 2024, DeepSeek-V3 Sec. 3.4).
+Speculative decoding (Leviathan et al. 2023) pays for its proposals (a draft model's decode iterations, MTP
+blocks, or nothing for n-gram lookup) and verifies ``tokens + 1`` positions per sequence in one iteration,
+gaining ``(1 - a^(tokens+1)) / (1 - a)`` tokens per step. Left out: KV-cache paging and preemption, CPU-side
+tokenization, stragglers, prefix caching, the NCCL/custom-kernel choice per message size, expert load
+imbalance under EP (routing is taken as uniform), overlapping the all-to-all or the KV transfer with compute,
+and acceptance that varies along the sequence (``speculative`` alone multiplies tokens per step without cost).
 """
 
 from __future__ import annotations
@@ -55,8 +66,17 @@ from pydantic import Field
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import mean_keys
 from gptcalc.inventory import Inventory, LayerKind, LayerKindName, inventory
-from gptcalc.memory import DTYPE_BYTES, serving_memory, weight_bytes_per_param
+from gptcalc.memory import (
+    DTYPE_BYTES,
+    ServingMemory,
+    kv_bytes_per_token,
+    serving_memory,
+    serving_weight_bytes,
+    state_bytes_per_sequence,
+    weight_bytes_per_param,
+)
 from gptcalc.parallel import check_layout, split_layers
+from gptcalc.params import count_params
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
 from gptcalc.specs.hardware import Hardware
@@ -86,6 +106,7 @@ class PhaseTime(Result):
     memory_ops_s: float = Field(description="Norms, activations, rotary, residual adds, embedding, sampling.")
     comm_s: float = Field(description="Tensor-parallel all-reduces and pipeline sends.")
     overhead_s: float = Field(description="Fixed per-iteration (and per-request, for prefill) cost.")
+    draft_s: float = Field(default=0.0, description="Speculative proposals (draft model or MTP passes) per step.")
     compute_s: float = Field(description="FLOPs / (peak x efficiency): the iteration's time if compute-bound.")
     memory_s: float = Field(description="Bytes / (bandwidth x efficiency): its time if memory-bound.")
     bound: str = Field(description="'compute' or 'memory': which of the two is larger.")
@@ -190,6 +211,9 @@ class Engine:
     attention_rate: float
     stages: tuple[range, ...]
     window: int | None
+    dp: int = 1
+    ep_link: Link | None = None
+    draft: Engine | None = None
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -221,6 +245,11 @@ class Engine:
         )
         tp_link = link(hw, setup.tp, 1, TimeModel(collective_efficiency=sm.collective_efficiency))
         attn = (hw.attention_efficiency or TimeModel().best_case_attention) * bf16_peak
+        tm = TimeModel(collective_efficiency=sm.collective_efficiency)
+        spec = setup.speculation
+        draft = None
+        if spec is not None and spec.draft is not None:
+            draft = cls.of(spec.draft, hw, draft_setup(spec.draft, setup), sm)
         return cls(
             arch=arch,
             hw=hw,
@@ -236,6 +265,9 @@ class Engine:
             attention_rate=attn,
             stages=tuple(split_layers(arch.n_layers, setup.pp)),
             window=arch.attention.sliding_window,
+            dp=setup.attention_dp,
+            ep_link=link(hw, setup.ep, 1, tm) if setup.ep > 1 else None,
+            draft=draft,
         )
 
     @property
@@ -249,6 +281,17 @@ class Engine:
             return 0.0
         ln = self.tp_link
         return 2 * (t - 1) / t * nbytes / ln.bandwidth + self.sm.allreduce_latency_steps * ln.latency
+
+    def all_to_all(self, tokens: float, top_k: int) -> float:
+        """Expert-parallel dispatch and combine of one MoE layer: each GPU sends the hidden states of its
+        ``tokens / ep`` tokens to their ``top_k`` experts and receives the results back, (ep-1)/ep of them
+        crossing the link (DeepSeek-AI 2024 Sec. 3.4; :func:`gptcalc.steptime.gather_time`'s ring cost, whose
+        latency is paid once per direction as one-shot all-to-all kernels do)."""
+        ep, ln = self.setup.ep, self.ep_link
+        if ep <= 1 or ln is None:
+            return 0.0
+        nbytes = tokens / ep * top_k * self.inv.hidden * ACT_BYTES
+        return 2 * ((ep - 1) / ep * nbytes / ln.bandwidth + self.sm.allreduce_latency_steps * ln.latency)
 
     def _gemm(self, count: float, m: float, n: float, k: float, *, bf16: bool = False) -> _Tally:
         out = _Tally()
@@ -271,13 +314,23 @@ class Engine:
         return out
 
     def layer(self, kind: LayerKind, work: Work, windowed: bool) -> _Tally:
-        """One layer of ``kind`` on one GPU for one iteration's ``work``."""
-        tp = self.setup.tp
-        T = work.tokens
+        """One layer of ``kind`` on one GPU for one iteration's ``work`` (the whole stage's).
+
+        With expert parallelism (ep > 1) the routed experts see every token of the stage, spread over ep GPUs
+        whole, and are reached by an all-to-all instead of an all-reduce; the rest of the layer runs on its
+        attention group's share (work / dp) split over tp."""
+        tp, ep = self.setup.tp, self.setup.ep
+        local = work.scaled(1.0 / self.dp) if self.dp > 1 else work
+        T = local.tokens
         out = _Tally()
         for mm in kind.matmuls:
             if mm.tokens == "routed":
                 k_top = kind.top_k or 1
+                if ep > 1:
+                    touched = expected_distinct_experts(mm.copies, k_top, work.tokens)
+                    m = work.tokens * k_top / touched if touched else 0.0
+                    out.add(self._gemm(touched / ep, m, mm.n, mm.k))
+                    continue
                 touched = expected_distinct_experts(mm.copies, k_top, T)
                 m = T * k_top / touched if touched else 0.0
                 n, k = (mm.n, mm.k / tp) if mm.name.endswith(("down_proj",)) else (mm.n / tp, mm.k)
@@ -289,15 +342,15 @@ class Engine:
         a_flops = a_bytes = 0.0
         if core is not None:
             kv_token = core.kv.values(tp) * self.kv_bytes
-            kv_read = work.kv_read_w if windowed else work.kv_read
-            keys = work.key_products_w if windowed else work.key_products
+            kv_read = local.kv_read_w if windowed else local.kv_read
+            keys = local.key_products_w if windowed else local.key_products
             a_bytes = (kv_read + T) * kv_token
             a_flops = core.flops_per_key / tp * keys
         if kind.ssm is not None:
             # Mamba-2: the SSD scan's FLOPs per token (chunked form, Dao & Gu 2024 Sec. 6) and each sequence's
             # conv + SSM state read and written once per iteration (one sampled row per sequence).
             a_flops += kind.ssm.scan_flops_per_token / tp * T
-            a_bytes += 2 * work.logits * kind.ssm.state_values(tp) * self.kv_bytes
+            a_bytes += 2 * local.logits * kind.ssm.state_values(tp) * self.kv_bytes
         if a_flops or a_bytes:
             out.attention = max(a_flops / self.attention_rate, a_bytes / self.hbm) + self.overhead
         out.flops += a_flops
@@ -308,9 +361,14 @@ class Engine:
             op_bytes += (op.reads + op.writes) * T * ACT_BYTES / split
         out.memory_ops = op_bytes / self.hbm + len(kind.ops) * self.overhead
         out.bytes += op_bytes
-        # One all-reduce after each sub-block (mixer, feed-forward).
-        sub_blocks = int(core is not None or kind.ssm is not None) + int(bool(kind.mlp_width))
-        out.comm = sub_blocks * self.allreduce(T * self.inv.hidden * ACT_BYTES)
+        # One all-reduce after each sub-block (mixer, feed-forward); under expert parallelism the MoE block
+        # exchanges tokens with an all-to-all and all-reduces only its shared experts' partial sums.
+        mixer = int(core is not None or kind.ssm is not None)
+        ffn = int(bool(kind.mlp_width))
+        if ep > 1 and kind.n_experts:
+            out.comm = self.all_to_all(work.tokens, kind.top_k or 1)
+            ffn = int(bool(kind.shared_width))
+        out.comm += (mixer + ffn) * self.allreduce(T * self.inv.hidden * ACT_BYTES)
         return out
 
     def stage(self, j: int, work: Work, cache: dict[tuple[LayerKindName, bool], _Tally] | None = None) -> _Tally:
@@ -329,25 +387,31 @@ class Engine:
             if key not in cache:
                 cache[key] = self.layer(inv.kinds[key[0]], work, key[1])
             out.add(cache[key], n)
+        local = work.scaled(1.0 / self.dp) if self.dp > 1 else work  # edges run per attention group
         if j == 0:
-            emb = work.tokens * inv.hidden * ACT_BYTES * 2
+            emb = local.tokens * inv.hidden * ACT_BYTES * 2
             out.memory_ops += emb / self.hbm + self.overhead
             out.bytes += emb
         if j == len(self.stages) - 1:
-            out.add(self._gemm(1, work.logits, inv.vocab / self.setup.tp, inv.head.k))
-            sample = work.logits * inv.vocab / self.setup.tp * LOGIT_BYTES
+            out.add(self._gemm(1, local.logits, inv.vocab / self.setup.tp, inv.head.k))
+            sample = local.logits * inv.vocab / self.setup.tp * LOGIT_BYTES
             out.memory_ops += sample / self.hbm + 2 * self.overhead
             out.bytes += sample
             if self.setup.tp > 1:  # gather the vocabulary shards' logits (or their top-k) to sample
-                out.comm += self.allreduce(work.logits * inv.vocab / self.setup.tp * 4)
+                out.comm += self.allreduce(local.logits * inv.vocab / self.setup.tp * 4)
         if len(self.stages) > 1 and j < len(self.stages) - 1:
             pp_link = link(self.hw, 2, self.setup.tp, TimeModel(collective_efficiency=self.sm.collective_efficiency))
-            out.comm += work.tokens * inv.hidden * ACT_BYTES / pp_link.bandwidth + pp_link.latency
+            out.comm += local.tokens * inv.hidden * ACT_BYTES / pp_link.bandwidth + pp_link.latency
         return out
 
-    def iteration(self, work: Work, *, micro: int = 1, fixed: float = 0.0) -> PhaseTime:
-        """``work`` split into ``micro`` pipeline micro-batches through every stage: the sum of the stages plus
-        (micro - 1) times the slowest (a full pipeline), plus ``fixed`` seconds."""
+    def iteration(self, work: Work, *, micro: int = 1, fixed: float = 0.0, cyclic: bool = False) -> PhaseTime:
+        """``work`` split into ``micro`` pipeline micro-batches through every stage, plus ``fixed`` seconds.
+
+        One-shot (a batch's prefill): the sum of the stages plus (micro - 1) times the slowest, the pipeline's
+        fill and drain. Cyclic (decode): the same micro-batches go round the pipeline step after step, so a
+        micro-batch re-enters the first stage as soon as it left the last one and the stages stay busy (Orca,
+        Yu et al. 2022 Sec. 4.3): a step takes max(micro x slowest stage, one round trip = the sum of the
+        stages)."""
         part = work.scaled(1.0 / micro)
         cache: dict[tuple[LayerKindName, bool], _Tally] = {}
         stages = [self.stage(j, part, cache) for j in range(len(self.stages))]
@@ -355,7 +419,7 @@ class Engine:
         for st in stages:
             tot.add(st)
         slowest = max(st.total for st in stages)
-        wall = tot.total + (micro - 1) * slowest
+        wall = max(micro * slowest, tot.total) if cyclic else tot.total + (micro - 1) * slowest
         scale = wall / tot.total if tot.total > 0 else 1.0
         peak = self.ctx.gemm_peak * self.ctx.gemm_eff
         compute = tot.flops * micro / peak
@@ -384,26 +448,72 @@ class Engine:
             prefill_work(sequences, s.prompt, self.window), micro=micro, fixed=self.sm.request_overhead_s
         )
 
+    def draft_step(self, sequences: float, context: float) -> float:
+        """Seconds of one round of speculative proposals for ``sequences`` sequences at ``context``: ``tokens``
+        draft-model decode iterations (each a forward pass with its own sampling, Leviathan et al. 2023
+        Algorithm 1), ``tokens`` passes of one MTP block with its 2h -> h projection and the shared head
+        (DeepSeek-V3 Sec. 2.2), or nothing for n-gram lookup."""
+        spec = self.setup.speculation
+        if spec is None or spec.method == "ngram":
+            return 0.0
+        fixed = self.sm.iteration_overhead_s
+        if self.draft is not None:
+            # One draft copy per tensor-parallel group of the replica, each drafting for its share of sequences.
+            groups = self.setup.pp * self.dp
+            work = decode_work(sequences / groups, context, self.draft.window, 1.0)
+            return spec.tokens * self.draft.iteration(work, fixed=fixed).step_s
+        inv, tp = self.inv, self.setup.tp
+        last = inv.layer_kinds[inv.n_layers - 1]
+        work = decode_work(sequences, context, self.window, 1.0)
+        t = self.layer(inv.kinds[last], work, windowed=False)
+        t.add(self._gemm(1, sequences, inv.hidden / tp, 2 * inv.hidden))
+        t.add(self._gemm(1, sequences, inv.vocab / tp, inv.head.k))
+        return spec.tokens * (t.total + fixed)
+
     def decode(self, sequences: int) -> PhaseTime:
-        """One decode iteration of ``sequences`` at the mean context prompt + output/2."""
+        """One decode step of ``sequences`` at the mean context prompt + output/2: one iteration, or under
+        speculation the proposals plus one verification iteration of ``tokens + 1`` positions per sequence."""
         s = self.setup
         context = s.prompt + s.output / 2
         micro = min(s.pp, sequences)
-        work = decode_work(sequences, context, self.window, s.speculative)
-        it = self.iteration(work, micro=micro, fixed=self.sm.iteration_overhead_s)
-        return it
+        work = decode_work(sequences, context, self.window, s.verified_per_step)
+        it = self.iteration(work, micro=micro, fixed=self.sm.iteration_overhead_s, cyclic=True)
+        return self._with_draft(it, sequences, context)
+
+    def _with_draft(self, it: PhaseTime, sequences: float, context: float) -> PhaseTime:
+        draft = self.draft_step(sequences, context)
+        if not draft:
+            return it
+        return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft})
 
     def mixed(self, sequences: int) -> tuple[PhaseTime, PhaseTime]:
         """Continuous batching's steady-state iteration: ``sequences`` decode tokens plus the prompt tokens of
         the sequences/output requests that join per iteration; and the same iteration without the prompts."""
         s = self.setup
         context = s.prompt + s.output / 2
-        dec = decode_work(sequences, context, self.window, s.speculative)
-        joining = sequences * s.speculative / s.output
+        dec = decode_work(sequences, context, self.window, s.verified_per_step)
+        joining = sequences * s.tokens_per_step / s.output
         work = dec + prefill_work(joining, s.prompt, self.window)
         micro = min(s.pp, sequences)
         fixed = self.sm.iteration_overhead_s
-        return self.iteration(work, micro=micro, fixed=fixed), self.iteration(dec, micro=micro, fixed=fixed)
+        both = self.iteration(work, micro=micro, fixed=fixed, cyclic=True)
+        pure = self.iteration(dec, micro=micro, fixed=fixed, cyclic=True)
+        return self._with_draft(both, sequences, context), self._with_draft(pure, sequences, context)
+
+
+def draft_setup(draft: Architecture, setup: ServingSetup) -> ServingSetup:
+    """The draft model's own setup: a copy on every tensor-parallel group of the replica (each pipeline stage
+    and attention group drafts for its 1 / (pp x dp) of the sequences, so its KV cache spreads as the model's
+    does), tp as the target's when the draft's heads divide it, else 1; one stage, the target's formats, no
+    speculation of its own."""
+    try:
+        check_layout(draft, tp=setup.tp)
+        tp = setup.tp
+    except InputError:
+        tp = 1
+    return setup.model_copy(
+        update={"tp": tp, "pp": 1, "ep": 1, "speculation": None, "prefill_gpus": None, "decode_gpus": None}
+    )
 
 
 class ServingEstimate(Result):
@@ -437,6 +547,12 @@ class ServingEstimate(Result):
     max_batch: int = Field(description="Largest batch whose KV cache fits (memory model).")
     fits: bool
     experts_touched: float | None = Field(description="Expected distinct experts per MoE layer per decode step.")
+    tokens_per_step: float = Field(description="Tokens a sequence gains per decode step (speculation; else 1).")
+    prefill_gpus: int | None = Field(default=None, description="Disaggregated: GPUs of the prefill pool.")
+    decode_gpus: int | None = Field(default=None, description="Disaggregated: GPUs of the decode pool.")
+    kv_transfer_s: float | None = Field(default=None, description="Disaggregated: one request's KV transfer.")
+    prefill_pool_rps: float | None = Field(default=None, description="Disaggregated: prefill pool requests/s.")
+    decode_pool_rps: float | None = Field(default=None, description="Disaggregated: decode pool requests/s.")
     cost_per_million_input_usd: float = Field(description="GPU time of prefill, per million prompt tokens.")
     cost_per_million_output_usd: float = Field(description="GPU time of decode, per million output tokens.")
     cost_per_million_tokens_usd: float = Field(description="All GPU time per million prompt + output tokens.")
@@ -462,6 +578,61 @@ def _validate(arch: Architecture, setup: ServingSetup) -> None:
     split_layers(arch.n_layers, setup.pp)
     if setup.batch < setup.pp:
         raise InputError(f"batch: {setup.batch} is smaller than pp ({setup.pp}); each stage needs a micro-batch")
+    if setup.ep > 1:
+        if arch.moe is None:
+            raise InputError(f"ep: {arch.name} has no routed experts to spread; drop --ep")
+        if arch.moe.n_experts % setup.ep:
+            raise InputError(
+                f"ep: {setup.ep} does not divide the {arch.moe.n_experts} experts; allowed: "
+                + ", ".join(str(d) for d in range(1, arch.moe.n_experts + 1) if arch.moe.n_experts % d == 0)
+            )
+        if setup.batch < setup.attention_dp * setup.pp:
+            raise InputError(
+                f"batch: {setup.batch} is smaller than the {setup.attention_dp} attention groups x pp {setup.pp};"
+                " each group needs a sequence"
+            )
+    spec = setup.speculation
+    if spec is not None and spec.method == "mtp" and setup.pp > 1:
+        raise InputError("speculation: MTP proposals run after the last stage; use pp 1 (or a draft model)")
+    if spec is not None and spec.draft is not None:
+        target, draft = count_params(arch), count_params(spec.draft)
+        t_active, d_active = target.active or target.total, draft.active or draft.total
+        if d_active >= t_active:
+            raise InputError(
+                f"draft: {spec.draft.name} ({d_active / 1e9:.3g}B active parameters per token) is not smaller than"
+                f" {arch.name} ({t_active / 1e9:.3g}B); a draft must be cheaper per token than the model it drafts"
+            )
+
+
+def replica_memory(arch: Architecture, hardware: Hardware, setup: ServingSetup) -> ServingMemory:
+    """Memory of one GPU of the replica at its batch: the model (experts spread over ep), its KV cache, and a
+    draft model's weights and KV cache or an MTP block's weights beside it."""
+    context = setup.prompt + setup.output
+    spec = setup.speculation
+    extra_w = extra_kv = 0.0
+    if spec is not None and spec.draft is not None:
+        d = draft_setup(spec.draft, setup)
+        extra_w = serving_weight_bytes(spec.draft, setup.weights_dtype, d.tp, 1)
+        # The draft copy on each stage holds the KV cache of 1/pp of the sequences (draft_setup).
+        extra_kv = kv_bytes_per_token(spec.draft, setup.kv_dtype, d.tp, 1, context) / setup.pp
+    elif spec is not None and spec.method == "mtp":
+        inv = inventory(arch)
+        block = inv.kind_of(inv.n_layers - 1)
+        per_param = weight_bytes_per_param(setup.weights_dtype)
+        extra_w = (block.params() + 2 * inv.hidden * inv.hidden) * per_param / max(setup.tp, setup.ep)
+    return serving_memory(
+        arch,
+        hardware,
+        batch=setup.batch,
+        context=context,
+        weights_dtype=setup.weights_dtype,
+        kv_dtype=setup.kv_dtype,
+        tp=setup.tp,
+        pp=setup.pp,
+        ep=setup.ep,
+        extra_weight_bytes=extra_w,
+        extra_kv_bytes_per_token=extra_kv,
+    )
 
 
 def compute_bound_batch(
@@ -493,6 +664,90 @@ def compute_bound_batch(
     return lo
 
 
+def kv_transfer_time(arch: Architecture, hardware: Hardware, setup: ServingSetup, sm: ServingModel) -> float:
+    """Seconds to move one request's KV cache (and recurrent state) from a prefill replica to a decode replica:
+    the prompt's cache at the KV dtype over all layers, each of the replica's GPUs sending its shard in parallel
+    over the link between the pools (inside one node when both pools fit in one, else the inter-node network;
+    DistServe, Zhong et al. 2024 Sec. 4; Splitwise, Patel et al. 2024). Counted whole on the TTFT: streaming
+    it layer by layer during prefill (Mooncake) would hide most of it."""
+    nbytes = kv_bytes_per_token(arch, setup.kv_dtype, 1, 1, setup.prompt) * setup.prompt
+    nbytes += state_bytes_per_sequence(arch, setup.kv_dtype, 1, 1)
+    tm = TimeModel(collective_efficiency=sm.collective_efficiency)
+    if setup.gpus <= hardware.devices_per_node:
+        bw, lat = hardware.intra_node_bandwidth * tm.collective_efficiency, hardware.intra_node_latency_us
+    else:
+        bw, lat = hardware.inter_node_bandwidth * tm.collective_efficiency, hardware.inter_node_latency_us
+    return nbytes / (setup.replica_gpus * bw) + lat * 1e-6
+
+
+@dataclass(frozen=True)
+class _Operating:
+    """How a setup's requests flow: latencies, completed requests per second, and the replica seconds per
+    request spent on prompts and on output (for the cost split)."""
+
+    ttft: float
+    step: float
+    rps: float
+    prefill_share: float
+    decode_share: float
+    decode: PhaseTime
+    transfer: float | None = None
+    prefill_pool_rps: float | None = None
+    decode_pool_rps: float | None = None
+
+
+def _colocated(eng: Engine, prefill: PhaseTime) -> _Operating:
+    """One replica doing both phases: static or continuous batching (module docstring)."""
+    s, sm = eng.setup, eng.sm
+    b, out_len, tau = s.batch, s.output, s.tokens_per_step
+    prefill_kernels = prefill.step_s - sm.request_overhead_s
+    if s.batching == "static":
+        decode = eng.decode(b)
+        step = decode.step_s
+        ttft = prefill.step_s
+        busy = ttft + max(out_len / tau - 1, 0) * step
+        rps = b / busy
+        return _Operating(ttft, step, rps, prefill_kernels / b, (busy - prefill_kernels) / b, decode)
+    decode, pure = eng.mixed(b)
+    step = decode.step_s
+    alone = eng.prefill(1)
+    chunks = math.ceil(s.prompt / s.chunk)
+    ttft = max(alone.step_s, sm.request_overhead_s + chunks * step)
+    rps = b * tau / (out_len * step)
+    prefill_share = (step - pure.step_s) * out_len / tau / b
+    return _Operating(ttft, step, rps, prefill_share, 1.0 / rps - prefill_share, decode)
+
+
+def _disaggregated(eng: Engine, arch: Architecture, hardware: Hardware) -> _Operating:
+    """Prefill and decode on separate pools of replicas (DistServe, Zhong et al. 2024; Splitwise, Patel et al.
+    2024): prefill replicas take prompts in iterations of up to ``chunk`` tokens; decode replicas decode their
+    batch with no prompt chunks in the way; each request's KV cache crosses between them
+    (:func:`kv_transfer_time`). The system completes min(prefill pool, decode pool) requests per second."""
+    s, sm = eng.setup, eng.sm
+    assert s.prefill_gpus is not None and s.decode_gpus is not None
+    per_iter = max(1, min(s.batch, s.chunk // s.prompt))
+    pre = eng.prefill(per_iter)
+    kernels = pre.step_s - sm.request_overhead_s
+    prefill_rps = s.prefill_gpus // s.replica_gpus * per_iter / kernels
+    decode = eng.decode(s.batch)
+    decode_rps = s.decode_gpus // s.replica_gpus * s.batch * s.tokens_per_step / (s.output * decode.step_s)
+    transfer = kv_transfer_time(arch, hardware, s, sm)
+    rps = min(prefill_rps, decode_rps)
+    # Replica-seconds per request, in units of the whole system (both pools) so the cost split sums to 1 / rps.
+    prefill_share = s.prefill_gpus / s.gpus / rps
+    return _Operating(
+        ttft=pre.step_s + transfer,
+        step=decode.step_s,
+        rps=rps,
+        prefill_share=prefill_share,
+        decode_share=1.0 / rps - prefill_share,
+        decode=decode,
+        transfer=transfer,
+        prefill_pool_rps=prefill_rps,
+        decode_pool_rps=decode_rps,
+    )
+
+
 def estimate_serving(
     arch: Architecture,
     hardware: Hardware,
@@ -512,85 +767,37 @@ def estimate_serving(
     price_mid = mid(setup.price_per_gpu_hour if setup.price_per_gpu_hour is not None else hardware.price_per_hour)
     util = mid(setup.utilization)
     context = setup.prompt + setup.output
-    mem = serving_memory(
-        arch,
-        hardware,
-        batch=setup.batch,
-        context=context,
-        weights_dtype=setup.weights_dtype,
-        kv_dtype=setup.kv_dtype,
-        tp=setup.tp,
-        pp=setup.pp,
-    )
+    mem = replica_memory(arch, hardware, setup)
+    shape = f"tp {setup.tp}, pp {setup.pp}" + (f", ep {setup.ep}" if setup.ep > 1 else "")
     if not mem.fits and not allow_overflow:
         if not mem.max_batch:
             raise InfeasibleError(
-                f"gpus: {arch.name} does not fit on {setup.gpus:,} x {hardware.name} (tp {setup.tp}, pp {setup.pp})"
+                f"gpus: {arch.name} does not fit on {setup.replica_gpus:,} x {hardware.name} ({shape})"
                 f" with {setup.weights_dtype} weights even at batch 1 x {context:,} tokens; give more --gpus"
                 " (`gptcalc fit --serve` shows the fewest that hold it) or fewer --prompt/--output tokens"
             )
         raise InfeasibleError(
-            f"batch: {setup.batch:,} sequences of {context:,} tokens do not fit on {setup.gpus:,} x {hardware.name}"
-            f" with {setup.weights_dtype} weights; the largest batch that fits is {mem.max_batch}"
+            f"batch: {setup.batch:,} sequences of {context:,} tokens do not fit on {setup.replica_gpus:,} x"
+            f" {hardware.name} with {setup.weights_dtype} weights; the largest batch that fits is {mem.max_batch}"
         )
     eng = Engine.of(arch, hardware, setup, model)
     sm = eng.sm
-    b, out_len = setup.batch, setup.output
+    b, out_len, tau = setup.batch, setup.output, setup.tokens_per_step
     prefill = eng.prefill(b)
     prefill_kernels = prefill.step_s - sm.request_overhead_s
-    if setup.batching == "static":
-        decode = eng.decode(b)
-        step = decode.step_s
-        ttft = prefill.step_s
-        prefill_share = prefill_kernels  # GPU seconds per batch spent on prompts
-        busy = ttft + max(out_len / setup.speculative - 1, 0) * step
-        rps = b / busy
-        decode_share = busy - prefill_share
-    else:
-        decode, pure = eng.mixed(b)
-        step = decode.step_s
-        alone = eng.prefill(1)
-        chunks = math.ceil(setup.prompt / setup.chunk)
-        ttft = max(alone.step_s, sm.request_overhead_s + chunks * step)
-        rps = b * setup.speculative / (out_len * step)
-        busy = 1.0 / rps * b  # seconds of replica time per b requests
-        prefill_share = (step - pure.step_s) * out_len / setup.speculative
-        decode_share = busy - prefill_share
-    tpot = step / setup.speculative
+    op = _disaggregated(eng, arch, hardware) if setup.disaggregated else _colocated(eng, prefill)
+    decode, step, rps, ttft = op.decode, op.step, op.rps, op.ttft
+    tpot = step / tau
     e2e = ttft + max(out_len - 1, 0) * tpot
     out_tps = rps * out_len
     moe = arch.moe
-    experts = expected_distinct_experts(moe.n_experts, moe.k, b * setup.speculative / setup.pp) if moe else None
+    local = b * setup.verified_per_step / setup.pp
+    experts = expected_distinct_experts(moe.n_experts, moe.k, local) if moe else None
     dollars_per_second = setup.gpus * price_mid / 3600.0 / util
-    per_input = dollars_per_second * prefill_share / (b * setup.prompt)
-    per_output = dollars_per_second * decode_share / (b * out_len)
+    per_input = dollars_per_second * op.prefill_share / setup.prompt
+    per_output = dollars_per_second * op.decode_share / out_len
     blended = dollars_per_second / (rps * context)
-    w = setup.weights_dtype
-    quant = (
-        "FP8 W8A8 at the FP8 peak"
-        if eng.fp8
-        else (f"weight-only {w}: bf16 GEMMs + {eng.dequant:g} B/weight dequantization" if eng.dequant else f"{w} GEMMs")
-    )
-    notes = [
-        f"per-operator iteration time (Vidur-style): GEMMs at their shapes, {quant}; HBM at"
-        f" {eng.hbm / hardware.memory_bandwidth:.0%}; {sm.kernel_overhead_us:g} µs per kernel",
-        f"{setup.batching} batching, {b:,} sequences; weights {w}, KV cache {setup.kv_dtype}; decode context ="
-        " prompt + output/2 on average",
-        f"tp {setup.tp} x pp {setup.pp} = {setup.gpus:,} GPUs; all-reduces over"
-        f" {eng.tp_link.bandwidth / 1e9:.0f} GB/s per GPU + {sm.allreduce_latency_steps:g} x"
-        f" {eng.tp_link.latency * 1e6:g} µs",
-        f"fixed costs: {sm.iteration_overhead_s * 1e3:g} ms per iteration, {sm.request_overhead_s * 1e3:g} ms per"
-        " request before its first token",
-        f"cost: {price_mid} $/GPU-hour at {util:.0%} utilization; prefill time billed to input tokens,"
-        " decode to output",
-    ]
-    if moe is not None:
-        notes.append(
-            f"MoE decode reads E(1-(1-k/E)^T) = {experts:.3g} of {moe.n_experts} experts per layer"
-            " (uniform routing assumed)"
-        )
-    if setup.speculative > 1:
-        notes.append(f"speculative decoding: {setup.speculative:g} tokens accepted per step; draft cost excluded")
+    notes = _notes(eng, arch, hardware, op, experts, price_mid, util)
     return ServingEstimate(
         model=arch.name,
         hardware=hardware.name,
@@ -598,7 +805,7 @@ def estimate_serving(
         batch=b,
         prompt=setup.prompt,
         output=out_len,
-        batching=setup.batching,
+        batching="disaggregated" if setup.disaggregated else setup.batching,
         ttft_s=ttft,
         tpot_s=tpot,
         e2e_s=e2e,
@@ -608,6 +815,7 @@ def estimate_serving(
         decode_tokens_per_second=b / tpot,
         tokens_per_second_per_sequence=1.0 / tpot,
         prefill_tokens_per_second=b * setup.prompt / max(prefill_kernels, 1e-12),
+        tokens_per_step=tau,
         decode=decode,
         prefill=prefill,
         decode_bound=decode.bound,
@@ -615,12 +823,98 @@ def estimate_serving(
         max_batch=mem.max_batch,
         fits=mem.fits,
         experts_touched=experts,
+        prefill_gpus=setup.prefill_gpus,
+        decode_gpus=setup.decode_gpus,
+        kv_transfer_s=op.transfer,
+        prefill_pool_rps=op.prefill_pool_rps,
+        decode_pool_rps=op.decode_pool_rps,
         cost_per_million_input_usd=per_input * 1e6,
         cost_per_million_output_usd=per_output * 1e6,
         cost_per_million_tokens_usd=blended * 1e6,
         price_per_gpu_hour=price_mid,
         utilization=util,
         assumptions=notes,
+    )
+
+
+def _notes(
+    eng: Engine,
+    arch: Architecture,
+    hardware: Hardware,
+    op: _Operating,
+    experts: float | None,
+    price: float,
+    util: float,
+) -> list[str]:
+    """The assumptions line by line, as the estimate used them."""
+    setup, sm = eng.setup, eng.sm
+    w, b = setup.weights_dtype, setup.batch
+    quant = (
+        "FP8 W8A8 at the FP8 peak"
+        if eng.fp8
+        else (f"weight-only {w}: bf16 GEMMs + {eng.dequant:g} B/weight dequantization" if eng.dequant else f"{w} GEMMs")
+    )
+    mode = "disaggregated prefill/decode" if setup.disaggregated else f"{setup.batching} batching"
+    notes = [
+        f"per-operator iteration time (Vidur-style): GEMMs at their shapes, {quant}; HBM at"
+        f" {eng.hbm / hardware.memory_bandwidth:.0%}; {sm.kernel_overhead_us:g} µs per kernel",
+        f"{mode}, {b:,} sequences; weights {w}, KV cache {setup.kv_dtype}; decode context ="
+        " prompt + output/2 on average",
+        f"tp {setup.tp} x pp {setup.pp} = {setup.tp * setup.pp:,} GPUs; all-reduces over"
+        f" {eng.tp_link.bandwidth / 1e9:.0f} GB/s per GPU + {sm.allreduce_latency_steps:g} x"
+        f" {eng.tp_link.latency * 1e6:g} µs",
+        f"fixed costs: {sm.iteration_overhead_s * 1e3:g} ms per iteration, {sm.request_overhead_s * 1e3:g} ms per"
+        " request before its first token",
+        f"cost: {price} $/GPU-hour at {util:.0%} utilization; prefill time billed to input tokens, decode to output",
+    ]
+    if setup.ep > 1 and eng.ep_link is not None:
+        notes[2] = (
+            f"tp {setup.tp} x ep {setup.ep} x pp {setup.pp} = {setup.replica_gpus:,} GPUs per replica: experts"
+            f" whole on {setup.ep} GPUs, attention data-parallel over {setup.attention_dp} group(s) of tp"
+            f" {setup.tp}; MoE all-to-all over {eng.ep_link.bandwidth / 1e9:.0f} GB/s per GPU"
+        )
+    if setup.disaggregated and op.prefill_pool_rps and op.decode_pool_rps and op.transfer is not None:
+        limit = "decode" if op.decode_pool_rps < op.prefill_pool_rps else "prefill"
+        r = setup.replica_gpus
+        per_p = op.prefill_pool_rps / (setup.prefill_gpus or r) * r
+        per_d = op.decode_pool_rps / (setup.decode_gpus or r) * r
+        notes.append(
+            f"disaggregated: {setup.prefill_gpus:,} prefill + {setup.decode_gpus:,} decode GPUs; pools serve"
+            f" {op.prefill_pool_rps:.3g} and {op.decode_pool_rps:.3g} requests/s, the {limit} pool limits; balanced"
+            f" at {per_d / per_p:.2g} prefill replicas per decode replica; KV transfer"
+            f" {op.transfer * 1e3:.3g} ms per request on the TTFT"
+        )
+    if moe_note := _moe_note(arch, experts):
+        notes.append(moe_note)
+    spec = setup.speculation
+    if spec is not None:
+        source = {
+            "draft": f"draft {spec.draft.name if spec.draft else ''} (its weights and KV cache beside the model)",
+            "ngram": "n-gram prompt lookup (no GPU cost)",
+            "mtp": "one MTP block + head per proposal (its weights beside the model)",
+        }[spec.method]
+        notes.append(
+            f"speculative decoding: {spec.tokens} proposals per step from {source}, each accepted with p ="
+            f" {spec.accept:g}: {setup.tokens_per_step:.3g} tokens per step (Leviathan et al. 2023 Eq. 1);"
+            f" proposals take {op.decode.draft_s * 1e3:.3g} ms of each {op.decode.step_s * 1e3:.3g} ms step"
+        )
+        if spec.draft is not None and spec.draft.vocab_size != arch.vocab_size:
+            notes.append(
+                f"draft vocabulary {spec.draft.vocab_size:,} differs from the model's {arch.vocab_size:,}:"
+                " speculative decoding needs a shared tokenizer"
+            )
+    elif setup.speculative > 1:
+        notes.append(f"speculative decoding: {setup.speculative:g} tokens accepted per step; draft cost excluded")
+    return notes
+
+
+def _moe_note(arch: Architecture, experts: float | None) -> str | None:
+    moe = arch.moe
+    if moe is None or experts is None:
+        return None
+    return (
+        f"MoE decode reads E(1-(1-k/E)^T) = {experts:.3g} of {moe.n_experts} experts per layer"
+        " (uniform routing assumed)"
     )
 
 

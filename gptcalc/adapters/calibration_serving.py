@@ -7,7 +7,7 @@ Sections (``shared/calibration/README.md``):
   included) at a fixed batch, TP as published;
 * **B2b** TensorRT-LLM 0.9 time to first token at batch 1;
 * **B3a** gpt-fast (torch.compile) batch-1 decode tokens/s on A100-80GB power-capped at 330 W and one MI250X
-  GCD, prompt of 5 tokens; its speculative row is not predicted (the draft's cost is not modelled yet).
+  GCD, prompt of 5 tokens; its speculative row is not predicted (acceptance rate and GPU count not published).
 
 Model shapes: the presets (Llama 2 7B/70B, Llama 3.1 8B/405B, Mistral 7B, Mixtral 8x7B) and, where no preset
 exists, the published configs: GPT-J 6B (EleutherAI/gpt-j-6b config.json: 28 layers, d_model 4,096, 16 heads
@@ -138,7 +138,10 @@ def _case(row: dict[str, Any]) -> ServingCase | Unrepresented:
     name, section, c, meas = row["name"], row["section"], row["config"], row["measured"]
     if c.get("model") not in MODELS:
         return Unrepresented(
-            name=name, section=section, reason="speculative decoding: the draft model's cost is not modelled yet"
+            name=name,
+            section=section,
+            reason="speculative decoding: acceptance rate and GPU count not published (the draft's cost is"
+            " modelled: serve --draft)",
         )
     notes: list[str] = []
     weights, kv = _dtypes(str(c.get("precision", "bf16")))

@@ -21,6 +21,7 @@ from gptcalc.cli.options import (
     SetOpt,
     TpOpt,
     WeightsDtypeOpt,
+    dirs,
     model_and_hardware,
 )
 from gptcalc.errors import InfeasibleError, InputError
@@ -39,20 +40,21 @@ def serving_payload(est: Any) -> dict[str, Any]:
 
 def print_serving(out: Any, est: Any, title: str) -> None:
     """A serving estimate as a table plus its assumptions."""
+    unit = "both pools" if est.prefill_gpus is not None else "replica"
     rows = [
         ["time to first token", fmt_seconds(est.ttft_s)],
         ["time per output token", fmt_seconds(est.tpot_s)],
         ["end-to-end latency", fmt_seconds(est.e2e_s)],
-        ["output tokens/s (replica, end to end)", fmt_count(est.output_tokens_per_second)],
+        [f"output tokens/s ({unit}, end to end)", fmt_count(est.output_tokens_per_second)],
         ["output tokens/s per GPU", fmt_count(est.output_tokens_per_second_per_gpu)],
-        ["requests/s (replica)", f"{est.requests_per_second:.3g}"],
-        ["decode-only tokens/s (batch / TPOT)", fmt_count(est.decode_tokens_per_second)],
+        [f"requests/s ({unit})", f"{est.requests_per_second:.3g}"],
+        ["decode-only tokens/s (batch / TPOT, one replica)", fmt_count(est.decode_tokens_per_second)],
         ["output tokens/s per sequence", fmt_count(est.tokens_per_second_per_sequence)],
         ["prompt tokens/s (replica)", fmt_count(est.prefill_tokens_per_second)],
         ["decode is", f"{est.decode_bound}-bound"],
         [
             "compute-bound from batch",
-            str(est.compute_bound_batch) if est.compute_bound_batch else "never (memory-bound)",
+            f"{est.compute_bound_batch:,}" if est.compute_bound_batch else "never (memory-bound)",
         ],
         ["largest batch that fits", f"{est.max_batch:,}"],
         ["$ per 1M input tokens", f"${est.cost_per_million_input_usd:.3g}"],
@@ -61,13 +63,54 @@ def print_serving(out: Any, est: Any, title: str) -> None:
     ]
     if est.experts_touched is not None:
         rows.insert(8, ["experts read per MoE layer", f"{est.experts_touched:.3g}"])
+    if est.tokens_per_step != 1:
+        rows.insert(3, ["tokens per decode step (speculation)", f"{est.tokens_per_step:.3g}"])
+        if est.decode.draft_s:
+            rows.insert(4, ["proposals per step (draft time)", fmt_seconds(est.decode.draft_s)])
+    if est.prefill_gpus is not None and est.decode_pool_rps is not None and est.prefill_pool_rps is not None:
+        rows += [
+            ["prefill pool", f"{est.prefill_gpus:,} GPUs, {est.prefill_pool_rps:.3g} requests/s"],
+            ["decode pool", f"{est.decode_gpus:,} GPUs, {est.decode_pool_rps:.3g} requests/s"],
+            ["KV transfer per request", fmt_seconds(est.kv_transfer_s or 0.0)],
+        ]
     out.print(table(title, ["", ""], rows))
     out.print()
     out.print(assumptions(est.assumptions))
 
 
+def _speculation(arch: Any, flags: dict[str, Any]) -> dict[str, Any] | None:
+    """The speculation spec's data from --draft / --accept / --draft-tokens (None without --draft)."""
+    draft = flags.get("draft")
+    if draft is None:
+        for key, flag in (("accept", "--accept"), ("draft_tokens", "--draft-tokens")):
+            if flags.get(key) is not None:
+                raise InputError(f"{flag}: only with --draft (a MODEL, ngram or mtp)")
+        return None
+    if flags.get("speculative") is not None:
+        raise InputError("--speculative: give either --speculative (tokens per step, no draft cost) or --draft")
+    data: dict[str, Any] = {}
+    if draft in ("ngram", "mtp"):
+        data["method"] = draft
+    else:
+        from gptcalc.adapters.load import load_model
+
+        data["method"] = "draft"
+        data["draft"] = load_model(draft, flags["dirs"], [])
+    if flags.get("accept") is not None:
+        data["accept"] = parse_number(flags["accept"], name="--accept")
+        if not 0 < data["accept"] < 1:
+            raise InputError(
+                f"--accept: the chance one proposed token is accepted, between 0 and 1; got {flags['accept']}"
+            )
+    if flags.get("draft_tokens") is not None:
+        data["tokens"] = parse_int(flags["draft_tokens"], name="--draft-tokens")
+        if not 1 <= data["tokens"] <= 32:
+            raise InputError(f"--draft-tokens: proposals per step, 1 to 32; got {flags['draft_tokens']}")
+    return data
+
+
 def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
-    """A ServingSetup from the serve command's flags (tp x pp must equal --gpus when both are given)."""
+    """A ServingSetup from the serve command's flags (max(tp, ep) x pp must equal --gpus when all are given)."""
     from gptcalc.parallel import serving_degrees
     from gptcalc.specs.base import validate_spec
     from gptcalc.specs.serving import ServingSetup
@@ -75,10 +118,25 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
     gpus = None if flags["gpus"] is None else parse_int(flags["gpus"], name="--gpus")
     tp = None if flags["tp"] is None else parse_int(flags["tp"], name="--tp")
     pp = None if flags["pp"] is None else parse_int(flags["pp"], name="--pp")
-    tp, pp = serving_degrees(gpus, tp, pp, hw.devices_per_node)
+    ep = None if flags.get("ep") is None else parse_int(flags["ep"], name="--ep")
+    if ep is not None and ep > 1:
+        # Experts over ep GPUs; attention data-parallel over ep/tp groups (tp 1 unless given, DeepSeek-V3's way).
+        tp = tp or 1
+        if pp is None:
+            pp = gpus // max(tp, ep) if gpus else 1
+        if gpus is not None and max(tp, ep) * pp != gpus:
+            raise InputError(f"--gpus: {gpus} is not max(tp, ep) x pp = {max(tp, ep)} x {pp}")
+    else:
+        tp, pp = serving_degrees(gpus, tp, pp, hw.devices_per_node)
     data: dict[str, Any] = {"tp": tp, "pp": pp}
-    for key, flag in (("batch", "--batch"),):
-        if flags[key] is not None:
+    if ep is not None:
+        data["ep"] = ep
+    for key, flag in (
+        ("batch", "--batch"),
+        ("prefill_gpus", "--prefill-gpus"),
+        ("decode_gpus", "--decode-gpus"),
+    ):
+        if flags.get(key) is not None:
             data[key] = parse_int(flags[key], name=flag)
     for key, flag in (("prompt", "--prompt"), ("output", "--output")):
         if flags[key] is not None:
@@ -90,6 +148,9 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
     ):
         if flags[key] is not None:
             data[key] = parse_number(flags[key], name=flag)
+    spec = _speculation(arch, flags)
+    if spec is not None:
+        data["speculation"] = spec
     if flags["price"] is not None:
         data["price_per_gpu_hour"] = parsing.value(flags["price"], "--price")
     if flags["utilization"] is not None:
@@ -115,7 +176,27 @@ def serve_cmd(
     utilization: Annotated[str | None, typer.Option("--utilization", help="Share of paid time serving.")] = None,
     weights_dtype: WeightsDtypeOpt = "bf16",
     kv_dtype: KvDtypeOpt = "bf16",
-    speculative: Annotated[str | None, typer.Option("--speculative", help="Tokens accepted per step.")] = None,
+    speculative: Annotated[
+        str | None, typer.Option("--speculative", help="Tokens accepted per step, draft cost excluded.")
+    ] = None,
+    draft: Annotated[
+        str | None, typer.Option("--draft", help="Speculative decoding: a draft MODEL, ngram or mtp (cost counted).")
+    ] = None,
+    accept: Annotated[
+        str | None, typer.Option("--accept", help="With --draft: chance a proposed token is accepted (0.7).")
+    ] = None,
+    draft_tokens: Annotated[
+        str | None, typer.Option("--draft-tokens", help="With --draft: proposals per step (default 4).")
+    ] = None,
+    ep: Annotated[
+        str | None, typer.Option("--ep", help="MoE: experts over ep GPUs; ep > tp runs attention data-parallel.")
+    ] = None,
+    prefill_gpus: Annotated[
+        str | None, typer.Option("--prefill-gpus", help="Disaggregated: GPUs of the prefill pool.")
+    ] = None,
+    decode_gpus: Annotated[
+        str | None, typer.Option("--decode-gpus", help="Disaggregated: GPUs of the decode pool.")
+    ] = None,
     compute_efficiency: Annotated[
         str | None, typer.Option("--compute-efficiency", help="Override the GEMM efficiency (serving model's).")
     ] = None,
@@ -128,6 +209,9 @@ def serve_cmd(
     max_load: Annotated[
         bool, typer.Option("--max-load", help="Batch = the largest that fits (saturation throughput).")
     ] = False,
+    max_concurrency: Annotated[
+        str | None, typer.Option("--max-concurrency", help="Cap on sequences in flight; batch = min(cap, fits).")
+    ] = None,
     rate: Annotated[str | None, typer.Option("--rate", help="Poisson arrivals, requests/s: TTFT p50/p90.")] = None,
     ttft_slo: Annotated[str | None, typer.Option("--ttft-slo", help="p90 TTFT bound, seconds: highest rate.")] = None,
     tpot_slo: Annotated[str | None, typer.Option("--tpot-slo", help="TPOT bound, seconds: highest rate.")] = None,
@@ -156,6 +240,13 @@ def serve_cmd(
         weights_dtype=weights_dtype,
         kv_dtype=kv_dtype,
         speculative=speculative,
+        draft=draft,
+        accept=accept,
+        draft_tokens=draft_tokens,
+        ep=ep,
+        prefill_gpus=prefill_gpus,
+        decode_gpus=decode_gpus,
+        dirs=dirs(presets),
         compute_efficiency=compute_efficiency,
         bandwidth_efficiency=bandwidth_efficiency,
         batching=batching,
@@ -164,17 +255,33 @@ def serve_cmd(
         raise InputError(f"--batching: {batching!r} is not a batching mode; allowed: static, continuous")
     setup = setup_from_flags(arch, hw, flags)
     note = None
-    if gpus is None and tp is None and pp is None:
+    if gpus is None and tp is None and pp is None and ep is None:
         from gptcalc.fit import fewest_gpus_setup
 
         setup, note = fewest_gpus_setup(arch, hw, setup)
-    if max_load:
+        if setup.prefill_gpus is not None:  # the pools must be whole replicas of the shape just chosen
+            from gptcalc.specs.base import validate_spec
+            from gptcalc.specs.serving import ServingSetup
+
+            setup = validate_spec(ServingSetup, setup.model_dump(), "serving options")
+    cap = None if max_concurrency is None else parse_int(max_concurrency, name="--max-concurrency")
+    if max_load or cap is not None:
+        flag = "--max-load" if max_load else "--max-concurrency"
         if batch is not None:
-            raise InputError("--max-load: sets the batch itself; drop --batch")
-        top = estimate_serving(arch, hw, setup, allow_overflow=True, knee=False).max_batch
+            raise InputError(f"{flag}: sets the batch itself; drop --batch")
+        probe = setup.model_copy(update={"batch": max(setup.batch, setup.pp * setup.attention_dp)})
+        top = estimate_serving(arch, hw, probe, allow_overflow=True, knee=False).max_batch
         if top < setup.pp:
-            raise InfeasibleError(f"--max-load: no batch of {setup.prompt + setup.output} tokens fits")
-        setup = setup.model_copy(update={"batch": top})
+            raise InfeasibleError(f"{flag}: no batch of {setup.prompt + setup.output} tokens fits")
+        chosen = top if cap is None else min(cap, top)
+        if chosen < setup.pp * setup.attention_dp:
+            raise InputError(
+                f"--max-concurrency: {cap} is below the {setup.pp * setup.attention_dp} sequences the replica's"
+                " stages and attention groups need"
+            )
+        setup = setup.model_copy(update={"batch": chosen})
+        which = "the KV cache" if cap is None or top <= cap else "--max-concurrency"
+        note = (note + "; " if note else "") + f"concurrency {chosen:,}, limited by {which} (fits {top:,})"
     if ttft_slo is not None or tpot_slo is not None:
         _slo(arch, hw, setup, ttft_slo, tpot_slo, target_rate, json_out)
         return
@@ -205,7 +312,7 @@ def serve_cmd(
     print_serving(
         out,
         est,
-        f"Serving {arch.name} on {setup.gpus:,} x {hw.name} (tp {setup.tp}, pp {setup.pp}),"
+        f"Serving {arch.name} on {setup.gpus:,} x {hw.name} ({_shape(setup)}),"
         f" batch {setup.batch:,}, {setup.prompt:,} + {setup.output:,} tokens",
     )
     if load is not None:
@@ -216,6 +323,14 @@ def serve_cmd(
         )
     if needed is not None:
         out.print(f"\nGPUs for {target} output tokens/s: [bold]{needed:,}[/] ({needed // setup.gpus} replicas)")
+
+
+def _shape(setup: Any) -> str:
+    """The replica's layout in words: tp, pp, ep, and the pools when disaggregated."""
+    shape = f"tp {setup.tp}, pp {setup.pp}" + (f", ep {setup.ep}" if setup.ep > 1 else "")
+    if setup.disaggregated:
+        shape += f"; {setup.prefill_gpus:,} prefill + {setup.decode_gpus:,} decode GPUs"
+    return shape
 
 
 def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:

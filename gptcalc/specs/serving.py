@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Fraction, NonNegFloat, PosFloat, PosInt, Spec
@@ -19,6 +19,46 @@ Batching = Literal["static", "continuous"]
 """static: a batch prefills together, then decodes together until every sequence is done (TensorRT-LLM 0.9
 'static batching'); continuous: in-flight batching, new requests' prompts are chunked into the running decode
 iterations (Orca, Yu et al. 2022; Sarathi-Serve, Agrawal et al. 2024)."""
+
+
+SpeculationMethod = Literal["draft", "ngram", "mtp"]
+"""draft: a smaller model proposes tokens (Leviathan et al. 2023; Chen et al. 2023); ngram: prompt lookup, the
+proposals are copied from the context at no GPU cost (Saxena 2023); mtp: the model's own multi-token-prediction
+module, one extra decoder block per proposed token (DeepSeek-AI 2024, DeepSeek-V3 Sec. 2.2)."""
+
+
+class Speculation(Spec):
+    """Speculative decoding: ``tokens`` proposals per step, each accepted with probability ``accept``.
+
+    A step verifies the proposals in one target iteration of ``tokens + 1`` positions per sequence and yields
+    ``(1 - accept^(tokens+1)) / (1 - accept)`` tokens on average (Leviathan et al. 2023, Eq. 1: acceptances
+    i.i.d., the first rejection ends the step, the target's own token is always kept)."""
+
+    method: SpeculationMethod = Field(default="draft", description="Where the proposals come from.")
+    draft: Architecture | None = Field(default=None, description="The draft model (method 'draft' only).")
+    accept: float = Field(
+        default=0.7,
+        gt=0,
+        lt=1,
+        description="Probability that one proposed token is accepted (alpha; 0.6-0.8 for a same-family draft on"
+        " chat and code, Leviathan et al. 2023 Table 3, Chen et al. 2023).",
+    )
+    tokens: int = Field(default=4, ge=1, le=32, description="Proposed tokens per step (gamma).")
+
+    @model_validator(mode="after")
+    def _draft_iff_method(self) -> Speculation:
+        if (self.method == "draft") != (self.draft is not None):
+            raise ValueError(
+                "draft: a draft model is needed with method 'draft' and only then"
+                f" (method {self.method!r}, draft {'given' if self.draft else 'missing'})"
+            )
+        return self
+
+    @property
+    def tokens_per_step(self) -> float:
+        """Expected tokens one step yields (Leviathan et al. 2023, Eq. 1)."""
+        a, g = self.accept, self.tokens
+        return (1.0 - a ** (g + 1)) / (1.0 - a)
 
 
 class ServingModel(Spec):
@@ -132,13 +172,86 @@ class ServingSetup(Spec):
         description="Continuous batching: prompt tokens one iteration may take in (Sarathi-Serve's token budget"
         " less the decode tokens).",
     )
-    speculative: float = Field(default=1.0, ge=1, le=64, description="Tokens accepted per decoding step (1 = none).")
+    speculative: float = Field(
+        default=1.0,
+        ge=1,
+        le=64,
+        description="Tokens accepted per decoding step, given directly with no draft cost (1 = none); see"
+        " ``speculation`` for speculative decoding whose proposals are paid for.",
+    )
+    speculation: Speculation | None = Field(
+        default=None, description="Speculative decoding with its proposal cost (draft model, n-gram or MTP)."
+    )
+    ep: PosInt = Field(
+        default=1,
+        description="Expert parallelism: the routed experts of a stage spread whole over ep GPUs. With ep > tp the"
+        " stage's attention, dense layers and shared experts run data-parallel over ep/tp groups of tp GPUs, each"
+        " with its own sequences (DeepSeek-V3's deployment, DeepSeek-AI 2024 Sec. 3.4; SGLang's DP attention).",
+    )
+    prefill_gpus: PosInt | None = Field(
+        default=None,
+        description="Disaggregated serving: GPUs of the prefill pool (replicas of this shape); with decode_gpus.",
+    )
+    decode_gpus: PosInt | None = Field(
+        default=None,
+        description="Disaggregated serving: GPUs of the decode pool (replicas of this shape); with prefill_gpus.",
+    )
     price_per_gpu_hour: PosValue | None = Field(default=None, description="USD per GPU-hour; None: hardware's.")
     utilization: FractionValue = Field(default=1.0, description="Share of paid GPU time spent serving.")
 
     @property
+    def stage_gpus(self) -> int:
+        """GPUs of one pipeline stage: tp, or ep when the experts spread wider (attention data-parallel)."""
+        return max(self.tp, self.ep)
+
+    @property
+    def attention_dp(self) -> int:
+        """Attention data-parallel groups per stage (ep / tp when ep > tp, else 1)."""
+        return self.ep // self.tp if self.ep > self.tp else 1
+
+    @property
+    def replica_gpus(self) -> int:
+        """GPUs of one replica: stage GPUs x pp."""
+        return self.stage_gpus * self.pp
+
+    @property
+    def disaggregated(self) -> bool:
+        return self.prefill_gpus is not None and self.decode_gpus is not None
+
+    @property
     def gpus(self) -> int:
-        return self.tp * self.pp
+        """GPUs paid for: one replica, or both pools when disaggregated."""
+        if self.prefill_gpus is not None and self.decode_gpus is not None:
+            return self.prefill_gpus + self.decode_gpus
+        return self.replica_gpus
+
+    @property
+    def tokens_per_step(self) -> float:
+        """Tokens a sequence gains per decoding step (speculation's expectation, or ``speculative``)."""
+        return self.speculation.tokens_per_step if self.speculation is not None else self.speculative
+
+    @property
+    def verified_per_step(self) -> float:
+        """Positions per sequence one decode iteration of the model computes: the proposals plus its own token
+        under speculation, else ``speculative``."""
+        return self.speculation.tokens + 1.0 if self.speculation is not None else self.speculative
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServingSetup:
+        if self.speculation is not None and self.speculative != 1:
+            raise ValueError("speculative: give tokens per step directly or a speculation, not both")
+        if (self.prefill_gpus is None) != (self.decode_gpus is None):
+            raise ValueError("prefill_gpus, decode_gpus: disaggregated serving needs both pools")
+        if self.ep > 1 and self.ep % self.tp:
+            raise ValueError(f"ep: {self.ep} must be a multiple of tp ({self.tp}): attention groups of tp GPUs")
+        for name in ("prefill_gpus", "decode_gpus"):
+            n = getattr(self, name)
+            if n is not None and n % self.replica_gpus:
+                raise ValueError(
+                    f"{name}: {n} is not a whole number of replicas of {self.replica_gpus} GPUs"
+                    f" (stage {self.stage_gpus} x pp {self.pp})"
+                )
+        return self
 
 
 Metric = Literal["output_tokens_per_s_per_gpu", "ttft_s", "decode_tokens_per_s"]
