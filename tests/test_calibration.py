@@ -44,6 +44,21 @@ def test_megatron_tflops_to_tokens_by_hand() -> None:
     assert megatron_tokens(137, 24, 2304, 2048) == pytest.approx(137e12 / per_token)
 
 
+def test_deepspeed_pipeline_rows_carry_their_cluster_and_schedule(loaded: tuple[list, list]) -> None:  # type: ignore[type-arg]
+    # BLOOM ran on Jean Zay: 4 Omni-Path links of 100 Gb/s per 8-GPU node (BLOOM paper Sec. 3.4.1) = 400 / 8 Gb/s
+    # per GPU = 6.25 GB/s; everything else is the A100 80GB part. DeepSpeed's TrainSchedule reduces gradients at its
+    # last step, after every backward: no data-parallel overlap for MT-NLG or BLOOM, overlap for Megatron-LM rows.
+    cases, _ = loaded
+    by_section = {c.section: c for c in cases}
+    bloom = by_section["A7a"]
+    assert bloom.hardware.inter_node_gb_s == pytest.approx(400 / 8 / 8)
+    assert bloom.hardware.intra_node_gb_s == 300 and bloom.hardware.peak_tflops["bf16"] == 312
+    assert not bloom.layout.overlap_dp and not by_section["A3"].layout.overlap_dp
+    megatron = [c for c in cases if c.section in ("A1a", "A2a", "A2b") or c.group.startswith("Megatron-LM 2021 PTD")]
+    assert megatron and all(c.layout.overlap_dp for c in megatron)
+    assert by_section["A3"].hardware.inter_node_gb_s == 25  # Selene: one 200 Gb/s HDR NIC per GPU
+
+
 def test_stats_by_hand() -> None:
     s = stats("x", [0.5, 1.0, 1.1, 1.3, 2.0])
     assert s.median == 1.1 and s.within == pytest.approx(2 / 5)

@@ -113,10 +113,29 @@ NEMO: dict[str, Any] = {
     "Nemotron-340B": lambda: llama(96, 18432, 96, 8, 73728, 256_000, act="relu", name="nemotron-340b"),
 }
 SHAPES_BY_BILLIONS = {175: (96, 12288, 96), 530: (105, 20480, 128)}  # Narayanan T2 / Korthikanti T3 shapes
+# Jean Zay's A100 partition, where BLOOM trained: four Omni-Path links of 100 Gb/s per node of 8 GPUs, i.e.
+# 4 x 12.5 GB/s / 8 = 6.25 GB/s per GPU, a quarter of a DGX A100's one 200 Gb/s HDR NIC per GPU (Le Scao et al. 2022,
+# 'BLOOM', arXiv:2211.05100, Sec. 3.4.1: "4 Omni-Path 100 Gbps links per node"; bigscience-workshop/bigscience
+# train/tr11-176B-ml/README.md 'Hardware': "4 OmniPath links", and jz/frameworks/megatron-lm.md: 400 Gb/s a node).
+JEAN_ZAY_INTER_NODE_GB_S = 4 * 100 / 8 / 8
+# DeepSpeed's pipeline engine (Megatron-DeepSpeed: MT-NLG, BLOOM) reduces the gradients after the last micro-batch's
+# backward: TrainSchedule.steps() appends ReduceTiedGrads, ReduceGrads and OptimizerStep to the schedule's final step
+# (microsoft/DeepSpeed deepspeed/runtime/pipe/schedule.py), so none of the data-parallel traffic overlaps compute.
+DEEPSPEED_PIPELINE = {"overlap_dp": False}
 
 
 def _hardware(text: str) -> Hardware:
     t = text.lower()
+    if "omni-path" in t:
+        a100 = load_hardware("a100-80gb")
+        return a100.model_copy(
+            update={
+                "name": "a100-80gb-jean-zay",
+                "description": "A100 SXM4 80GB nodes of Jean Zay (IDRIS), 8 GPUs and 4 x 100 Gb/s Omni-Path a node",
+                "source": f"{a100.source} Network: Le Scao et al. 2022 (BLOOM) Sec. 3.4.1, 4 x 100 Gb/s a node.",
+                "inter_node_gb_s": JEAN_ZAY_INTER_NODE_GB_S,
+            }
+        )
     if "tpu v4" in t:
         return load_hardware("tpu-v4")
     if "h100" in t:
@@ -184,6 +203,9 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "dropout": True,
             "zero": int(c.get("zero_stage", 1 if section in ("A1b",) else 0)),
         }
+        if section == "A3":
+            lay.update(DEEPSPEED_PIPELINE)
+            notes.append("DeepSpeed pipeline engine: gradients reduced after the last backward, not overlapped")
         if zero3:
             # DeepSpeed's 2021 ZeRO-3 gathers each parameter tensor and does not overlap them with compute.
             lay.update(zero3_unit="tensor", overlap_dp=False)
@@ -237,7 +259,12 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "precision": "bf16",
             "attention": "eager",
             "zero": 1,
+            **DEEPSPEED_PIPELINE,
         }
+        notes.append(
+            "DeepSpeed pipeline engine: gradients reduced after the last backward, not overlapped; Jean Zay's"
+            f" {JEAN_ZAY_INTER_NODE_GB_S:g} GB/s per GPU between nodes (4 x 100 Gb/s Omni-Path a node)"
+        )
         gb = int(c["global_batch"])
         tokens = gb * seq / (meas["iteration_time_s"] * c["gpus"])
         how = f"iteration time {meas['iteration_time_s']} s"
