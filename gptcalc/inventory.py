@@ -883,7 +883,8 @@ def collectives(
     Lepikhin et al. 2020 for the expert all-to-all; Liu et al. 2023 for ring attention):
 
     * tp, per layer: 4 all-reduces (2 forward, 2 backward; 6 with full recomputation) of the ``T h``
-      activations (sequence parallelism's reduce-scatter + all-gather pairs move the same bytes);
+      activations (sequence parallelism's reduce-scatter + all-gather pairs move the same bytes); half as many
+      for a hybrid block with one sub-block (mixer only or MLP only);
     * cp, per layer with attention: 3 (cp - 1) sends of the local K and V (forward once, backward twice);
     * ep, per MoE layer: 4 all-to-alls (dispatch and combine, forward and backward; 6 with full
       recomputation) of the ``c k T h / expert_tp`` routed activations;
@@ -905,7 +906,9 @@ def collectives(
     for name, kind in inv.kinds.items():
         comms: list[Collective] = []
         if t > 1:
-            comms.append(Collective("all-reduce", "tp", t, hidden, 4 + extra))
+            has_mixer = kind.attention is not None or kind.ssm is not None
+            sub_blocks = int(has_mixer) + int(bool(kind.mlp_width) or bool(kind.n_experts))
+            comms.append(Collective("all-reduce", "tp", t, hidden, (4 + extra) * sub_blocks // 2))
         if cp > 1 and kind.attention is not None:
             kv = (kind.attention.k_width + kind.attention.v_width) / t * tokens * activation_bytes
             comms.append(Collective("send-recv", "cp", cp, kv, 3 * (cp - 1)))

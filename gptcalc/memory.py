@@ -42,7 +42,7 @@ from typing import NamedTuple
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.inventory import inventory
+from gptcalc.inventory import LayerKind, SsmCore, inventory
 from gptcalc.parallel import check_layout, split_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
@@ -84,52 +84,81 @@ def overhead_bytes(allocated: float, fixed_gib: float = OVERHEAD_GIB, fraction: 
 # ------------------------------------------------------------------------------------------ activations
 
 
-def require_classic_layers(arch: Architecture, question: str) -> None:
-    """Refuse, with one clear line, a question whose model is not written yet for state-space and
-    single-block layers (training memory and step time of hybrids)."""
-    if arch.is_hybrid:
-        kinds = sorted({b for b in arch.block_types if b not in ("dense", "moe")})
+MIXER_OPS = ("ssm_conv", "ssm_scan_io", "gated_norm", "gate")
+"""Elementwise ops of a state-space or linear-attention mixer whose outputs are kept for backward."""
+
+
+def require_attention_context_parallel(arch: Architecture, cp: int) -> None:
+    """Refuse context parallelism for recurrent layers: ring attention splits keys, a scan needs its state."""
+    if cp > 1 and any(k.ssm is not None for k in inventory(arch).kinds.values()):
         raise InputError(
-            f"{arch.name}: {question} is not modelled yet for {', '.join(kinds)} layers (hybrid/state-space models);"
-            " params, flops and serving memory/time do answer for them"
+            f"cp: {arch.name} has state-space/linear-attention layers; context parallelism of a recurrent scan"
+            " (passing the state between ranks) is not modelled; use cp 1"
         )
 
 
 def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int, moe_layer: bool) -> float:
-    """Bytes one layer keeps for the backward pass of one micro-batch on one GPU.
+    """Bytes one classic layer (attention + MLP, or attention + MoE) keeps for backward: see
+    :func:`kind_activation_bytes`."""
+    kind = inventory(arch).kinds.get("moe" if moe_layer else "dense")
+    if kind is None:
+        raise InputError(f"{arch.name} has no {'MoE' if moe_layer else 'dense'} layers")
+    return kind_activation_bytes(arch, kind, layout, seq_len)
+
+
+def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayout, seq_len: int) -> float:
+    """Bytes one layer of ``kind`` keeps for the backward pass of one micro-batch on one GPU.
 
     Terms (p bytes per value, s sequence, b micro-batch, h hidden; see module docstring):
-    replicated under tp (divided by t only with sequence parallelism): the norm inputs ``p sbh`` each, the
-    QKV input ``p sbh``, the MLP input ``p sbh``, two dropout masks ``sbh``; divided by t: Q and K
-    ``p sb(a d + g d)``, V ``p sb g d``, the attention output ``p sb a d``, scores/softmax ``p a s^2 b`` plus
-    dropout mask and output (``a s^2 b (1 + p)``) when eager, the MLP internals ``2 p sbf`` (plain) or
-    ``3 p sbf`` (gated). An MoE layer stores c k routed copies of each token's expert internals and
-    inputs, the router logits (fp32), the shared experts' internals and one all-to-all buffer.
-    Selective recompute drops the s^2 terms; full recompute keeps only the layer input ``p sbh``.
+    replicated under tp (divided by t only with sequence parallelism): the norm inputs ``p sbh`` each, each
+    sub-block's input ``p sbh`` (QKV or mixer input, MLP input), a dropout mask ``sbh`` per sub-block;
+    divided by t: Q and K ``p sb(a d + g d)``, V ``p sb g d``, the attention output ``p sb a d``,
+    scores/softmax ``p a s^2 b`` plus dropout mask and output (``a s^2 b (1 + p)``) when eager, the MLP
+    internals ``2 p sbf`` (plain) or ``3 p sbf`` (gated). An MoE layer stores c k routed copies of each
+    token's expert internals and inputs, the router logits (fp32), the shared experts' internals and one
+    all-to-all buffer (Korthikanti et al. 2022 Sec. 4 for attention and MLP).
+
+    A state-space or linear-attention mixer (Mamba, Mamba-2, gated DeltaNet, KDA) keeps every tensor it makes
+    between its in- and out-projections: the in-projections' outputs, the short conv's, the scan's and the
+    gated norm's (the inventory's mixer matmuls and :data:`MIXER_OPS`), plus the chunked kernels' per-chunk
+    states in fp32 (``4 H P N / Q`` per token for Mamba-2's SSD, ``4 H d_k d_v / C`` for the delta rule; the
+    fused selective scan of Mamba recomputes its states). Derived from the mamba_ssm and flash-linear-attention
+    kernels' saved tensors; no published table to check against. Hybrid blocks with one sub-block (mixer
+    only, MLP only) have one norm and one input. Selective recompute drops the s^2 terms; full recompute keeps
+    only the layer input ``p sbh``.
     """
     p = ACTIVATION_BYTES[layout.precision]
     s, b, h = seq_len, layout.micro_batch, arch.hidden_size
     t = layout.tp
     sbh = s * b * h
-    require_classic_layers(arch, "training memory")
     if layout.recompute == "full":
         return p * sbh / (t if layout.sp else 1)
-    kind = inventory(arch).kinds.get("moe" if moe_layer else "dense")
-    if kind is None:
-        raise InputError(f"{arch.name} has no {'MoE' if moe_layer else 'dense'} layers")
-    core = kind.attention
-    assert core is not None  # dense and moe layers have attention
     dropout_mask = sbh if layout.dropout else 0.0
-    a = core.heads
-    latent = p * s * b * core.latent
-    replicated = arch.norms_per_layer * p * sbh + p * sbh + p * sbh + 2 * dropout_mask
-    split = p * s * b * (core.q_width + core.k_width + core.v_width + core.out_width) + latent
-    if layout.recompute == "none" and layout.attention == "eager":
-        split += a * s * s * b * (p + ((1 + p) if layout.dropout else 0))
-    elif layout.recompute == "none":
-        split += 4 * a * s * b  # flash attention keeps the fp32 log-sum-exp per row
+    core = kind.attention
+    has_mixer = core is not None or kind.ssm is not None
+    has_ffn = bool(kind.mlp_width) or bool(kind.n_experts)
+    sub_blocks = int(has_mixer) + int(has_ffn)
+    norms = arch.norms_per_layer if kind.name in ("dense", "moe") else sub_blocks
+    replicated = norms * p * sbh + sub_blocks * (p * sbh + dropout_mask)
+    split = 0.0
+    if core is not None:
+        split += p * s * b * (core.q_width + core.k_width + core.v_width + core.out_width + core.latent)
+        if layout.recompute == "none" and layout.attention == "eager":
+            split += core.heads * s * s * b * (p + ((1 + p) if layout.dropout else 0))
+        elif layout.recompute == "none":
+            split += 4 * core.heads * s * b  # flash attention keeps the fp32 log-sum-exp per row
+    ssm = kind.ssm
+    if ssm is not None:
+        mixer_mms = [mm for mm in kind.matmuls if mm.component == "attention"]
+        kept = sum(mm.n for mm in mixer_mms[:-1]) + sum(op.writes for op in kind.ops if op.name in MIXER_OPS)
+        split += p * s * b * kept
+        if isinstance(ssm, SsmCore):
+            if ssm.version == 2:
+                split += 4 * s * b * ssm.heads * ssm.head_dim * ssm.state / ssm.chunk
+        else:
+            split += 4 * s * b * ssm.heads * ssm.d_k * ssm.d_v / ssm.chunk
     mats_per_token = kind.n_matrices  # plain: fc1 output, activation output; gated: gate, up, product
-    if kind.name == "moe":
+    if kind.n_experts:
         routed = layout.capacity_factor * kind.require_top_k()
         per_token_expert = p * (h + mats_per_token * kind.mlp_width)
         shared = p * mats_per_token * kind.shared_width
@@ -138,7 +167,7 @@ def layer_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int
         # The MLP input p sbh counted above is the router's input; experts keep their own copies.
         split += s * b * (routed * per_token_expert + shared + a2a_buffer)
         replicated += s * b * router
-    else:
+    elif kind.mlp_width:
         split += p * s * b * mats_per_token * kind.mlp_width
     replicated_div = t if layout.sp else 1
     return replicated / replicated_div + split / t
@@ -156,13 +185,18 @@ class Stage:
     moe_layers: int
     first: bool
     last: bool
+    kinds: tuple[tuple[str, int], ...] = ()
+    """Hybrid models: (layer kind, count) of the stage's layers (dense_layers and moe_layers are then 0)."""
+
+    @property
+    def n_layers(self) -> int:
+        return self.dense_layers + self.moe_layers + sum(n for _, n in self.kinds)
 
 
 @lru_cache(maxsize=1024)
 def stages(arch: Architecture, pp: int, pp_layers: tuple[int, ...] | None = None) -> tuple[Stage, ...]:
     """The pp pipeline stages of a training layout: the uneven split ``pp_layers`` when given, else
     :func:`gptcalc.parallel.split_layers`."""
-    require_classic_layers(arch, "training memory")
     inv = inventory(arch)
     out = []
     split = split_layers(arch.n_layers, pp)
@@ -170,6 +204,13 @@ def stages(arch: Architecture, pp: int, pp_layers: tuple[int, ...] | None = None
         starts = [sum(pp_layers[:j]) for j in range(len(pp_layers))]
         split = [range(a, a + n) for a, n in zip(starts, pp_layers, strict=True)]
     for j, layers in enumerate(split):
+        if inv.hybrid:
+            counts: dict[str, int] = {}
+            for i in layers:
+                counts[inv.layer_kinds[i]] = counts.get(inv.layer_kinds[i], 0) + 1
+            kinds = tuple(sorted(counts.items()))
+            out.append(Stage(index=j, dense_layers=0, moe_layers=0, first=j == 0, last=j == pp - 1, kinds=kinds))
+            continue
         dense, moe, _ = inv.stage_counts(layers)
         out.append(Stage(index=j, dense_layers=dense, moe_layers=moe, first=j == 0, last=j == pp - 1))
     return tuple(out)
@@ -206,15 +247,15 @@ class ModelSizes:
     @classmethod
     @lru_cache(maxsize=256)
     def of(cls, arch: Architecture) -> ModelSizes:
-        """Read from the operator inventory (:mod:`gptcalc.inventory`)."""
-        require_classic_layers(arch, "training memory")
+        """Read from the operator inventory (:mod:`gptcalc.inventory`). Hybrid models keep their per-kind sizes
+        in :func:`kind_sizes`; here only the edges (embedding, head, final norm) apply to them."""
         inv = inventory(arch)
         any_kind = next(iter(inv.kinds.values()))
         dense = inv.kinds.get("dense")
         moe = inv.kinds.get("moe")
         return cls(
-            attention=any_kind.params("attention"),
-            norms=any_kind.params("norms"),
+            attention=0 if inv.hybrid else any_kind.params("attention"),
+            norms=0 if inv.hybrid else any_kind.params("norms"),
             dense_mlp=dense.params("dense_mlp") if dense else 0,
             expert=moe.one_expert if moe else 0,
             shared=moe.params("shared_experts") if moe else 0,
@@ -223,6 +264,18 @@ class ModelSizes:
             head=inv.head_params + (inv.head_matrix if inv.tied else 0),
             final_norm=inv.final_norm_params,
         )
+
+
+@lru_cache(maxsize=256)
+def kind_sizes(arch: Architecture) -> dict[str, tuple[int, int, int]]:
+    """Per layer kind: (parameters split over tp, norm parameters replicated on every tp rank, all routed
+    experts' parameters), from the operator inventory."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for name, kind in inventory(arch).kinds.items():
+        experts = kind.params("routed_experts")
+        norms = kind.params("norms")
+        out[name] = (kind.params() - experts - norms, norms, experts)
+    return out
 
 
 class StageBytes(NamedTuple):
@@ -270,11 +323,16 @@ def stage_bytes(
         st.dense_layers * (sizes.attention + sizes.dense_mlp)
         + st.moe_layers * (sizes.attention + sizes.shared + sizes.router)
     ) / tp + (st.dense_layers + st.moe_layers) * sizes.norms
+    hybrid_experts = 0.0
+    if st.kinds:
+        per_kind = kind_sizes(arch)
+        dense_like = sum(n * (per_kind[k][0] / tp + per_kind[k][1]) for k, n in st.kinds)
+        hybrid_experts = sum(n * per_kind[k][2] for k, n in st.kinds)
     tied_single_copy = arch.tie_embeddings and pp == 1
     head = sizes.head - (arch.vocab_size * arch.hidden_size if tied_single_copy else 0)
     edge = (sizes.embedding if st.first else 0) + (head if st.last else 0)
     dense_like += edge / tp + (sizes.final_norm if st.last else 0)
-    experts = st.moe_layers * n_experts * sizes.expert / (ep * layout.etp)
+    experts = (st.moe_layers * n_experts * sizes.expert + hybrid_experts) / (ep * layout.etp)
     dp_e = layout.expert_dp
     zero = layout.zero
     weights = w_b * (dense_like / (dp if zero >= 3 else 1) + experts / (dp_e if zero >= 3 else 1))
@@ -285,7 +343,13 @@ def stage_bytes(
     if layout.virtual_stages > 1 and pp > 1:
         factor *= 1 + (pp - 1) / (pp * layout.virtual_stages)
     acts = (st.dense_layers * dense_act + st.moe_layers * moe_act) * factor
-    if layout.recompute == "full" and (st.dense_layers or st.moe_layers):
+    if st.kinds:
+        per_act = hybrid_activation_bytes(arch, layout, seq_len)
+        acts = sum(n * per_act[k] for k, n in st.kinds) * factor
+    if layout.recompute == "full" and st.kinds:
+        rerun = hybrid_activation_bytes(arch, layout.model_copy(update={"recompute": "none"}), seq_len)
+        acts += max(rerun[k] for k, _ in st.kinds)
+    elif layout.recompute == "full" and (st.dense_layers or st.moe_layers):
         # Backward reruns one layer's forward at a time: that layer's full activations live beside the stored
         # layer inputs (Korthikanti et al. 2022 Sec. 5 count only the inputs; the peak also holds this one).
         dense_rerun, moe_rerun = rerun_act or rerun_activation_bytes(arch, layout, seq_len)
@@ -293,7 +357,7 @@ def stage_bytes(
     if zero >= 3:
         # FSDP/ZeRO-3 buffers: the gathered weights of the running and the prefetched block, and one block's
         # unsharded gradients before their reduce-scatter.
-        layers = st.dense_layers + st.moe_layers
+        layers = st.n_layers
         block = (dense_like + experts) / max(layers, 1)
         acts += 2 * w_b * block + g_b * block
     p = ACTIVATION_BYTES[layout.precision]
@@ -308,6 +372,11 @@ def stage_bytes(
     return StageBytes(st.index, dense_like + experts, weights, grads, optim, acts, edges, in_flight)
 
 
+def hybrid_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int) -> dict[str, float]:
+    """:func:`kind_activation_bytes` of every layer kind of ``arch``."""
+    return {name: kind_activation_bytes(arch, kind, layout, seq_len) for name, kind in inventory(arch).kinds.items()}
+
+
 def worst_stage(
     arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, m: int, stage_list: Sequence[Stage]
 ) -> StageBytes:
@@ -315,7 +384,8 @@ def worst_stage(
     kinds = inventory(arch).kinds
     dense_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=False) if "dense" in kinds else 0.0
     moe_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=True) if "moe" in kinds else 0.0
-    rerun = rerun_activation_bytes(arch, layout, seq_len) if layout.recompute == "full" else None
+    full = layout.recompute == "full" and ("dense" in kinds or "moe" in kinds)
+    rerun = rerun_activation_bytes(arch, layout, seq_len) if full else None
     return max(
         (
             stage_bytes(arch, sizes, st, layout, seq_len, m, dense_act, moe_act, rerun)
@@ -342,10 +412,10 @@ def distinct_stages(stage_list: Sequence[Stage]) -> list[Stage]:
     Stages with the same layers hold the same states, and an earlier stage holds at least as many
     micro-batches in flight, so only the first of each kind needs evaluating.
     """
-    seen: set[tuple[int, int, bool, bool]] = set()
+    seen: set[tuple[int, int, bool, bool, tuple[tuple[str, int], ...]]] = set()
     out = []
     for st in stage_list:
-        key = (st.dense_layers, st.moe_layers, st.first, st.last)
+        key = (st.dense_layers, st.moe_layers, st.first, st.last, st.kinds)
         if key not in seen:
             seen.add(key)
             out.append(st)
@@ -369,6 +439,7 @@ def training_memory(
     if seq_len <= 0:
         raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
     check_layout(arch, layout, seq_len=seq_len)
+    require_attention_context_parallel(arch, layout.cp)
     m = _microbatches(layout, global_batch)
     # Context parallelism splits each sequence over cp ranks: a GPU holds seq_len / cp tokens of activations.
     local_seq = seq_len // layout.cp

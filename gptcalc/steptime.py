@@ -44,7 +44,7 @@ from pydantic import Field
 from gptcalc.errors import InputError
 from gptcalc.flops import flops_per_token, mean_keys
 from gptcalc.inventory import Collective, LayerKind, Matmul, collectives, inventory
-from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_classic_layers
+from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_attention_context_parallel
 from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
@@ -229,15 +229,24 @@ def layer_times(ctx: KernelContext, kind: LayerKind, seq_len: int, window: int |
             fwd += count * model.fp8_cast_bytes * m * k / ctx.hbm
     # Attention core: heads split over tp; keys per query over the whole sequence (cp ranks hold 1/cp of queries).
     core = kind.attention
-    assert core is not None  # step_time refuses models with layers without attention
-    heads_local = core.heads / tp
     attn_fwd = attn_bwd = attn_recompute = 0.0
-    if lay.attention == "flash":
+    if kind.ssm is not None:
+        # A state-space or linear-attention scan (Mamba-2's chunked SSD, the chunked delta rule) runs its chunk
+        # matmuls on the tensor cores like a fused attention kernel, at the flash rate; its inputs and outputs
+        # are the mixer ops' (counted below). Backward ~2x forward (the chunked kernels' backward recomputes the
+        # states and runs two products per forward one), an assumption; Mamba's selective scan is costed the same.
+        flops = kind.ssm.scan_flops_per_token / tp * tokens
+        attn_fwd = flops / (ctx.bf16_peak * ctx.flash_eff) + ctx.overhead
+        attn_bwd = 2.0 * flops / (ctx.bf16_peak * ctx.flash_eff) + 2 * ctx.overhead
+    if core is None:
+        pass
+    elif lay.attention == "flash":
         keys = mean_keys(seq_len, window, causal=True)
         flops = core.flops_per_key / tp * keys * tokens
         attn_fwd = flops / (ctx.bf16_peak * ctx.flash_eff) + ctx.overhead
         attn_bwd = 2.5 * flops / (ctx.bf16_peak * ctx.flash_eff) + 2 * ctx.overhead
     else:
+        heads_local = core.heads / tp
         b, s = lay.micro_batch, seq_len / cp
         d_qk, d_v = core.q_width / core.heads, core.out_width / core.heads
         batch = heads_local * b
@@ -263,8 +272,11 @@ def layer_times(ctx: KernelContext, kind: LayerKind, seq_len: int, window: int |
         bytes_fwd += (op.reads + op.writes) * tokens * ctx.act_bytes / split
     # Attention's layout changes: q, k, v into heads-first tensors and the context back (one read and one write
     # each; Megatron and PyTorch implementations alike make these copies around the attention kernel).
-    bytes_fwd += 2 * (core.q_width + core.k_width + core.v_width + core.out_width) * tokens * ctx.act_bytes / tp
-    mem_fwd = bytes_fwd / ctx.hbm + (len(kind.ops) + 2) * ctx.overhead
+    copies = 0
+    if core is not None:
+        bytes_fwd += 2 * (core.q_width + core.k_width + core.v_width + core.out_width) * tokens * ctx.act_bytes / tp
+        copies = 2
+    mem_fwd = bytes_fwd / ctx.hbm + (len(kind.ops) + copies) * ctx.overhead
     forward = fwd + attn_fwd + mem_fwd
     backward = 2 * fwd + attn_bwd + 2 * mem_fwd
     if lay.recompute == "full":
@@ -304,13 +316,13 @@ def step_time(
     ``dtype`` names the peak MFU is quoted against (default: the layout's precision; FP8 runs quote their
     bf16 peak, as NeMo and llm-foundry do).
     """
-    require_classic_layers(arch, "training step time")
     model = model or TimeModel()
     if global_batch <= 0:
         raise InputError(f"global batch: must be >= 1 sequence, got {global_batch}")
     if seq_len <= 0:
         raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
     check_layout(arch, layout, seq_len=seq_len)
+    require_attention_context_parallel(arch, layout.cp)
     per_replica = global_batch / layout.dp
     m_float = per_replica / layout.micro_batch
     if m_float < 1 or not m_float.is_integer():

@@ -143,26 +143,73 @@ def test_active_parameters_of_the_moe_hybrid() -> None:
     assert count_params(arch).active == total - n_moe * (128 - 6) * one_expert
 
 
-def test_serving_a_hybrid_runs_and_training_refuses_in_one_line() -> None:
+def test_serving_and_training_a_hybrid_moe() -> None:
     from gptcalc.serving import estimate_serving
     from gptcalc.specs.serving import ServingSetup
 
     arch = _arch("nemotron-3-nano-30b-a3b")
     est = estimate_serving(arch, load_hardware("h100"), ServingSetup(batch=16, prompt=1024, output=256))
     assert est.tpot_s > 0 and est.ttft_s > 0
-    with pytest.raises(InputError, match="not modelled yet for attention, experts, mamba2 layers"):
-        training_memory(arch, load_hardware("h100"), TrainLayout(), seq_len=4096)
+    # bf16 mixed precision, one GPU, no sharding: 2 bytes of weights and 2 of gradients per parameter, and the
+    # parameters are transformers' count (golden).
+    mem = training_memory(arch, load_hardware("h200"), TrainLayout(), seq_len=4096)
+    total = CASES["nemotron-3-nano-30b-a3b"]["totals"]["5.24.0"]
+    assert mem.breakdown["weights"] == pytest.approx(2 * total)
+    assert mem.breakdown["gradients"] == pytest.approx(2 * total)
+    assert mem.breakdown["optimizer"] == pytest.approx(12 * total)
+    with pytest.raises(InputError, match=r"cp: .* context parallelism of a recurrent scan"):
+        training_memory(arch, load_hardware("h100"), TrainLayout(cp=2, dp=1), seq_len=4096)
 
 
-def test_cli_params_and_training_memory_of_a_hybrid(tmp_path: Path) -> None:
+def test_mamba2_layer_activations_by_hand() -> None:
+    from gptcalc.memory import kind_activation_bytes
+
+    arch = _arch("nemotron-h-8b-base-8k")
+    kind = inventory(arch).kinds["mamba2"]
+    s, h = 4096, 4096
+    heads, head_dim, groups, state, chunk = 128, 64, 8, 128, 128  # the config's mamba_* fields
+    hp, gn = heads * head_dim, groups * state
+    conv = hp + 2 * gn
+    # One norm input and the mixer input (2 x 2 s h bytes, bf16); kept between the projections: in_proj's output
+    # [z, x, B, C, dt], the conv's output [x, B, C], the scan's y and the gated norm's output; the SSD chunk
+    # states in fp32, H P N per chunk of 128 tokens.
+    by_hand = 2 * 2 * s * h + 2 * s * ((2 * hp + 2 * gn + heads) + conv + hp + hp) + 4 * s * hp * state / chunk
+    assert kind_activation_bytes(arch, kind, TrainLayout(), s) == pytest.approx(by_hand)
+    # Full recomputation keeps only the layer input.
+    assert kind_activation_bytes(arch, kind, TrainLayout(recompute="full"), s) == 2 * s * h
+
+
+def test_one_sub_block_layers_all_reduce_half_as_often() -> None:
+    from gptcalc.inventory import collectives
+
+    inv = inventory(_arch("nemotron-h-8b-base-8k"))
+    plan = collectives(
+        inv,
+        TrainLayout(tp=2, dp=1),
+        seq_len=4096,
+        activation_bytes=2,
+        gradient_bytes=2,
+        weight_bytes=2,
+        params_per_gpu=1.0,
+    )
+    calls = {name: sum(c.calls for c in comms if c.group == "tp") for name, comms in plan.per_layer.items()}
+    assert calls == {"attention": 2, "mamba2": 2, "mlp": 2}  # one all-reduce forward, one backward
+
+
+def test_cli_params_memory_and_step_of_a_hybrid(tmp_path: Path) -> None:
     from gptcalc.cli.app import app
 
     path = tmp_path / "config.json"
     path.write_text(json.dumps(CASES["nemotron-h-8b-base-8k"]["config"]))
     out = CliRunner().invoke(app, ["params", str(path), "--json"])
     assert out.exit_code == 0 and json.loads(out.stdout)["total"] == CASES["nemotron-h-8b-base-8k"]["totals"]["5.24.0"]
-    refused = CliRunner().invoke(app, ["memory", str(path), "--hardware", "h100"])
-    assert refused.exit_code == 2 and "not modelled yet" in refused.stderr and "Traceback" not in refused.output
+    mem = CliRunner().invoke(app, ["memory", str(path), "--hardware", "h100", "--json"])
+    assert mem.exit_code == 0, mem.stderr
+    step = CliRunner().invoke(
+        app, ["step", str(path), "--hardware", "h100", "--gpus", "8", "--tp", "2", "--global-batch", "64", "--json"]
+    )
+    assert step.exit_code == 0, step.stderr
+    assert 0.05 < json.loads(step.stdout)["mfu"] < 0.8
 
 
 @pytest.mark.parametrize(
