@@ -649,12 +649,12 @@ def compute_bound_batch(
     def compute_bound(b: int) -> bool:
         return eng.decode(b).bound == "compute"
 
-    hi = setup.pp
+    hi = setup.min_batch
     while hi <= limit and not compute_bound(hi):
         hi *= 2
     if hi > limit:
         return None
-    lo = max(hi // 2, 1)
+    lo = max(hi // 2, setup.min_batch)
     while lo < hi:
         m = (lo + hi) // 2
         if compute_bound(m):
@@ -1032,11 +1032,13 @@ def slo_search(
     highest Poisson rate whose p90 TTFT meets ``ttft_slo`` (:func:`max_rate_for_ttft`; without a TTFT SLO,
     95% of capacity); the batch serving the most requests wins. GPUs for ``target_rps`` in whole replicas and
     $ per million output tokens at that rate (paid time = all time)."""
-    top = estimate_serving(arch, hardware, setup, allow_overflow=True, model=model, knee=False).max_batch
-    if top < setup.pp:
+    low = setup.min_batch
+    probe = setup.model_copy(update={"batch": max(setup.batch, low)})
+    top = estimate_serving(arch, hardware, probe, allow_overflow=True, model=model, knee=False).max_batch
+    if top < low:
         return SloResult(reachable=False, reason="no batch fits in memory")
     best: tuple[float, ServingEstimate] | None = None
-    for b in batch_grid(setup.pp, max(top, setup.pp), setup.pp):
+    for b in batch_grid(low, max(top, low), low):
         est = estimate_serving(arch, hardware, setup.model_copy(update={"batch": b}), model=model, knee=False)
         if tpot_slo is not None and est.tpot_s > tpot_slo:
             continue
@@ -1046,7 +1048,7 @@ def slo_search(
     if best is None:
         return SloResult(
             reachable=False,
-            reason=f"no batch from {setup.pp} to {top} meets"
+            reason=f"no batch from {low} to {top} meets"
             + (f" TTFT p90 <= {ttft_slo:g} s" if ttft_slo is not None else "")
             + (" and" if ttft_slo is not None and tpot_slo is not None else "")
             + (f" TPOT <= {tpot_slo:g} s" if tpot_slo is not None else ""),
@@ -1137,10 +1139,10 @@ def implied_by_cost(
         )
 
     found: int | None = None
-    b = setup.pp
+    b = setup.min_batch
     while b <= limit:
         if cost(b) <= claim_per_1k:
-            lo, hi = max(b // 2, setup.pp), b
+            lo, hi = max(b // 2, setup.min_batch), b
             while lo < hi:
                 mid = (lo + hi) // 2
                 if cost(mid) <= claim_per_1k:

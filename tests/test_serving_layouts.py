@@ -247,3 +247,18 @@ def test_decode_keeps_the_pipeline_full() -> None:
     assert cyclic.step_s < one_shot.step_s
     # One micro-batch: a round trip either way.
     assert eng.iteration(work, micro=1, cyclic=True).step_s == pytest.approx(eng.iteration(work, micro=1).step_s)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["--tp 1 --ep 8 --ttft-slo 2 --tpot-slo 0.05", "--tp 1 --ep 8 --sweep-batch 1..64", "--tp 4 --pp 2 --ttft-slo 2"],
+)
+def test_searches_start_at_the_smallest_batch_the_layout_runs(runner: CliRunner, layout: str) -> None:
+    # Attention groups and pipeline stages each need a sequence: SLO searches and sweeps begin at pp x ep/tp.
+    r = run(runner, *words(f"serve mixtral-8x7b --hardware h100 {layout} --json"))
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    if "batches" in data:
+        assert data["batches"][0] == 8
+    else:
+        assert data["reachable"] and data["batch"] >= 2

@@ -269,14 +269,14 @@ def serve_cmd(
         flag = "--max-load" if max_load else "--max-concurrency"
         if batch is not None:
             raise InputError(f"{flag}: sets the batch itself; drop --batch")
-        probe = setup.model_copy(update={"batch": max(setup.batch, setup.pp * setup.attention_dp)})
+        probe = setup.model_copy(update={"batch": max(setup.batch, setup.min_batch)})
         top = estimate_serving(arch, hw, probe, allow_overflow=True, knee=False).max_batch
-        if top < setup.pp:
+        if top < setup.min_batch:
             raise InfeasibleError(f"{flag}: no batch of {setup.prompt + setup.output} tokens fits")
         chosen = top if cap is None else min(cap, top)
-        if chosen < setup.pp * setup.attention_dp:
+        if chosen < setup.min_batch:
             raise InputError(
-                f"--max-concurrency: {cap} is below the {setup.pp * setup.attention_dp} sequences the replica's"
+                f"--max-concurrency: {cap} is below the {setup.min_batch} sequences the replica's"
                 " stages and attention groups need"
             )
         setup = setup.model_copy(update={"batch": chosen})
@@ -339,7 +339,7 @@ def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     from gptcalc.specs.quantities import as_range
 
     rng = as_range(parsing.value(spec, "--sweep-batch") or 0.0)
-    batches = batch_grid(rng.low, rng.high, setup.pp)
+    batches = batch_grid(rng.low, rng.high, setup.min_batch)
     rows = []
     for b in batches:
         update = {"batch": b}
@@ -402,7 +402,7 @@ def _slo(
         raise InfeasibleError(f"--ttft-slo/--tpot-slo: not reachable: {res.reason}")
     out = console()
     rows = [
-        ["batch", str(res.batch)],
+        ["batch", f"{res.batch:,}" if res.batch is not None else "-"],
         ["highest rate per replica", f"{res.rate_rps:.3g} requests/s"],
         ["output tokens/s there", fmt_count(res.output_tokens_per_second)],
         ["TTFT p90 there", fmt_seconds(res.ttft_p90_s or 0.0)],

@@ -210,6 +210,11 @@ class ServingSetup(Spec):
         return self.ep // self.tp if self.ep > self.tp else 1
 
     @property
+    def min_batch(self) -> int:
+        """The fewest sequences the replica can run: one per pipeline stage and attention group."""
+        return self.pp * self.attention_dp
+
+    @property
     def replica_gpus(self) -> int:
         """GPUs of one replica: stage GPUs x pp."""
         return self.stage_gpus * self.pp
