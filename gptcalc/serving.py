@@ -441,12 +441,18 @@ class Engine:
     # ---------------------------------------------------------------------------------- phases
 
     def prefill(self, sequences: int) -> PhaseTime:
-        """Prefill ``sequences`` prompts together, plus the per-request cost (TTFT of a static batch)."""
+        """Prefill ``sequences`` prompts together, plus the per-request cost (TTFT of a static batch); a draft
+        model prefills its copy of each prompt too (on every tensor-parallel group, its share of the prompts)."""
         s = self.setup
         micro = min(s.pp, sequences)
-        return self.iteration(
+        it = self.iteration(
             prefill_work(sequences, s.prompt, self.window), micro=micro, fixed=self.sm.request_overhead_s
         )
+        if self.draft is None:
+            return it
+        share = prefill_work(sequences / (s.pp * self.dp), s.prompt, self.draft.window)
+        draft = self.draft.iteration(share).step_s
+        return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft})
 
     def draft_step(self, sequences: float, context: float) -> float:
         """Seconds of one round of speculative proposals for ``sequences`` sequences at ``context``: ``tokens``

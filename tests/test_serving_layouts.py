@@ -52,6 +52,8 @@ def test_draft_model_cost_is_its_own_decode_steps() -> None:
     # The draft alone, served the same way without speculation: each proposal is one of its decode iterations.
     alone = estimate_serving(draft, a100, setup.model_copy(update={"speculation": None}))
     assert est.decode.draft_s == pytest.approx(5 * alone.decode.step_s)
+    # It also prefills its copy of the prompt: the draft's own prefill kernels, without a second request cost.
+    assert est.prefill.draft_s == pytest.approx(alone.prefill.step_s - alone.prefill.overhead_s)
     # The rest of the step is the model verifying 5 + 1 positions per sequence.
     verify = estimate_serving(arch, a100, setup.model_copy(update={"speculation": None, "speculative": 6}))
     assert est.decode.step_s - est.decode.draft_s == pytest.approx(verify.decode.step_s)
