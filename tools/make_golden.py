@@ -2306,40 +2306,60 @@ def pattern_name(name: str) -> str:
     return _NUM_COMPONENT.sub("*", name)
 
 
-def build_model(config_dict: dict):
+# Text types without a causal-LM class of their own (transformers 5.24): counted inside their wrapper.
+TEXT_ONLY_WRAPPERS = {"qwen3_vl_text": "qwen3_vl", "qwen3_vl_moe_text": "qwen3_vl_moe"}
+
+
+def build_model(config_dict: dict, device: str = "meta"):
+    """The model whose parameters are counted, and a filter of the parameter names that belong to the count."""
     d = copy.deepcopy(config_dict)
+    if d["model_type"] in TEXT_ONLY_WRAPPERS:  # a standalone text config: its wrapper's language model and head
+        outer = {"model_type": TEXT_ONLY_WRAPPERS[d["model_type"]], "text_config": d}
+        if "tie_word_embeddings" in d:
+            outer["tie_word_embeddings"] = d["tie_word_embeddings"]
+        d = outer
     config_class = CONFIG_MAPPING[d["model_type"]]
     if hasattr(config_class, "_decode_special_floats"):  # as reading a config.json file does (5.x: inf limits)
         d = config_class._decode_special_floats(d)
     cfg = config_class.from_dict(d)
+    if device != "meta":
+        cfg._attn_implementation = "eager"  # attention as plain matmuls, which the FLOP counter sees
+    keep = lambda name: True  # noqa: E731
     if "text_config" in d:
-        cfg = text_config_of(cfg, d)
-    with torch.device("meta"):
+        cfg, wrapper = text_config_of(cfg, d)
+        if wrapper is not None:
+            return wrapper, lambda name: "language_model" in name or name.startswith("lm_head")
+    with torch.device(device):
         model = AutoModelForCausalLM.from_config(cfg, trust_remote_code=False)
-    return model
+    return model, keep
 
 
 def text_config_of(cfg, d: dict):
     """A multimodal wrapper (gemma3, mistral3, ...) is counted as its text model: the text-only class on
     ``cfg.get_text_config()``. Where the text_config states no tie_word_embeddings but the outer config does, the
-    outer one holds (the wrapper class ties lm_head by it; printed below: the wrapper's own language part)."""
+    outer one holds (the wrapper class ties lm_head by it; printed below: the wrapper's own language part). A text
+    type without a causal-LM class (qwen3_vl_text) is counted as the wrapper's language model and lm_head."""
+    from transformers import AutoModelForImageTextToText
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
     text = cfg.get_text_config()
     if "tie_word_embeddings" not in d["text_config"] and "tie_word_embeddings" in d:
         text.tie_word_embeddings = d["tie_word_embeddings"]
-    from transformers import AutoModelForImageTextToText
-
     with torch.device("meta"):
         wrapper = AutoModelForImageTextToText.from_config(cfg)
     language = sum(p.numel() for n, p in wrapper.named_parameters() if "language_model" in n or n.startswith("lm_head"))
     print(f"     {type(wrapper).__name__}: language model and head {language:,}", file=sys.stderr)
-    return text
+    if text.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        return text, None
+    return text, wrapper
 
 
 def count(config_dict: dict):
-    model = build_model(config_dict)
-    total = sum(p.numel() for p in model.parameters())
+    model, keep = build_model(config_dict)
+    params = [(n, p) for n, p in model.named_parameters() if keep(n)]
+    total = sum(p.numel() for _, p in params)
     by_name: dict[str, int] = {}
-    for name, p in model.named_parameters():
+    for name, p in params:
         key = pattern_name(name)
         by_name[key] = by_name.get(key, 0) + p.numel()
     assert sum(by_name.values()) == total

@@ -514,6 +514,65 @@ DEFAULTS.update(
     }
 )
 
+# Families added for issue 13 (transformers 5.24 configuration classes).
+_QWEN35_LINEAR = {
+    "head_dim": 256,
+    "max_position_embeddings": 32768,
+    "linear_conv_kernel_dim": 4,
+    "linear_key_head_dim": 128,
+    "linear_value_head_dim": 128,
+    "linear_num_key_heads": 16,
+    "linear_num_value_heads": 32,
+    "full_attention_interval": 4,  # popped from the kwargs by the 5.24 classes when layer_types is absent
+}
+DEFAULTS.update(
+    {
+        # No causal-LM class of their own: counted as their wrapper's language model and head, which the wrapper
+        # ties by its own tie_word_embeddings (default false).
+        "qwen3_vl_text": _llama(
+            vocab_size=151936,
+            intermediate_size=22016,
+            num_key_value_heads=32,
+            head_dim=128,
+            max_position_embeddings=128000,
+        ),
+        "qwen3_vl_moe_text": _llama(
+            vocab_size=151936,
+            hidden_size=2048,
+            intermediate_size=5632,
+            num_hidden_layers=24,
+            num_attention_heads=16,
+            num_key_value_heads=16,
+            max_position_embeddings=128000,
+            decoder_sparse_step=1,
+            moe_intermediate_size=1408,
+            num_experts_per_tok=4,
+            num_experts=60,
+            mlp_only_layers=[],
+        ),
+        "hunyuan_v1_moe": _llama(vocab_size=290943, num_experts=1, moe_topk=1),
+        "qwen3_5_text": _llama(
+            **_QWEN35_LINEAR,
+            vocab_size=248320,
+            intermediate_size=12288,
+            num_attention_heads=16,
+            num_key_value_heads=4,
+        ),
+        "qwen3_5_moe_text": _llama(
+            **_QWEN35_LINEAR,
+            vocab_size=248320,
+            hidden_size=2048,
+            num_hidden_layers=40,
+            num_attention_heads=16,
+            num_key_value_heads=2,
+            moe_intermediate_size=512,
+            shared_expert_intermediate_size=512,
+            num_experts_per_tok=8,
+            num_experts=256,
+        ),
+    }
+)
+
 # State-space and hybrid families (transformers 5.24 Mamba2Config, NemotronHConfig).
 DEFAULTS.update(
     {
@@ -694,7 +753,10 @@ WRAPPERS: dict[str, str] = {
 # Wrappers whose transformers 5.x class ties lm_head to the embedding by the *outer* tie_word_embeddings (the
 # text model class reads its own): a text_config that does not state it takes the outer config's stated value.
 # Llama4ForConditionalGeneration keeps a whole Llama4ForCausalLM, tied by its text config alone.
-_OUTER_TIES = frozenset({"gemma3", "mistral3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe"})
+_OUTER_TIES = frozenset({"gemma3", "mistral3", "qwen3_5", "qwen3_5_moe"})
+# Wrappers whose text type has no causal-LM class (transformers 5.24): the wrapper's lm_head is tied by the outer
+# tie_word_embeddings alone (default false), whatever the text_config says.
+_OUTER_TIE_ONLY = frozenset({"qwen3_vl", "qwen3_vl_moe"})
 
 # Types counted exactly: those with a builder, and the wrappers whose default text type has one.
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted({*DEFAULTS, *(w for w, t in WRAPPERS.items() if t in DEFAULTS)}))
@@ -809,6 +871,9 @@ ATTENTION_BIAS_TYPES = frozenset(
         "cohere2",
         "gpt_oss",
         "internlm3",
+        "qwen3_vl_text",
+        "qwen3_vl_moe_text",
+        "hunyuan_v1_moe",
     }
 )
 # q/k/v biased by attention_bias, the output projection by its own key (None: never).
@@ -841,8 +906,8 @@ def _llama_like(cfg: _Config, model_type: str) -> dict[str, Any]:
         # Qwen2 biases q/k/v but not o (hard-coded; qwen2_moe reads qkv_bias in 5.x).
         qkv = cfg.get("qkv_bias") is not False if model_type == "qwen2_moe" else True
         spec["attention"].update(qkv_bias=qkv, out_bias=False)
-    if model_type in ("qwen3", "qwen3_moe"):
-        spec["attention"]["qk_norm"] = "head"
+    if model_type in ("qwen3", "qwen3_moe", "qwen3_vl_text", "qwen3_vl_moe_text", "hunyuan_v1_moe"):
+        spec["attention"]["qk_norm"] = "head"  # Hunyuan's query_layernorm/key_layernorm, whatever use_qk_norm says
     if model_type in FOUR_NORM_TYPES:
         spec["norms_per_layer"] = 4  # pre/post attention and pre/post feed-forward
     if model_type == "olmo":
@@ -896,7 +961,7 @@ def _qwen_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
     """Qwen MoE: layer i is sparse iff i not in mlp_only_layers and (i+1) % decoder_sparse_step == 0."""
     spec = _llama_like(cfg, model_type)
     # qwen2_moe knows only num_experts; qwen3_moe 5.x maps num_experts onto num_local_experts.
-    aliases = ("num_local_experts",) if model_type == "qwen3_moe" else ()
+    aliases = ("num_local_experts",) if model_type in ("qwen3_moe", "qwen3_vl_moe_text") else ()
     experts = cfg.int("num_experts", *aliases, minimum=0)
     step = cfg.int("decoder_sparse_step", minimum=0)
     if experts <= 0 or step <= 0:
@@ -1529,16 +1594,9 @@ def _jamba(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
-def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
-    """Qwen3-Next (Qwen team 2025; transformers' Qwen3NextForCausalLM): ``layer_types`` (default: every
-    full_attention_interval-th layer full attention, the rest linear attention) picks per layer a gated
-    attention (q_proj also emits an output gate; per-head q/k RMSNorms) or a gated DeltaNet mixer; the
-    feed-forward is Qwen2-MoE's (routed experts, one gated shared expert) where decoder_sparse_step and
-    mlp_only_layers say, else a gated MLP of intermediate_size; two RMSNorms per layer. MTP layers are not
-    instantiated."""
-    spec = _qwen_moe(cfg, "qwen2_moe")  # the same expert placement and shared expert as Qwen2-MoE
-    spec["name"] = str(cfg.data.get("_name_or_path") or model_type)
-    n_layers = spec["n_layers"]
+def _linear_layer_types(cfg: _Config, n_layers: int) -> list[str]:
+    """``layer_types`` of linear_attention and full_attention entries, or the default of Qwen3-Next and Qwen3.5:
+    every full_attention_interval-th layer full attention, the rest linear attention."""
     raw = cfg.data.get("layer_types")
     if raw is None:
         interval = cfg.int("full_attention_interval")
@@ -1551,6 +1609,30 @@ def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
         raise ConfigImportError(
             f"config.json: layer_types must list {n_layers} entries of linear_attention and full_attention, got {raw!r}"
         )
+    return raw
+
+
+def _gated_deltanet(cfg: _Config) -> dict[str, Any]:
+    return {
+        "key_heads": cfg.int("linear_num_key_heads"),
+        "value_heads": cfg.int("linear_num_value_heads"),
+        "key_head_dim": cfg.int("linear_key_head_dim"),
+        "value_head_dim": cfg.int("linear_value_head_dim"),
+        "conv_kernel": cfg.int("linear_conv_kernel_dim"),
+    }
+
+
+def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Qwen3-Next (Qwen team 2025; transformers' Qwen3NextForCausalLM): ``layer_types`` (default: every
+    full_attention_interval-th layer full attention, the rest linear attention) picks per layer a gated
+    attention (q_proj also emits an output gate; per-head q/k RMSNorms) or a gated DeltaNet mixer; the
+    feed-forward is Qwen2-MoE's (routed experts, one gated shared expert) where decoder_sparse_step and
+    mlp_only_layers say, else a gated MLP of intermediate_size; two RMSNorms per layer. MTP layers are not
+    instantiated."""
+    spec = _qwen_moe(cfg, "qwen2_moe")  # the same expert placement and shared expert as Qwen2-MoE
+    spec["name"] = str(cfg.data.get("_name_or_path") or model_type)
+    n_layers = spec["n_layers"]
+    raw = _linear_layer_types(cfg, n_layers)
     moe = spec.get("moe")
     pattern = []
     for i, t in enumerate(raw):
@@ -1561,16 +1643,89 @@ def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
             pattern.append("deltanet+moe" if sparse else "deltanet+mlp")
     bias = cfg.flag("attention_bias")
     spec["attention"].update(qkv_bias=bias, out_bias=bias, qk_norm="head", output_gate=True)
-    spec["linear_attention"] = {
-        "key_heads": cfg.int("linear_num_key_heads"),
-        "value_heads": cfg.int("linear_num_value_heads"),
-        "key_head_dim": cfg.int("linear_key_head_dim"),
-        "value_head_dim": cfg.int("linear_value_head_dim"),
-        "conv_kernel": cfg.int("linear_conv_kernel_dim"),
-    }
+    spec["linear_attention"] = _gated_deltanet(cfg)
     spec["layer_pattern"] = pattern
     if not any(t.startswith("deltanet") for t in pattern):
         spec.pop("linear_attention")
+    return spec
+
+
+def _qwen3_5(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Qwen3.5 text models (transformers' Qwen3_5ForCausalLM, modeling_qwen3_5.py; Qwen3_5MoeForCausalLM,
+    modeling_qwen3_5_moe.py): Qwen3-Next's layers (``layer_types`` or every full_attention_interval-th layer a
+    gated attention with per-head q/k RMSNorms, the rest gated DeltaNet, whose in_proj_qkv, in_proj_z, in_proj_b
+    and in_proj_a hold the same weights as Qwen3-Next's fused in_proj_qkvz and in_proj_ba); the dense model has a
+    gated MLP of intermediate_size in every layer, the MoE model in every layer routed experts of
+    moe_intermediate_size behind a bias-free router plus one shared expert of shared_expert_intermediate_size
+    with its sigmoid gate (no decoder_sparse_step or mlp_only_layers: the 5.24 classes read neither). Two RMSNorms
+    per layer. The MTP layers (mtp_num_hidden_layers) are not instantiated."""
+    spec = _llama_like(cfg, "qwen3_5_text")
+    if "decoder_sparse_step" in cfg.data or cfg.data.get("mlp_only_layers"):
+        raise ConfigImportError(
+            f"config.json: {model_type} puts experts in every layer (transformers' class reads no decoder_sparse_step"
+            " or mlp_only_layers); remove those keys or use model_type qwen3_next"
+        )
+    spec["name"] = str(cfg.data.get("_name_or_path") or model_type)
+    moe = model_type == "qwen3_5_moe_text"
+    if moe:
+        shared = cfg.int("shared_expert_intermediate_size")
+        spec["mlp"]["d_ff"] = shared  # no dense MLP in any layer; the shared expert's width stands in
+        spec["moe"] = {
+            "n_experts": cfg.int("num_experts", "num_local_experts"),
+            "top_k": cfg.int("num_experts_per_tok"),
+            "expert_d_ff": cfg.int("moe_intermediate_size"),
+            "n_shared_experts": 1,
+            "shared_d_ff": shared,
+            "shared_expert_gate": True,
+        }
+    raw = _linear_layer_types(cfg, spec["n_layers"])
+    pattern = []
+    for t in raw:
+        if t == "full_attention":
+            pattern.append("moe" if moe else "dense")
+        else:
+            pattern.append("deltanet+moe" if moe else "deltanet+mlp")
+    bias = cfg.flag("attention_bias")
+    spec["attention"].update(qkv_bias=bias, out_bias=bias, qk_norm="head", output_gate=True)
+    spec["linear_attention"] = _gated_deltanet(cfg)
+    spec["layer_pattern"] = pattern
+    if not any(t.startswith("deltanet") for t in pattern):
+        spec.pop("linear_attention")
+    return spec
+
+
+def _hunyuan_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Hunyuan MoE (Tencent 2025, Hunyuan-A13B; transformers' HunYuanMoEV1ForCausalLM,
+    modeling_hunyuan_v1_moe.py): Llama attention with per-head query/key RMSNorms (query_layernorm,
+    key_layernorm: built whatever use_qk_norm says) and biases by attention_bias; every layer's feed-forward is
+    a bias-free router over num_experts fused gated experts plus one always-on gated shared MLP, all of
+    intermediate_size (the 5.24 class reads neither moe_intermediate_size nor num_shared_expert). moe_topk may be
+    one number or a per-layer list (one value throughout: gptcalc has one top-k); a per-layer num_experts list
+    is refused, as transformers cannot build it."""
+    spec = _llama_like(cfg, model_type)
+    experts = cfg.get("num_experts", "num_local_experts")
+    if isinstance(experts, list):
+        raise ConfigImportError(
+            f"config.json: num_experts must be one number for hunyuan_v1_moe (transformers builds every layer's"
+            f" experts from it), got a list {experts!r}"
+        )
+    top_k = cfg.get("moe_topk", "num_experts_per_tok")
+    if isinstance(top_k, list):
+        if not top_k or len(set(top_k)) != 1:
+            raise ConfigImportError(
+                f"config.json: moe_topk as a list must hold one value for every layer (gptcalc has one top-k per"
+                f" model), got {top_k!r}"
+            )
+        top_k = top_k[0]
+    d_ff = spec["mlp"]["d_ff"]
+    spec["moe"] = {
+        "n_experts": cfg.int("num_experts", "num_local_experts"),
+        "top_k": _Config({"moe_topk": top_k}, {}).int("moe_topk"),
+        "expert_d_ff": d_ff,
+        "n_shared_experts": 1,
+        "shared_d_ff": d_ff,
+        "expert_bias": False,
+    }
     return spec
 
 
@@ -1721,6 +1876,11 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "jamba": _jamba,
     "qwen3_next": _qwen3_next,
     "kimi_linear": _kimi_linear,
+    "qwen3_vl_text": _llama_like,
+    "qwen3_vl_moe_text": _qwen_moe,
+    "hunyuan_v1_moe": _hunyuan_moe,
+    "qwen3_5_text": _qwen3_5,
+    "qwen3_5_moe_text": _qwen3_5,
 }
 
 
@@ -1847,6 +2007,8 @@ def _text_model(
         raise ConfigImportError(f"{origin}: the text_config of model_type {model_type!r} names no model_type")
     if "tie_word_embeddings" not in text and "tie_word_embeddings" in config and model_type in _OUTER_TIES:
         text["tie_word_embeddings"] = config["tie_word_embeddings"]
+    if model_type in _OUTER_TIE_ONLY and text_type == WRAPPERS[model_type]:
+        text["tie_word_embeddings"] = config.get("tie_word_embeddings", False)
     outer_name = config.get("_name_or_path")
     arch = architecture_from_hf(text, name or (str(outer_name) if outer_name else None), origin, strict=strict)
     description = (
