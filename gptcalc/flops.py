@@ -29,7 +29,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.inventory import inventory
+from gptcalc.inventory import AttentionCore, inventory
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import PosInt, Result
 from gptcalc.specs.conventions import CONVENTIONS, FlopsConvention, RecomputeMode
@@ -38,16 +38,33 @@ from gptcalc.specs.defaults import DEFAULT_CONVENTION
 # ------------------------------------------------------------------------------------ attention core
 
 
-def mean_keys(seq_len: int, window: int | None, causal: bool) -> float:
+def mean_keys(seq_len: int, window: int | None, causal: bool, chunked: bool = False) -> float:
     """Mean number of keys a query attends to in a sequence of ``seq_len`` tokens.
 
     Full (unmasked): ``min(s, w)``. Causal: ``s/2`` without a window (the usual halving), and
     ``w - w^2/(2s)`` with a window ``w < s`` (the first w queries see a growing prefix, the rest w keys).
+    Chunked attention (Llama 4: a query sees the earlier keys of its aligned chunk of w tokens), causal:
+    ``(n w^2/2 + r^2/2) / s`` for s = n w + r, i.e. about w/2; full: ``min(s, w)``, whole chunks.
+    The same rule with w = top-k gives DeepSeek Sparse Attention's selected keys (min(i, k) for query i).
     """
     s = seq_len
     if window is None or window >= s:
         return s / 2 if causal else float(s)
+    if chunked and causal:
+        n, r = divmod(s, window)
+        return (n * window * window / 2 + r * r / 2) / s
     return window - window * window / (2 * s) if causal else float(window)
+
+
+def core_flops_per_query(core: AttentionCore, seq_len: int, window: int | None, causal: bool, chunked: bool) -> float:
+    """Forward FLOPs of one query in one attention layer: ``flops_per_key x K`` with K from :func:`mean_keys`
+    (the layer's window or chunk), and for DeepSeek Sparse Attention K over the indexer's top-k keys plus the
+    indexer's own scores over every earlier key, ``2 H_I (d_I + 1)`` each (DeepSeek-V3.2 Sec. 2.1)."""
+    if core.topk is not None:
+        return core.flops_per_key * mean_keys(seq_len, core.topk, causal) + core.index_flops_per_key * mean_keys(
+            seq_len, None, causal
+        )
+    return core.flops_per_key * mean_keys(seq_len, window, causal, chunked)
 
 
 def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True) -> float:
@@ -55,7 +72,8 @@ def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True
     Mamba-2 layers), summed over layers.
 
     ``4 * a * d * K`` per attention layer (2*a*d*K for Q.K^T and as much for A.V; Kaplan et al. 2020
-    Table 1), with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window).
+    Table 1), with ``d`` the query/key width and K from :func:`mean_keys` (sliding layers use their window,
+    chunked layers their chunk, DeepSeek Sparse Attention its top-k keys plus the indexer's scores).
     Latent attention: ``2*a*(d_nope+d_rope)*K + 2*a*d_v*K`` (keys and values expanded per head, as trained).
     A Mamba-2 layer adds ``2 Q N G + H (2 Q P + 4 N P)`` (chunked SSD, Dao & Gu 2024 Sec. 6; whole diagonal
     blocks, so not halved by ``causal``); Mamba and gated DeltaNet layers their own recurrent cores'
@@ -69,9 +87,10 @@ def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True
         return scan
     everything = range(inv.n_layers)
     _, _, windowed = inv.stage_counts(everything)
-    window = arch.attention.sliding_window
-    full = (inv.stage_attention(everything) - windowed) * mean_keys(seq_len, None, causal)
-    return scan + core.flops_per_key * (full + (windowed * mean_keys(seq_len, window, causal) if windowed else 0.0))
+    att = arch.attention
+    full = (inv.stage_attention(everything) - windowed) * core_flops_per_query(core, seq_len, None, causal, False)
+    local = windowed * core_flops_per_query(core, seq_len, att.sliding_window, causal, att.chunked) if windowed else 0.0
+    return scan + full + local
 
 
 # ------------------------------------------------------------------------------------------ results

@@ -137,6 +137,12 @@ class AttentionCore:
     out_width: int
     latent: int
     kv: KvCache
+    topk: int | None = None
+    """DeepSeek Sparse Attention: the keys each query attends to, chosen by the indexer; None: every earlier key."""
+    index_flops_per_key: int = 0
+    """Forward FLOPs of the indexer's scores of one query against one key (every earlier key, whatever topk):
+    ``2 H_I d_I`` for q . k over its heads and ``2 H_I`` for their weighted sum (DeepSeek-AI 2025, DeepSeek-V3.2,
+    Sec. 2.1, Eq. 1)."""
 
     @property
     def flops_per_key(self) -> int:
@@ -479,6 +485,17 @@ def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], Attentio
         weights.extend(_norm(arch.norm, r_kv, "self_attn.kv_a_layernorm", "attention"))
         add("self_attn.kv_b_proj", r_kv, a * (att.qk_nope_head_dim + att.v_head_dim), False)
         add("self_attn.o_proj", a * att.v_head_dim, h, att.bias)
+        index_key = index_flops = 0
+        if att.index_heads is not None and att.index_head_dim is not None and att.q_lora_rank is not None:
+            # DeepSeek-V3.2's lightning indexer (transformers' DeepseekV32Indexer): queries from the query latent,
+            # one shared key per token through a LayerNorm with bias, and a per-head weight.
+            hi, di = att.index_heads, att.index_head_dim
+            add("self_attn.indexer.wq_b", att.q_lora_rank, hi * di, False)
+            add("self_attn.indexer.wk", h, di, False)
+            weights.extend(_norm("layernorm", di, "self_attn.indexer.k_norm", "attention"))
+            add("self_attn.indexer.weights_proj", h, hi, False)
+            index_key, index_flops = di, 2 * hi * (di + 1)
+        latent_kv = r_kv + rope + index_key  # the indexer's key is cached beside the latent
         core = AttentionCore(
             heads=a,
             q_width=a * qk,
@@ -486,7 +503,9 @@ def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], Attentio
             v_width=a * att.v_head_dim,
             out_width=a * att.v_head_dim,
             latent=(att.q_lora_rank or 0) + r_kv + rope,
-            kv=KvCache(heads=1, per_head=r_kv + rope, latent=r_kv + rope),
+            kv=KvCache(heads=1, per_head=latent_kv, latent=latent_kv),
+            topk=att.index_topk,
+            index_flops_per_key=index_flops,
         )
         ops.append(ElementwiseOp("rotary", 2 * (a + 1) * rope, 2 * (a + 1) * rope))
         return weights, matmuls, core, ops

@@ -153,14 +153,13 @@ class Work:
         )
 
 
-def prefill_work(sequences: float, prompt: float, window: int | None) -> Work:
-    """``sequences`` prompts of ``prompt`` tokens: causal keys (:func:`gptcalc.flops.mean_keys`), one sampled row
-    per sequence, nothing cached read."""
+def prefill_work(sequences: float, prompt: float, window: int | None, chunked: bool = False) -> Work:
+    """``sequences`` prompts of ``prompt`` tokens: causal keys (:func:`gptcalc.flops.mean_keys`; ``window`` a
+    sliding window, or an attention chunk when ``chunked``), one sampled row per sequence, nothing cached read."""
     p = max(round(prompt), 1)
     tokens = sequences * prompt
-    return Work(
-        tokens, sequences, 0.0, tokens * mean_keys(p, None, causal=True), 0.0, tokens * mean_keys(p, window, True)
-    )
+    local = tokens * mean_keys(p, window, True, chunked)
+    return Work(tokens, sequences, 0.0, tokens * mean_keys(p, None, causal=True), 0.0, local)
 
 
 def decode_work(sequences: float, context: float, window: int | None, per_step: float = 1.0) -> Work:
@@ -214,6 +213,7 @@ class Engine:
     dp: int = 1
     ep_link: Link | None = None
     draft: Engine | None = None
+    chunked: bool = False
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -268,6 +268,7 @@ class Engine:
             dp=setup.attention_dp,
             ep_link=link(hw, setup.ep, 1, tm) if setup.ep > 1 else None,
             draft=draft,
+            chunked=arch.attention.chunked,
         )
 
     @property
@@ -446,11 +447,11 @@ class Engine:
         s = self.setup
         micro = min(s.pp, sequences)
         it = self.iteration(
-            prefill_work(sequences, s.prompt, self.window), micro=micro, fixed=self.sm.request_overhead_s
+            prefill_work(sequences, s.prompt, self.window, self.chunked), micro=micro, fixed=self.sm.request_overhead_s
         )
         if self.draft is None:
             return it
-        share = prefill_work(sequences / (s.pp * self.dp), s.prompt, self.draft.window)
+        share = prefill_work(sequences / (s.pp * self.dp), s.prompt, self.draft.window, self.draft.chunked)
         draft = self.draft.iteration(share).step_s
         return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft})
 
@@ -499,7 +500,7 @@ class Engine:
         context = s.prompt + s.output / 2
         dec = decode_work(sequences, context, self.window, s.verified_per_step)
         joining = sequences * s.tokens_per_step / s.output
-        work = dec + prefill_work(joining, s.prompt, self.window)
+        work = dec + prefill_work(joining, s.prompt, self.window, self.chunked)
         micro = min(s.pp, sequences)
         fixed = self.sm.iteration_overhead_s
         both = self.iteration(work, micro=micro, fixed=fixed, cyclic=True)

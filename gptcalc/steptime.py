@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.flops import flops_per_token, mean_keys
+from gptcalc.flops import core_flops_per_query, flops_per_token
 from gptcalc.inventory import Collective, LayerKind, Matmul, collectives, inventory
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_attention_context_parallel
 from gptcalc.parallel import check_layout, stage_layers
@@ -216,8 +216,11 @@ def matmul_shape(
     return count, m, mm.n / split, mm.k
 
 
-def layer_times(ctx: KernelContext, kind: LayerKind, seq_len: int, window: int | None) -> tuple[float, float, float]:
-    """(forward, backward, recompute) seconds of one layer of ``kind`` for one micro-batch on one GPU."""
+def layer_times(
+    ctx: KernelContext, kind: LayerKind, seq_len: int, window: int | None, chunked: bool = False
+) -> tuple[float, float, float]:
+    """(forward, backward, recompute) seconds of one layer of ``kind`` for one micro-batch on one GPU (``window``:
+    its sliding window, or its attention chunk when ``chunked``)."""
     lay, model = ctx.layout, ctx.model
     tp, cp = lay.tp, lay.cp
     tokens = lay.micro_batch * seq_len / cp
@@ -241,8 +244,7 @@ def layer_times(ctx: KernelContext, kind: LayerKind, seq_len: int, window: int |
     if core is None:
         pass
     elif lay.attention == "flash":
-        keys = mean_keys(seq_len, window, causal=True)
-        flops = core.flops_per_key / tp * keys * tokens
+        flops = core_flops_per_query(core, seq_len, window, True, chunked) / tp * tokens
         attn_fwd = flops / (ctx.bf16_peak * ctx.flash_eff) + ctx.overhead
         attn_bwd = 2.5 * flops / (ctx.bf16_peak * ctx.flash_eff) + 2 * ctx.overhead
     else:
@@ -377,7 +379,8 @@ def step_time(
     windowed = {}
     window = arch.attention.sliding_window
     if window is not None:
-        windowed = {name: layer_times(ctx, kind, seq_len, window) for name, kind in inv.kinds.items()}
+        chunked = arch.attention.chunked
+        windowed = {name: layer_times(ctx, kind, seq_len, window, chunked) for name, kind in inv.kinds.items()}
     stages: list[_Stage] = []
     split = stage_layers(arch, layout)
     for j, layers in enumerate(split):

@@ -32,20 +32,22 @@ def test_wrapper_says_the_vision_tower_is_not_counted(tmp_path: Path) -> None:
 
 
 def test_wrapper_of_an_unsupported_text_type_is_approximate_and_strict_refuses() -> None:
-    config = {"model_type": "llama4", "text_config": dict(TEXT), "vision_config": {"hidden_size": 8}}
+    text = {**TEXT, "model_type": "somebody_text"}
+    config = {"model_type": "somevlm", "text_config": text, "vision_config": {"hidden_size": 8}}
     arch = architecture_from_hf(config)
-    assert arch.approximate is not None and "llama4_text" in arch.approximate
+    assert arch.approximate is not None and "somebody_text" in arch.approximate
     # Llama-style reading, written out: 100 x 64 embedding and head (untied), per layer 4 x 64^2 attention,
     # 3 x 64 x 128 gated MLP and two norms of 64, plus the final norm.
     assert count_params(arch).total == 2 * 100 * 64 + 2 * (4 * 64 * 64 + 3 * 64 * 128 + 2 * 64) + 64
-    with pytest.raises(ConfigImportError, match=r"llama4_text.*--strict"):
+    with pytest.raises(ConfigImportError, match=r"somebody_text.*--strict"):
         architecture_from_hf(config, strict=True)
 
 
 def test_outer_tie_only_where_the_wrapper_ties_by_it() -> None:
     # Llama4ForConditionalGeneration keeps a whole Llama4ForCausalLM tied by its text config: the outer flag
     # is not taken; gemma3's wrapper ties by the outer flag, so a text_config without one inherits it.
-    untied = architecture_from_hf({"model_type": "llama4", "tie_word_embeddings": True, "text_config": dict(TEXT)})
+    llama4_text = {**TEXT, "num_key_value_heads": 4}
+    untied = architecture_from_hf({"model_type": "llama4", "tie_word_embeddings": True, "text_config": llama4_text})
     assert not untied.tie_embeddings
     gemma = {"model_type": "gemma3", "tie_word_embeddings": False, "text_config": dict(TEXT)}
     assert not architecture_from_hf(gemma).tie_embeddings

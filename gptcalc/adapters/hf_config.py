@@ -551,6 +551,29 @@ DEFAULTS.update(
             mlp_only_layers=[],
         ),
         "hunyuan_v1_moe": _llama(vocab_size=290943, num_experts=1, moe_topk=1),
+        "llama4_text": _llama(
+            vocab_size=202048,
+            hidden_size=5120,
+            intermediate_size=8192,
+            intermediate_size_mlp=16384,
+            num_hidden_layers=48,
+            num_attention_heads=40,
+            num_key_value_heads=8,
+            head_dim=128,
+            max_position_embeddings=131072,
+            num_experts_per_tok=1,
+            num_local_experts=16,
+            interleave_moe_layer_step=1,
+            no_rope_layer_interval=4,
+            attention_chunk_size=8192,
+        ),
+        "deepseek_v32": {
+            **DEFAULTS["deepseek_v3"],
+            "max_position_embeddings": 163840,
+            "index_n_heads": 64,
+            "index_head_dim": 128,
+            "index_topk": 2048,
+        },
         "qwen3_5_text": _llama(
             **_QWEN35_LINEAR,
             vocab_size=248320,
@@ -820,6 +843,12 @@ def _window(cfg: _Config, model_type: str, n_layers: int) -> dict[str, Any]:
         sliding = [i >= first for i in range(n_layers)]
     else:
         sliding = [True] * n_layers
+    return _local_layers(window, sliding)
+
+
+def _local_layers(window: int, sliding: list[bool]) -> dict[str, Any]:
+    """The attention settings that make the layers marked in ``sliding`` local with ``window``: all of them, every
+    layer but each n-th (global_every), or the explicit list."""
     if all(sliding):
         return {"sliding_window": window}
     if not any(sliding):
@@ -874,6 +903,7 @@ ATTENTION_BIAS_TYPES = frozenset(
         "qwen3_vl_text",
         "qwen3_vl_moe_text",
         "hunyuan_v1_moe",
+        "llama4_text",
     }
 )
 # q/k/v biased by attention_bias, the output projection by its own key (None: never).
@@ -992,11 +1022,16 @@ def _qwen_sparse(i: int, moe: dict[str, Any]) -> bool:
 
 
 def _deepseek(cfg: _Config, model_type: str) -> dict[str, Any]:
-    """DeepSeek-V2/V3: MLA attention; layer i is MoE iff i >= first_k_dense_replace.
+    """DeepSeek-V2/V3/V3.2: MLA attention; layer i is MoE iff i >= first_k_dense_replace.
 
     transformers ignores ``moe_layer_freq`` (the hub configs set it to 1) and keeps V3's
     ``e_score_correction_bias`` as a buffer, not a parameter; the multi-token-prediction layer
-    (``num_nextn_predict_layers``) is not instantiated.
+    (``num_nextn_predict_layers``) is not instantiated. DeepSeek-V3.2 (transformers' DeepseekV32ForCausalLM,
+    modeling_deepseek_v32.py) adds to every layer's attention the DeepSeek Sparse Attention indexer
+    (``DeepseekV32Indexer``: wq_b from the query latent to index_n_heads x index_head_dim, wk from h to one
+    index_head_dim key, its LayerNorm with bias, weights_proj from h to index_n_heads; no biases), after which
+    each query attends to its index_topk keys; it reads ``mlp_layer_types`` (dense/sparse per layer) before
+    first_k_dense_replace, and ``num_experts`` before ``n_routed_experts``.
     """
     spec = _common(cfg, model_type)
     del spec["attention"]["n_kv_heads"], spec["attention"]["head_dim"]
@@ -1015,17 +1050,44 @@ def _deepseek(cfg: _Config, model_type: str) -> dict[str, Any]:
         "d_ff": cfg.int("intermediate_size"),
         "bias": cfg.flag("mlp_bias") if model_type == "deepseek_v2" else False,
     }
-    first_dense = cfg.int("first_k_dense_replace", minimum=0)
-    if first_dense >= spec["n_layers"]:
+    n = spec["n_layers"]
+    dense: list[int] = []
+    if model_type == "deepseek_v32":
+        if not q_rank:
+            raise ConfigImportError("config.json: deepseek_v32 needs q_lora_rank (its indexer reads the query latent)")
+        spec["attention"].update(
+            index_heads=cfg.int("index_n_heads"),
+            index_head_dim=cfg.int("index_head_dim"),
+            index_topk=cfg.int("index_topk"),
+        )
+        types = cfg.data.get("layer_types")
+        if types is not None and (not isinstance(types, list) or any(t != "indexed_attention" for t in types)):
+            raise ConfigImportError(
+                f"config.json: deepseek_v32 layer_types must all be indexed_attention (every layer has the sparse"
+                f" indexer), got {types!r}"
+            )
+        mlp_types = cfg.data.get("mlp_layer_types")
+        if mlp_types is not None:
+            if (
+                not isinstance(mlp_types, list)
+                or len(mlp_types) != n
+                or any(t not in ("dense", "sparse") for t in mlp_types)
+            ):
+                raise ConfigImportError(f"config.json: mlp_layer_types must list {n} entries of dense and sparse")
+            dense = [i for i, t in enumerate(mlp_types) if t == "dense"]
+    first_dense = 0 if dense or cfg.data.get("mlp_layer_types") else cfg.int("first_k_dense_replace", minimum=0)
+    if first_dense >= n or len(dense) == n:
         return spec
     top_k = cfg.get("num_experts_per_tok")  # transformers' deepseek_v2 default is null: counted, k unknown
     shared = cfg.int("n_shared_experts", minimum=0) if cfg.get("n_shared_experts") is not None else 0
+    experts = {"deepseek_v2": ("n_routed_experts", "num_experts"), "deepseek_v32": ("num_experts", "n_routed_experts")}
     spec["moe"] = {
-        "n_experts": cfg.int("n_routed_experts", "num_experts" if model_type == "deepseek_v2" else "num_local_experts"),
+        "n_experts": cfg.int(*experts.get(model_type, ("n_routed_experts", "num_local_experts"))),
         "top_k": None if top_k is None else cfg.int("num_experts_per_tok"),
         "expert_d_ff": cfg.int("moe_intermediate_size"),
         "n_shared_experts": int(shared),
         "first_dense_layers": first_dense,
+        "dense_layers": tuple(dense),
         "expert_bias": False,  # 5.x fuses experts into bias-free tensors even when mlp_bias is set
     }
     return spec
@@ -1694,6 +1756,62 @@ def _qwen3_5(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _llama4(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Llama 4 text model (Meta 2025; transformers' Llama4ForCausalLM, modeling_llama4.py): Llama attention
+    (biases by attention_bias; the L2 q/k norm of use_qk_norm holds no weights); the layers in ``moe_layers``
+    (default every interleave_moe_layer_step-th, from step - 1) route among num_local_experts fused gated experts
+    of intermediate_size (``Llama4TextExperts``, no biases) behind a bias-free router, plus one always-on shared
+    expert of intermediate_size; the others have a gated MLP of intermediate_size_mlp. ``layer_types`` (default:
+    chunked_attention on the RoPE layers of ``no_rope_layers``, full attention on the NoPE ones, every
+    no_rope_layer_interval-th) makes the RoPE layers attend within chunks of attention_chunk_size tokens. Two
+    RMSNorms per layer; the head is tied only by the text config's tie_word_embeddings."""
+    spec = _llama_like(cfg, model_type)
+    n = spec["n_layers"]
+    spec["mlp"]["d_ff"] = cfg.int("intermediate_size_mlp")
+    raw = cfg.data.get("moe_layers")
+    if raw is None:
+        step = cfg.int("interleave_moe_layer_step")
+        moe_layers = set(range(step - 1, n, step))
+    elif isinstance(raw, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
+        moe_layers = {i for i in raw if 0 <= i < n}  # other indices never match a layer in transformers either
+    else:
+        raise ConfigImportError(f"config.json: moe_layers must list layer indices, got {raw!r}")
+    if moe_layers:
+        f = cfg.int("intermediate_size")
+        spec["moe"] = {
+            "n_experts": cfg.int("num_local_experts"),
+            "top_k": cfg.int("num_experts_per_tok"),
+            "expert_d_ff": f,
+            "n_shared_experts": 1,
+            "shared_d_ff": f,
+            "dense_layers": tuple(i for i in range(n) if i not in moe_layers),
+            "expert_bias": False,
+        }
+    types = cfg.data.get("layer_types")
+    chunk = cfg.get("attention_chunk_size")
+    if types is None:
+        rope = cfg.data.get("no_rope_layers") or [
+            int((i + 1) % cfg.int("no_rope_layer_interval") != 0) for i in range(n)
+        ]
+        if not isinstance(rope, list) or len(rope) < n:
+            raise ConfigImportError(
+                f"config.json: no_rope_layers must give 1 (RoPE) or 0 (NoPE) for each of {n} layers"
+            )
+        types = ["chunked_attention" if r and chunk is not None else "full_attention" for r in rope[:n]]
+    if (
+        not isinstance(types, list)
+        or len(types) != n
+        or any(t not in ("chunked_attention", "full_attention") for t in types)
+    ):
+        raise ConfigImportError(
+            f"config.json: layer_types must list {n} entries of chunked_attention and full_attention, got {types!r}"
+        )
+    if "chunked_attention" in types:
+        local = _local_layers(cfg.int("attention_chunk_size"), [t == "chunked_attention" for t in types])
+        spec["attention"].update(local, chunked=True)
+    return spec
+
+
 def _hunyuan_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
     """Hunyuan MoE (Tencent 2025, Hunyuan-A13B; transformers' HunYuanMoEV1ForCausalLM,
     modeling_hunyuan_v1_moe.py): Llama attention with per-head query/key RMSNorms (query_layernorm,
@@ -1838,6 +1956,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "qwen3_moe": _qwen_moe,
     "deepseek_v2": _deepseek,
     "deepseek_v3": _deepseek,
+    "deepseek_v32": _deepseek,
     **dict.fromkeys(
         (
             "olmo2",
@@ -1879,6 +1998,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "qwen3_vl_text": _llama_like,
     "qwen3_vl_moe_text": _qwen_moe,
     "hunyuan_v1_moe": _hunyuan_moe,
+    "llama4_text": _llama4,
     "qwen3_5_text": _qwen3_5,
     "qwen3_5_moe_text": _qwen3_5,
 }

@@ -71,6 +71,12 @@ class StandardAttention(Spec):
         description="With sliding_window: the 0-based layers that slide, for patterns global_every cannot say "
         "(a config's layer_types, Qwen's max_window_layers); None: global_every decides.",
     )
+    chunked: bool = Field(
+        default=False,
+        description="With sliding_window: the local layers attend within aligned chunks of sliding_window tokens "
+        "(Llama 4's chunked attention, attention_chunk_size) instead of a sliding window: a query sees the earlier "
+        "keys of its own chunk.",
+    )
 
     @property
     def kv_heads(self) -> int:
@@ -78,10 +84,11 @@ class StandardAttention(Spec):
 
     @model_serializer(mode="wrap")
     def _drop_default_gate(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Serialises as before the gate existed unless it is on.
+        # Serialises as before the gate and chunked attention existed unless they are on.
         out: dict[str, Any] = handler(self)
-        if not out.get("output_gate"):
-            out.pop("output_gate", None)
+        for key in ("output_gate", "chunked"):
+            if not out.get(key):
+                out.pop(key, None)
         return out
 
     @property
@@ -100,6 +107,8 @@ class StandardAttention(Spec):
             )
         if (self.global_every is not None or self.sliding_layers is not None) and self.sliding_window is None:
             raise ValueError("global_every and sliding_layers need sliding_window to be set")
+        if self.chunked and self.sliding_window is None:
+            raise ValueError("chunked needs sliding_window (the chunk size) to be set")
         return self
 
 
@@ -120,10 +129,42 @@ class LatentAttention(Spec):
     qk_nope_head_dim: PosInt = Field(description="Non-rotary part of each query/key head.")
     v_head_dim: PosInt = Field(description="Per-head value width.")
     bias: bool = Field(default=False, description="Bias on q_a/kv_a/output projections (attention_bias).")
+    index_heads: PosInt | None = Field(
+        default=None,
+        description="Heads of DeepSeek Sparse Attention's lightning indexer (DeepSeek-V3.2, index_n_heads); None: "
+        "no indexer, every query attends to every earlier key.",
+    )
+    index_head_dim: PosInt | None = Field(
+        default=None, description="Width of an indexer head and of its one shared key (index_head_dim)."
+    )
+    index_topk: PosInt | None = Field(
+        default=None, description="Keys each query attends to, as the indexer selects them (index_topk)."
+    )
 
     @property
     def qk_head_dim(self) -> int:
         return self.qk_nope_head_dim + self.qk_rope_head_dim
+
+    @model_serializer(mode="wrap")
+    def _drop_unused_indexer(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Serialises as before the indexer existed unless it is used.
+        out: dict[str, Any] = handler(self)
+        for key in ("index_heads", "index_head_dim", "index_topk"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        if not out.get("chunked"):
+            out.pop("chunked", None)
+        return out
+
+    @model_validator(mode="after")
+    def _indexer_complete(self) -> LatentAttention:
+        given = [self.index_heads, self.index_head_dim, self.index_topk]
+        if any(v is not None for v in given):
+            if any(v is None for v in given):
+                raise ValueError("index_heads, index_head_dim and index_topk go together (DeepSeek Sparse Attention)")
+            if self.q_lora_rank is None:
+                raise ValueError("the sparse-attention indexer reads the query latent: it needs q_lora_rank")
+        return self
 
     @property
     def variant(self) -> str:
@@ -133,6 +174,7 @@ class LatentAttention(Spec):
     sliding_window: None = Field(default=None, description="MLA layers always attend globally.")
     global_every: None = Field(default=None, description="Not used by MLA.")
     sliding_layers: None = Field(default=None, description="Not used by MLA.")
+    chunked: Literal[False] = Field(default=False, description="Not used by MLA.")
 
 
 def _attention_tag(value: Any) -> str:
