@@ -8,14 +8,17 @@ Sources:
   K the number of keys each query sees (Kaplan et al. 2020 Table 1, ``2 n_layer n_ctx d_attn`` per
   token; PaLM, Chowdhery et al. 2022, App. B: training adds ``12 L H Q T`` = 3 x 4 L H Q T).
 * Causal masking halves the keys on average (Dao 2023, FlashAttention-2, Sec. 4.1, counts causal
-  attention as half of full). With a sliding window w < s, the mean key count is ``w - w^2/(2s)``.
+  attention as half of full). With a sliding window w < s, the mean key count is ``w - w^2/(2s)``; with
+  Llama 4's chunked attention about w/2; DeepSeek Sparse Attention attends to its top-k keys as a window of k
+  would, and its indexer scores every key (DeepSeek-AI 2025, DeepSeek-V3.2, Sec. 2.1).
 * State-space (Mamba-2) layers: in_proj and out_proj are matmuls like any other; the SSD scan's FLOPs per
   token in its chunked form, ``2 Q N G + H (2 Q P + 4 N P)`` (Dao & Gu 2024, "Transformers are SSMs",
   Sec. 6; :meth:`gptcalc.inventory.SsmCore.scan_flops_per_token`), are counted with the attention core (the
   token-mixing core) and, like it, left out under a convention that excludes attention. They grow with the
   chunk length Q, not with the sequence length. Mamba layers (Jamba) add ``7 D N`` (selective scan, Gu & Dao
   2023 Sec. 3.3) and gated DeltaNet layers (Qwen3-Next) ``H (2 C (3 d_k + 2 d_v) + 6 d_k d_v)`` (chunkwise
-  delta rule, Yang et al. 2024, NeurIPS, Sec. 3.3) the same way.
+  delta rule, Yang et al. 2024, NeurIPS, Sec. 3.3) and lightning-attention layers (MiniMax-01)
+  ``H (4 B d + 4 d^2)`` (blockwise, MiniMax 2025 Sec. 2.2) the same way.
 * Recomputation: full recompute reruns each block's forward; selective recompute reruns only the
   attention score/softmax/context (Korthikanti et al. 2022, Sec. 4-5). These are hardware FLOPs (HFU),
   not model FLOPs (MFU), as PaLM App. B defines them.

@@ -53,6 +53,7 @@ from gptcalc.specs.arch import (
     GatedDeltaNet,
     KimiDeltaAttention,
     LatentAttention,
+    LightningAttention,
     Mamba1,
     Mamba2,
     NormKind,
@@ -252,6 +253,34 @@ class DeltaNetCore:
         return conv + vh * self.d_k * self.d_v
 
 
+@dataclass(frozen=True)
+class LightningCore:
+    """MiniMax's lightning attention core of one layer (MiniMax 2025, "MiniMax-01", Sec. 2.2; Qin et al. 2024,
+    "Lightning Attention-2", Alg. 1): ``heads`` heads of width ``d``, blocks of ``block`` tokens, a ``d x d``
+    state per head and no convolution."""
+
+    heads: int
+    d: int
+    block: int
+
+    @property
+    def scan_flops_per_token(self) -> int:
+        """Forward FLOPs per token of the blockwise algorithm, one layer (``MiniMaxLightningAttention.forward``):
+
+        ``H (4 B d + 4 d^2)``
+
+        per head with block length B: within a block Q K^T and its masked product with V (2 B d each, over whole
+        B x B blocks), across blocks the query times the carried state, Q (K^T V), and the state update K^T V
+        (2 d^2 each). Left out: the decays (elementwise), the output norm and gate. The same figure is used for
+        decode (the recurrent form costs about 4 d^2 per head)."""
+        return self.heads * (4 * self.block * self.d + 4 * self.d * self.d)
+
+    def state_values(self, tp: int = 1) -> int:
+        """Values one sequence keeps in one layer on one GPU of a tp group: a d x d state per head (heads split
+        over tp ranks); there is no convolution window."""
+        return math.ceil(self.heads / tp) * self.d * self.d
+
+
 class ElementwiseOp(NamedTuple):
     """A memory-bound op: values read and written per token (times the activation dtype's bytes)."""
 
@@ -270,7 +299,7 @@ class LayerKind:
     attention: AttentionCore | None
     """The attention core; None for a layer without attention (mamba2, mlp, experts)."""
     ops: tuple[ElementwiseOp, ...]
-    ssm: SsmCore | DeltaNetCore | None = field(default=None)
+    ssm: SsmCore | DeltaNetCore | LightningCore | None = field(default=None)
     """The recurrent core (Mamba/Mamba-2 scan or gated DeltaNet) of a layer with one; None elsewhere."""
     mlp_width: int = field(default=0)
     """Width of the dense MLP (dense layers) or of one routed expert (MoE layers)."""
@@ -719,6 +748,29 @@ def _kda(
     return weights, matmuls, core, ops
 
 
+def _lightning(
+    arch: Architecture, la: LightningAttention
+) -> tuple[list[Weight], list[Matmul], LightningCore, list[ElementwiseOp]]:
+    """MiniMax's lightning attention as transformers' ``MiniMaxLightningAttention`` builds it: ``qkv_proj``
+    h -> 3 H d, ``output_gate`` h -> H d, ``norm`` (an RMSNorm of H d), ``out_proj`` H d -> h, no biases; the
+    decay slopes are buffers. The blockwise core is :class:`LightningCore`."""
+    h, hd = arch.hidden_size, la.heads * la.head_dim
+    weights: list[Weight] = []
+    matmuls: list[Matmul] = []
+    for name, n_in, n_out in (("qkv_proj", h, 3 * hd), ("output_gate", h, hd), ("out_proj", hd, h)):
+        w, mm = _linear(f"self_attn.{name}", n_in, n_out, "attention", bias=False)
+        weights += w
+        matmuls.append(mm)
+    weights.append(Weight("self_attn.norm.weight", (hd,), "norm", "attention"))
+    core = LightningCore(heads=la.heads, d=la.head_dim, block=la.block_size)
+    ops = [
+        ElementwiseOp("qkv_activation", 3 * hd, 3 * hd),  # SiLU on q, k, v
+        ElementwiseOp("ssm_scan_io", 3 * hd, hd),  # the kernel reads q, k, v and writes o
+        ElementwiseOp("gated_norm", 2 * hd, hd),  # RMSNorm(o) * sigmoid(gate)
+    ]
+    return weights, matmuls, core, ops
+
+
 def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     """One block of ``kind`` (:data:`gptcalc.specs.arch.BlockType`): its mixer (attention, Mamba-2 or none),
     its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds."""
@@ -727,7 +779,7 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     matmuls: list[Matmul] = []
     ops: list[ElementwiseOp] = []
     core: AttentionCore | None = None
-    ssm_core: SsmCore | DeltaNetCore | None = None
+    ssm_core: SsmCore | DeltaNetCore | LightningCore | None = None
     if kind in ATTENTION_BLOCKS:
         weights, matmuls, core, ops = _attention(arch)
     if kind in SSM_BLOCKS:  # after attention, beside it in Falcon-H1's parallel blocks
@@ -740,7 +792,13 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     if kind in DELTANET_BLOCKS:
         assert arch.linear_attention is not None  # Architecture's validator requires it
         la = arch.linear_attention
-        dw, dmm, dcore, dops = _kda(arch, la) if isinstance(la, KimiDeltaAttention) else _deltanet(arch, la)
+        dcore: DeltaNetCore | LightningCore
+        if isinstance(la, KimiDeltaAttention):
+            dw, dmm, dcore, dops = _kda(arch, la)
+        elif isinstance(la, LightningAttention):
+            dw, dmm, dcore, dops = _lightning(arch, la)
+        else:
+            dw, dmm, dcore, dops = _deltanet(arch, la)
         weights, matmuls, ops, ssm_core = weights + dw, matmuls + dmm, ops + dops, dcore
     for j in range(arch.norms_per_layer):
         weights += _norm(arch.norm, h, f"norm{j}", "norms")

@@ -42,7 +42,7 @@ from typing import NamedTuple
 from pydantic import Field
 
 from gptcalc.errors import InputError
-from gptcalc.inventory import LayerKind, SsmCore, inventory
+from gptcalc.inventory import LayerKind, LightningCore, SsmCore, inventory
 from gptcalc.parallel import check_layout, split_layers
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Result
@@ -84,7 +84,7 @@ def overhead_bytes(allocated: float, fixed_gib: float = OVERHEAD_GIB, fraction: 
 # ------------------------------------------------------------------------------------------ activations
 
 
-MIXER_OPS = ("ssm_conv", "ssm_scan_io", "gated_norm", "gate")
+MIXER_OPS = ("ssm_conv", "ssm_scan_io", "gated_norm", "gate", "qkv_activation")
 """Elementwise ops of a state-space or linear-attention mixer whose outputs are kept for backward."""
 
 
@@ -118,10 +118,11 @@ def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayo
     token's expert internals and inputs, the router logits (fp32), the shared experts' internals and one
     all-to-all buffer (Korthikanti et al. 2022 Sec. 4 for attention and MLP).
 
-    A state-space or linear-attention mixer (Mamba, Mamba-2, gated DeltaNet, KDA) keeps every tensor it makes
-    between its in- and out-projections: the in-projections' outputs, the short conv's, the scan's and the
-    gated norm's (the inventory's mixer matmuls and :data:`MIXER_OPS`), plus the chunked kernels' per-chunk
-    states in fp32 (``4 H P N / Q`` per token for Mamba-2's SSD, ``4 H d_k d_v / C`` for the delta rule; the
+    A state-space or linear-attention mixer (Mamba, Mamba-2, gated DeltaNet, KDA, lightning attention) keeps
+    every tensor it makes between its in- and out-projections: the in-projections' outputs, the short conv's,
+    the scan's and the gated norm's (the inventory's mixer matmuls and :data:`MIXER_OPS`), plus the chunked
+    kernels' per-chunk states in fp32 (``4 H P N / Q`` per token for Mamba-2's SSD, ``4 H d_k d_v / C`` for the
+    delta rule, ``4 H d^2 / B`` for lightning attention's blocks; the
     fused selective scan of Mamba recomputes its states). Derived from the mamba_ssm and flash-linear-attention
     kernels' saved tensors; no published table to check against. Hybrid blocks with one sub-block (mixer
     only, MLP only) have one norm and one input. Selective recompute drops the s^2 terms; full recompute keeps
@@ -155,6 +156,8 @@ def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayo
         if isinstance(ssm, SsmCore):
             if ssm.version == 2:
                 split += 4 * s * b * ssm.heads * ssm.head_dim * ssm.state / ssm.chunk
+        elif isinstance(ssm, LightningCore):
+            split += 4 * s * b * ssm.heads * ssm.d * ssm.d / ssm.block
         else:
             split += 4 * s * b * ssm.heads * ssm.d_k * ssm.d_v / ssm.chunk
     mats_per_token = kind.n_matrices  # plain: fc1 output, activation output; gated: gate, up, product
@@ -537,8 +540,9 @@ def state_bytes_per_sequence(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp:
     per Mamba-2 layer the conv window ``(H P + 2 G N)(K - 1)`` and the SSM state ``H P N`` values
     (:meth:`gptcalc.inventory.SsmCore.state_values`; Dao & Gu 2024 Sec. 7), per Mamba layer ``D (K - 1) + D N``,
     per gated DeltaNet layer ``(2 k + v)(K - 1) + H d_k d_v`` (:meth:`gptcalc.inventory.DeltaNetCore.state_values`),
-    held at ``dtype`` (the KV-cache dtype; some servers keep the state in fp32, which doubles it). 0 for a
-    model without such layers."""
+    per lightning-attention layer ``H d^2`` (:meth:`gptcalc.inventory.LightningCore.state_values`), held at
+    ``dtype`` (the KV-cache dtype; some servers keep the state in fp32, which doubles it). 0 for a model
+    without such layers."""
     if dtype not in DTYPE_BYTES:
         raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
     inv = inventory(arch)

@@ -81,3 +81,25 @@ def test_deepseek_v32_sparse_attention_flops_and_cache() -> None:
     assert causal == 6 * (2 * a * (nope + rope + v) * (topk - topk**2 / (2 * s)) + 2 * hi * (di + 1) * s / 2)
     # The cache keeps the latent, the rotary key and the indexer's key for every token.
     assert kv_bytes_per_token(arch) == 6 * (128 + rope + di) * 2  # kv_lora_rank 128, bf16
+
+
+def test_minimax_lightning_layers_keep_a_state_not_a_cache() -> None:
+    from gptcalc.memory import state_bytes_per_sequence
+
+    arch = architecture_from_hf(_case("minimax-text-01-hf")["config"])
+    # 80 layers, softmax attention on every 8th: 10 attention layers with a KV cache, 70 lightning layers.
+    assert arch.n_attention_layers == 10
+    h, d, b = 64, 128, 256
+    s = 4096
+    # Blockwise lightning attention per head and token: Q K^T and its product with V within a 256-token block
+    # (2 B d each), the query against the carried state and the state update (2 d^2 each).
+    scan = 70 * h * (4 * b * d + 4 * d * d)
+    softmax = 10 * 4 * h * d * s  # palm: every key, 2 a d for Q.K^T and 2 a d for A.V
+    assert flops_per_token(arch, s, CONVENTIONS["palm"]).attention_forward == scan + softmax
+    assert state_bytes_per_sequence(arch) == 70 * h * d * d * 2  # a d x d state per head, bf16
+    assert kv_bytes_per_token(arch) == 10 * 2 * 8 * 128 * 2  # K and V of 8 kv heads x 128 on 10 layers, bf16
+
+
+def test_minimax_remote_code_pattern_is_refused() -> None:
+    with pytest.raises(ConfigImportError, match="attn_type_list"):
+        architecture_from_hf({"model_type": "minimax", "num_hidden_layers": 2, "attn_type_list": [0, 1]})

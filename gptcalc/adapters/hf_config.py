@@ -567,6 +567,14 @@ DEFAULTS.update(
             no_rope_layer_interval=4,
             attention_chunk_size=8192,
         ),
+        "minimax": _llama(
+            intermediate_size=14336,
+            num_key_value_heads=8,
+            max_position_embeddings=131072,
+            num_experts_per_tok=2,
+            num_local_experts=8,
+            block_size=256,
+        ),
         "deepseek_v32": {
             **DEFAULTS["deepseek_v3"],
             "max_position_embeddings": 163840,
@@ -1812,6 +1820,39 @@ def _llama4(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _minimax(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """MiniMax-01 / MiniMax-M1 (MiniMax 2025, arXiv:2501.08313; transformers' MiniMaxForCausalLM,
+    modeling_minimax.py): ``layer_types`` (default: even layers full attention, odd ones linear) picks per
+    layer Mixtral's bias-free softmax attention or lightning attention (``MiniMaxLightningAttention``: fused
+    qkv, output gate, RMSNorm over the heads, out_proj; :class:`LightningAttention`); every layer's
+    feed-forward routes among num_local_experts gated experts of intermediate_size behind a bias-free router;
+    two RMSNorms per layer. The alpha/beta residual factors are scalars. The remote-code spelling of the pattern,
+    ``attn_type_list``, is refused: transformers ignores it (and would build its default pattern)."""
+    spec = _mixtral(cfg, model_type)
+    n = spec["n_layers"]
+    if "attn_type_list" in cfg.data and "layer_types" not in cfg.data:
+        raise ConfigImportError(
+            "config.json: attn_type_list is the remote-code MiniMax spelling, which transformers' MiniMaxConfig"
+            " ignores; give layer_types (linear_attention for 0, full_attention for 1) instead"
+        )
+    raw = cfg.data.get("layer_types")
+    if raw is None:
+        raw = ["full_attention" if (i + 1) % 2 else "linear_attention" for i in range(n)]
+    if not isinstance(raw, list) or len(raw) != n or any(t not in ("linear_attention", "full_attention") for t in raw):
+        raise ConfigImportError(
+            f"config.json: layer_types must list {n} entries of linear_attention and full_attention, got {raw!r}"
+        )
+    spec["layer_pattern"] = ["moe" if t == "full_attention" else "deltanet+moe" for t in raw]
+    if "linear_attention" in raw:
+        spec["linear_attention"] = {
+            "kind": "lightning",
+            "heads": spec["attention"]["n_heads"],
+            "head_dim": spec["attention"]["head_dim"],
+            "block_size": cfg.int("block_size"),
+        }
+    return spec
+
+
 def _hunyuan_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
     """Hunyuan MoE (Tencent 2025, Hunyuan-A13B; transformers' HunYuanMoEV1ForCausalLM,
     modeling_hunyuan_v1_moe.py): Llama attention with per-head query/key RMSNorms (query_layernorm,
@@ -1999,6 +2040,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "qwen3_vl_moe_text": _qwen_moe,
     "hunyuan_v1_moe": _hunyuan_moe,
     "llama4_text": _llama4,
+    "minimax": _minimax,
     "qwen3_5_text": _qwen3_5,
     "qwen3_5_moe_text": _qwen3_5,
 }

@@ -396,6 +396,20 @@ class KimiDeltaAttention(Spec):
     chunk_size: PosInt = Field(default=64, description="Chunk length C of the chunkwise training/prefill kernel.")
 
 
+class LightningAttention(Spec):
+    """Lightning attention, MiniMax's linear attention (MiniMax 2025, "MiniMax-01", arXiv:2501.08313, Sec. 2.2;
+    Qin et al. 2024, "Lightning Attention-2"; transformers' ``MiniMaxLightningAttention``): a SiLU-activated
+    fused qkv projection of 3 x heads x head_dim, per-head exponential decay (fixed slopes, buffers), the
+    output RMSNorm over heads x head_dim, a sigmoid output gate projected from h, and out_proj back to h; no
+    biases, no convolution. Causal linear attention computed in blocks: within a block as masked Q K^T V, across
+    blocks through a ``head_dim x head_dim`` state per head, which is all a sequence keeps."""
+
+    kind: Literal["lightning"] = Field(default="lightning", description="Linear-attention family tag.")
+    heads: PosInt = Field(description="Heads H (num_attention_heads).")
+    head_dim: PosInt = Field(description="Head width d (head_dim, or hidden_size / num_attention_heads).")
+    block_size: PosInt = Field(default=256, description="Block length B of the blockwise kernel (block_size).")
+
+
 def _linear_attention_tag(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("kind", "gated_deltanet"))
@@ -403,7 +417,9 @@ def _linear_attention_tag(value: Any) -> str:
 
 
 LinearAttention = Annotated[
-    Annotated[GatedDeltaNet, Tag("gated_deltanet")] | Annotated[KimiDeltaAttention, Tag("kda")],
+    Annotated[GatedDeltaNet, Tag("gated_deltanet")]
+    | Annotated[KimiDeltaAttention, Tag("kda")]
+    | Annotated[LightningAttention, Tag("lightning")],
     Discriminator(_linear_attention_tag),
 ]
 
@@ -439,8 +455,8 @@ BlockType = Literal[
 each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
 (Granite 4.0 hybrids); ``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same
 input, then an MLP (Falcon-H1); ``mamba+mlp`` and ``mamba+moe`` the same with a Mamba(-1) mixer (Jamba);
-``deltanet+mlp`` and ``deltanet+moe`` with a delta-rule linear-attention mixer (Qwen3-Next's gated DeltaNet,
-Kimi Linear's KDA); ``mamba2`` a
+``deltanet+mlp`` and ``deltanet+moe`` with a linear-attention mixer (Qwen3-Next's gated DeltaNet,
+Kimi Linear's KDA, MiniMax's lightning attention: ``linear_attention`` says which); ``mamba2`` a
 Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
 alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
 ``mamba2``)."""
@@ -503,8 +519,8 @@ class Architecture(Spec):
     )
     linear_attention: LinearAttention | None = Field(
         default=None,
-        description="The linear-attention mixer of the deltanet layers (gated DeltaNet or Kimi Delta Attention); "
-        "None: none.",
+        description="The linear-attention mixer of the deltanet layers (gated DeltaNet, Kimi Delta Attention or "
+        "lightning attention); None: none.",
     )
     layer_pattern: tuple[BlockType, ...] | None = Field(
         default=None,
