@@ -11,8 +11,9 @@ and the number of parameters that ``transformers`` really instantiates for it:
       "totals": {"4.57.6": int, "5.24.0": int},      # per transformers version that loads it
       "params_by_name": {"model.layers.*.self_attn.q_proj.weight": int, ...},
       "params_by_name_version": "5.24.0",             # which version params_by_name came from
-      "load_errors": {"<version>": "..."}             # only present if some version failed
-    }
+      "load_errors": {"<version>": "..."},            # only present if some version failed
+      "forward_flops": {"seq_len": 8, "batch": 1, "total": int, "rotary": int, "version": "5.24.0"}
+    }                                                 # small models only, see forward_flops()
 
 ``totals[v]`` is ``sum(p.numel() for p in model.parameters())`` of
 ``AutoModelForCausalLM.from_config(CONFIG_MAPPING[model_type].from_dict(config))``
@@ -24,6 +25,10 @@ once), with purely numeric path components (layer / expert indices) replaced by
 config, otherwise from 4.x.
 
 A config holding a ``text_config`` (a multimodal wrapper) is counted as its text model (``text_config_of``).
+
+``forward_flops`` (transformers 5.x runs, models of at most 60M parameters, no recurrent-scan types) is what
+``torch.utils.flop_counter.FlopCounterMode`` counts for one forward pass over 8 tokens with real tensors on CPU,
+eager attention and eager experts; tests/test_flops_golden.py compares it with gptcalc's ``palm`` FLOPs.
 
 Cases of the families added later live as data in ``tools/golden_configs/<family>.json`` (see
 ``data_cases``); only the first 15 families are still written out below.
@@ -2324,9 +2329,10 @@ def build_model(config_dict: dict, device: str = "meta"):
     cfg = config_class.from_dict(d)
     if device != "meta":
         cfg._attn_implementation = "eager"  # attention as plain matmuls, which the FLOP counter sees
+        cfg._experts_implementation = "eager"  # each expert on its own tokens (grouped_mm is not counted)
     keep = lambda name: True  # noqa: E731
     if "text_config" in d:
-        cfg, wrapper = text_config_of(cfg, d)
+        cfg, wrapper = text_config_of(cfg, d, device)
         if wrapper is not None:
             return wrapper, lambda name: "language_model" in name or name.startswith("lm_head")
     with torch.device(device):
@@ -2334,7 +2340,7 @@ def build_model(config_dict: dict, device: str = "meta"):
     return model, keep
 
 
-def text_config_of(cfg, d: dict):
+def text_config_of(cfg, d: dict, device: str = "meta"):
     """A multimodal wrapper (gemma3, mistral3, ...) is counted as its text model: the text-only class on
     ``cfg.get_text_config()``. Where the text_config states no tie_word_embeddings but the outer config does, the
     outer one holds (the wrapper class ties lm_head by it; printed below: the wrapper's own language part). A text
@@ -2345,7 +2351,7 @@ def text_config_of(cfg, d: dict):
     text = cfg.get_text_config()
     if "tie_word_embeddings" not in d["text_config"] and "tie_word_embeddings" in d:
         text.tie_word_embeddings = d["tie_word_embeddings"]
-    with torch.device("meta"):
+    with torch.device(device):
         wrapper = AutoModelForImageTextToText.from_config(cfg)
     language = sum(p.numel() for n, p in wrapper.named_parameters() if "language_model" in n or n.startswith("lm_head"))
     print(f"     {type(wrapper).__name__}: language model and head {language:,}", file=sys.stderr)
@@ -2368,6 +2374,51 @@ def count(config_dict: dict):
         key = pattern_name(name)
         buffers[key] = buffers.get(key, 0) + b.numel()
     return total, by_name, buffers, type(model).__name__
+
+
+# Forward FLOPs from torch's FLOP counter, on small models only (real tensors on CPU). Left out: types whose
+# token mixers are recurrent scans (gptcalc's scan FLOPs are a formula, not transformers' torch loops) and Llama 4,
+# whose experts module multiplies every token by every expert (bmm over all E) instead of its top-k.
+FLOP_SEQ, FLOP_MAX_PARAMS = 8, 60_000_000
+NO_FLOPS = {
+    "mamba2",
+    "nemotron_h",
+    "granitemoehybrid",
+    "falcon_h1",
+    "jamba",
+    "qwen3_next",
+    "kimi_linear",
+    "minimax",
+    "qwen3_5_text",
+    "qwen3_5_moe_text",
+    "qwen3_5",
+    "qwen3_5_moe",
+    "llama4_text",
+    "llama4",
+}
+
+
+def forward_flops(config_dict: dict) -> dict:
+    """FLOPs of one forward pass over FLOP_SEQ tokens (batch 1, eager attention, every position's logits) as
+    torch.utils.flop_counter.FlopCounterMode counts them (matmuls, convolutions, attention kernels), with the
+    rotary embedding's inv_freq x positions product reported apart (gptcalc counts no rotary FLOPs)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    model, _ = build_model(config_dict, device="cpu")
+    model.eval()
+    vocab = model.get_output_embeddings().weight.shape[0]
+    ids = torch.randint(0, min(vocab, 1000), (1, FLOP_SEQ))
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(input_ids=ids, use_cache=False)
+    per_module = counter.get_flop_counts()
+    rotary = sum(
+        sum(ops.values())
+        for name, ops in per_module.items()
+        if name.rsplit(".", 1)[-1].startswith("rotary") and "rotary" not in name.rsplit(".", 1)[0]
+    )
+    total = counter.get_total_flops()
+    return {"seq_len": FLOP_SEQ, "batch": 1, "total": int(total), "rotary": int(rotary), "version": VERSION}
 
 
 def to_jsonable_config(cfg) -> dict:
@@ -2450,6 +2501,16 @@ def main(argv=None):
             if args.show_buffers and buffers:
                 print(f"     buffers: {buffers}", file=sys.stderr)
 
+        flops = existing.get("forward_flops") if existing and existing.get("config") == config else None
+        small = VERSION in totals and totals[VERSION] <= FLOP_MAX_PARAMS
+        if MAJOR == "5" and small and case["model_type"] not in NO_FLOPS:
+            try:
+                flops = forward_flops(config)
+                print(f"     forward FLOPs over {FLOP_SEQ} tokens: {flops['total']:,}", file=sys.stderr)
+            except Exception as e:  # a config transformers builds but cannot run (e.g. more groups than experts)
+                flops = None
+                print(f"     no forward FLOPs: {type(e).__name__}: {str(e)[:120]}", file=sys.stderr)
+
         description = case["description"]
         for v in sorted(errors):
             description += f" [transformers {v} cannot load this config: {errors[v]}]"
@@ -2467,6 +2528,8 @@ def main(argv=None):
         }
         if errors:
             out["load_errors"] = errors
+        if flops:
+            out["forward_flops"] = flops
         dump(path, out)
     print(f"done ({n_fail} failures)", file=sys.stderr)
 
