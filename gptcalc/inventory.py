@@ -2,8 +2,9 @@
 
 For each layer kind (``dense``: attention + dense MLP; ``moe``: attention + router + shared and routed
 experts; in hybrids also ``mamba2+mlp`` and ``mamba2+moe`` with a Mamba-2 state-space mixer in attention's
-place, Jamba's ``mamba+mlp``/``mamba+moe``, Qwen3-Next's ``deltanet+mlp``/``deltanet+moe``, Falcon-H1's
-parallel ``attention+mamba2+mlp``, and the single-block kinds ``mamba2``, ``attention``,
+place, Jamba's ``mamba+mlp``/``mamba+moe``, the linear-attention ``deltanet+mlp``/``deltanet+moe`` (gated
+DeltaNet, KDA or lightning attention), Falcon-H1's parallel ``attention+mamba2+mlp``, LongCat-Flash's
+``dense+moe`` (an MLP and a shortcut MoE side by side), and the single-block kinds ``mamba2``, ``attention``,
 ``mlp`` and ``experts`` of Nemotron-H;
 :data:`gptcalc.specs.arch.BlockType`) the inventory lists
 
@@ -13,11 +14,13 @@ parallel ``attention+mamba2+mlp``, and the single-block kinds ``mamba2``, ``atte
   (weights ``n*k``, forward FLOPs ``2*n*k`` per token; Kaplan et al. 2020, Sec. 2.1) and which tokens it
   sees: ``all`` of them, or ``routed`` (each token visits ``top_k`` of the ``E`` expert copies);
 * the **attention core** (Q.K^T and A.V per query): its widths, the per-layer key-count rule (full, causal,
-  sliding window; Kaplan et al. 2020 Table 1, Dao 2023) and what one token leaves in the KV cache (2 g d
-  values, or the MLA latent r_kv + d_rope, DeepSeek-V2 Sec. 2.1.2);
+  sliding window or chunk, DeepSeek Sparse Attention's top-k keys with its indexer; Kaplan et al. 2020 Table 1,
+  Dao 2023, DeepSeek-V3.2 Sec. 2.1) and what one token leaves in the KV cache (2 g d values, or the MLA latent
+  r_kv + d_rope (+ the indexer's key), DeepSeek-V2 Sec. 2.1.2);
 * the **recurrent core** of a state-space or linear-attention layer: Mamba-2's SSD scan or Mamba's selective
-  scan (:class:`SsmCore`; Dao & Gu 2024 Sec. 6-7, Gu & Dao 2023 Sec. 3) or the gated delta rule
-  (:class:`DeltaNetCore`; Yang et al. 2024), with its FLOPs per token and the state one sequence keeps (conv
+  scan (:class:`SsmCore`; Dao & Gu 2024 Sec. 6-7, Gu & Dao 2023 Sec. 3), the gated delta rule
+  (:class:`DeltaNetCore`; Yang et al. 2024) or lightning attention (:class:`LightningCore`; MiniMax 2025), with its
+  FLOPs per token and the state one sequence keeps (conv
   window + recurrent state, constant in context length; such a layer keeps no KV cache);
 * the **memory-bound ops** (norms, activation, rotary, residual adds, router top-k) with the values each
   reads and writes per token;
@@ -60,7 +63,9 @@ from gptcalc.specs.arch import (
 )
 from gptcalc.specs.layout import TrainLayout
 
-Role = Literal["matmul", "bias", "norm", "embedding"]
+Role = Literal["matmul", "bias", "norm", "embedding", "allocated"]
+"""``allocated``: a tensor transformers builds that no token ever multiplies (LongCat-Flash's zero experts' gate/up
+slices): counted in totals, never active, no FLOPs."""
 Component = Literal[
     "attention", "dense_mlp", "routed_experts", "shared_experts", "router", "norms", "embedding", "output_head"
 ]
@@ -323,7 +328,9 @@ class LayerKind:
         for w in self.weights:
             self.by_component[w.component] = self.by_component.get(w.component, 0) + w.numel
         object.__setattr__(
-            self, "one_expert", sum(math.prod(w.shape) for w in self.weights if w.component == "routed_experts")
+            self,
+            "one_expert",
+            sum(math.prod(w.shape) for w in self.weights if w.component == "routed_experts" and w.role != "allocated"),
         )
 
     def params(self, component: Component | None = None, *, experts: int | None = None) -> int:
@@ -812,9 +819,9 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
         width = arch.mlp.d_ff
         act_in = (2 if gated else 1) * width
         ops.append(ElementwiseOp("activation", act_in, width))
-    elif kind in MOE_BLOCKS and moe is not None:
+    if kind in MOE_BLOCKS and moe is not None:
         expert_bias = arch.mlp.bias if moe.expert_bias is None else moe.expert_bias
-        w, mms = _mlp(
+        ew, emms = _mlp(
             arch,
             "mlp.experts",
             moe.expert_d_ff,
@@ -824,6 +831,12 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
             copies=moe.n_experts,
             model_width=moe.latent_size,
         )
+        w, mms = w + ew, mms + emms
+        if moe.zero_experts:
+            # LongcatFlashExperts allocates gate_up_proj for the identity experts too (E + Z rows), never used.
+            rows = (2 if gated else 1) * moe.expert_d_ff
+            shape = (rows, moe.latent_size or h)
+            w.append(Weight("mlp.experts.gate_up_proj[zero]", shape, "allocated", "routed_experts", moe.zero_experts))
         if moe.latent_size is not None:
             # Nemotron-H's latent MoE: every token is projected h -> latent before the experts and back after;
             # always-on weights of the MoE block, counted with the shared experts.
@@ -831,7 +844,7 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
                 lw, lmm = _linear(f"mlp.{name}", k_in, n_out, "shared_experts", bias=arch.mlp.bias)
                 w += lw
                 mms.append(lmm)
-        gw, gate = _linear("mlp.gate", h, moe.n_experts, "router", bias=moe.router_bias)
+        gw, gate = _linear("mlp.gate", h, moe.n_experts + moe.zero_experts, "router", bias=moe.router_bias)
         w += gw
         mms.append(gate)
         if moe.router_score_bias:

@@ -170,6 +170,8 @@ def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayo
         # The MLP input p sbh counted above is the router's input; experts keep their own copies.
         split += s * b * (routed * per_token_expert + shared + a2a_buffer)
         replicated += s * b * router
+        if kind.name == "dense+moe":  # LongCat-Flash: the dense MLP beside the MoE, on the same input
+            split += p * s * b * mats_per_token * arch.mlp.d_ff
     elif kind.mlp_width:
         split += p * s * b * mats_per_token * kind.mlp_width
     replicated_div = t if layout.sp else 1

@@ -35,6 +35,8 @@ def _case(name: str) -> dict[str, Any]:
         ({"model_type": "qwen3_5_text", "num_hidden_layers": 2, "layer_types": ["x", "y"]}, "layer_types must list"),
         ({"model_type": "llama4_text", "num_hidden_layers": 2, "moe_layers": "all"}, "moe_layers must list"),
         ({"model_type": "llama4_text", "num_hidden_layers": 2, "layer_types": ["sliding_attention"] * 2}, "chunked"),
+        ({"model_type": "longcat_flash", "num_layers": 2, "num_hidden_layers": 2}, "2 x num_layers"),
+        ({"model_type": "longcat_flash", "num_layers": 2, "qk_head_dim": 100}, "qk_head_dim 100 differs"),
     ],
 )
 def test_unsupported_fields_are_refused_with_the_key(config: dict[str, Any], message: str) -> None:
@@ -103,3 +105,16 @@ def test_minimax_lightning_layers_keep_a_state_not_a_cache() -> None:
 def test_minimax_remote_code_pattern_is_refused() -> None:
     with pytest.raises(ConfigImportError, match="attn_type_list"):
         architecture_from_hf({"model_type": "minimax", "num_hidden_layers": 2, "attn_type_list": [0, 1]})
+
+
+def test_longcat_sublayers_and_zero_experts() -> None:
+    arch = architecture_from_hf(_case("longcat-flash-chat")["config"])
+    # 28 layers of two sublayers each: the first carries the shortcut MoE beside its MLP.
+    assert arch.n_layers == 56 and arch.block_types[:2] == ("dense+moe", "dense") and arch.n_moe_layers == 28
+    # The identity experts cost FLOPs only through the router's 256 extra scores per MoE layer (2 h each); the
+    # top-12 picks are counted as real experts either way.
+    h = 6144
+    moe = architecture_from_hf({**_case("longcat-flash-chat")["config"], "zero_expert_num": 0})
+    palm = CONVENTIONS["palm"]
+    diff = flops_per_token(arch, 1024, palm).matmul_forward - flops_per_token(moe, 1024, palm).matmul_forward
+    assert diff == 28 * 2 * 256 * h

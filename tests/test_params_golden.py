@@ -184,7 +184,7 @@ def _config_key(config: dict[str, Any], *keys: str) -> int | None:
     return None
 
 
-_K_KEYS = ("num_experts_per_tok", "moe_k", "ffn_config.moe_top_k")
+_K_KEYS = ("num_experts_per_tok", "moe_k", "ffn_config.moe_top_k", "moe_topk")
 
 
 def _routed_expert_params(case: dict[str, Any]) -> int:
@@ -212,5 +212,14 @@ def test_active_matches_transformers_experts(case: dict[str, Any]) -> None:
     if k is None:
         pytest.skip("top_k unknown (deepseek_v2 default)")
     routed = _routed_expert_params(case)
+    # LongCat-Flash: transformers allocates gate_up_proj rows for the zero_expert_num identity experts too
+    # ((E + Z) x 2 f x h); no token multiplies them, so they are never active.
+    z = _config_key(case["config"], "zero_expert_num") or arch.moe.zero_experts
+    unused = 0
+    if z:
+        gate_up = sum(n for name, n in case["params_by_name"].items() if name.endswith("experts.gate_up_proj"))
+        assert gate_up % (e + z) == 0
+        unused = gate_up // (e + z) * z
+    routed -= unused
     assert routed % e == 0
-    assert count_params(arch).active == _expected(case) - routed // e * (e - k)
+    assert count_params(arch).active == _expected(case) - unused - routed // e * (e - k)

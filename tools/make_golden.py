@@ -2377,8 +2377,9 @@ def count(config_dict: dict):
 
 
 # Forward FLOPs from torch's FLOP counter, on small models only (real tensors on CPU). Left out: types whose
-# token mixers are recurrent scans (gptcalc's scan FLOPs are a formula, not transformers' torch loops) and Llama 4,
-# whose experts module multiplies every token by every expert (bmm over all E) instead of its top-k.
+# token mixers are recurrent scans (gptcalc's scan FLOPs are a formula, not transformers' torch loops), Llama 4,
+# whose experts module multiplies every token by every expert (bmm over all E) instead of its top-k, and
+# LongCat-Flash, whose tokens routed to identity experts cost nothing (the count depends on the routing).
 FLOP_SEQ, FLOP_MAX_PARAMS = 8, 60_000_000
 NO_FLOPS = {
     "mamba2",
@@ -2395,6 +2396,7 @@ NO_FLOPS = {
     "qwen3_5_moe",
     "llama4_text",
     "llama4",
+    "longcat_flash",
 }
 
 

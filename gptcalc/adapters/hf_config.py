@@ -575,6 +575,26 @@ DEFAULTS.update(
             num_local_experts=8,
             block_size=256,
         ),
+        "longcat_flash": {
+            "vocab_size": 131072,
+            "hidden_size": 6144,
+            "num_layers": 28,
+            "num_attention_heads": 64,
+            "hidden_act": "silu",
+            "max_position_embeddings": 131072,
+            "tie_word_embeddings": False,
+            "attention_bias": False,
+            "ffn_hidden_size": 12288,
+            "q_lora_rank": 1536,
+            "kv_lora_rank": 512,
+            "qk_nope_head_dim": 128,
+            "qk_rope_head_dim": 64,
+            "v_head_dim": 128,
+            "moe_topk": 12,
+            "n_routed_experts": 512,
+            "zero_expert_num": 256,
+            "expert_ffn_hidden_size": 2048,
+        },
         "deepseek_v32": {
             **DEFAULTS["deepseek_v3"],
             "max_position_embeddings": 163840,
@@ -1853,6 +1873,59 @@ def _minimax(cfg: _Config, model_type: str) -> dict[str, Any]:
     return spec
 
 
+def _longcat_flash(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """LongCat-Flash (Meituan 2025, arXiv:2509.01322; transformers' LongcatFlashForCausalLM,
+    modeling_longcat_flash.py): each of num_layers layers holds two sublayers, each MLA attention (DeepSeek-V3's,
+    with a query latent) and a gated MLP of ffn_hidden_size, with two RMSNorms; the first sublayer's normed input
+    also feeds the shortcut-connected MoE (ScMoE), whose output joins after the second. Here the 2 num_layers
+    sublayers are the blocks, ``dense+moe`` then ``dense``. The MoE routes top-moe_topk among n_routed_experts
+    gated experts of expert_ffn_hidden_size and zero_expert_num identity experts (the router scores both;
+    ``LongcatFlashExperts`` allocates gate_up_proj for both); the score-correction bias is a buffer.
+    ``qk_head_dim`` other than qk_nope_head_dim + qk_rope_head_dim is refused (the spec ties them)."""
+    layers = cfg.int("num_layers")
+    if "num_hidden_layers" in cfg.data and cfg.get("num_hidden_layers") != 2 * layers:
+        raise ConfigImportError(
+            f"config.json: num_hidden_layers ({cfg.get('num_hidden_layers')!r}) must be 2 x num_layers ({layers}):"
+            " LongcatFlashConfig counts two sublayers per layer"
+        )
+    nope, rope = cfg.int("qk_nope_head_dim"), cfg.int("qk_rope_head_dim")
+    if cfg.get("qk_head_dim") not in (None, nope + rope):
+        raise ConfigImportError(
+            f"config.json: qk_head_dim {cfg.get('qk_head_dim')!r} differs from qk_nope_head_dim + qk_rope_head_dim"
+            f" ({nope + rope}); gptcalc's MLA has no separate query/key width"
+        )
+    zero = cfg.get("zero_expert_num")
+    return {
+        "name": str(cfg.data.get("_name_or_path") or model_type),
+        "n_layers": 2 * layers,
+        "hidden_size": cfg.int("hidden_size"),
+        "vocab_size": cfg.int("vocab_size"),
+        "tie_embeddings": cfg.flag("tie_word_embeddings"),
+        "context_length": cfg.get("max_position_embeddings"),
+        "norm": "rmsnorm",
+        "attention": {
+            "kind": "mla",
+            "n_heads": cfg.int("num_attention_heads"),
+            "q_lora_rank": cfg.int("q_lora_rank"),
+            "kv_lora_rank": cfg.int("kv_lora_rank"),
+            "qk_rope_head_dim": rope,
+            "qk_nope_head_dim": nope,
+            "v_head_dim": cfg.int("v_head_dim"),
+            "bias": cfg.flag("attention_bias"),
+        },
+        "mlp": {"activation": _activation(cfg, "hidden_act", gated=True), "d_ff": cfg.int("ffn_hidden_size")},
+        "moe": {
+            "n_experts": cfg.int("n_routed_experts", "num_local_experts"),
+            "top_k": cfg.int("moe_topk", "num_experts_per_tok"),
+            "expert_d_ff": cfg.int("expert_ffn_hidden_size", "moe_intermediate_size"),
+            "zero_experts": 0 if zero is None else cfg.int("zero_expert_num", minimum=0),
+            "router_bias": cfg.flag("router_bias"),
+            "expert_bias": False,
+        },
+        "layer_pattern": ["dense+moe", "dense"] * layers,
+    }
+
+
 def _hunyuan_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
     """Hunyuan MoE (Tencent 2025, Hunyuan-A13B; transformers' HunYuanMoEV1ForCausalLM,
     modeling_hunyuan_v1_moe.py): Llama attention with per-head query/key RMSNorms (query_layernorm,
@@ -2041,6 +2114,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "hunyuan_v1_moe": _hunyuan_moe,
     "llama4_text": _llama4,
     "minimax": _minimax,
+    "longcat_flash": _longcat_flash,
     "qwen3_5_text": _qwen3_5,
     "qwen3_5_moe_text": _qwen3_5,
 }

@@ -245,6 +245,12 @@ class MoE(Spec):
         description="Width the routed experts work at when the block projects h down to it and back (Nemotron-H's "
         "moe_latent_size: bias-free-unless-mlp.bias fc1/fc2 latent projections); None: h.",
     )
+    zero_experts: NonNegInt = Field(
+        default=0,
+        description="Identity (zero-computation) experts the router may pick beside the n_experts (LongCat-Flash's "
+        "zero_expert_num): no compute; transformers 5.24 still allocates their gate/up matrices, which are counted "
+        "in the totals and never active.",
+    )
     router_score_bias: bool = Field(
         default=False,
         description="A learned per-expert score-correction bias held as a parameter (ERNIE 4.5: E per layer; "
@@ -261,6 +267,8 @@ class MoE(Spec):
         out: dict[str, Any] = handler(self)
         if out.get("latent_size") is None:
             out.pop("latent_size", None)
+        if not out.get("zero_experts"):
+            out.pop("zero_experts", None)
         return out
 
     @model_validator(mode="after")
@@ -447,23 +455,25 @@ BlockType = Literal[
     "mamba+moe",
     "deltanet+mlp",
     "deltanet+moe",
+    "dense+moe",
     "attention",
     "mlp",
     "experts",
 ]
 """What one layer holds: ``dense`` attention + MLP, ``moe`` attention + MoE (the classic blocks, two norms
 each by default); ``mamba2+mlp`` and ``mamba2+moe`` the same with a Mamba-2 mixer in attention's place
-(Granite 4.0 hybrids); ``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same
-input, then an MLP (Falcon-H1); ``mamba+mlp`` and ``mamba+moe`` the same with a Mamba(-1) mixer (Jamba);
-``deltanet+mlp`` and ``deltanet+moe`` with a linear-attention mixer (Qwen3-Next's gated DeltaNet,
-Kimi Linear's KDA, MiniMax's lightning attention: ``linear_attention`` says which); ``mamba2`` a
-Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an MLP
-alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
+(Granite 4.0 hybrids); ``dense+moe`` attention, then a dense MLP and an MoE side by side on the same normed
+input (LongCat-Flash's shortcut-connected MoE, its output added after the next attention and MLP);
+``attention+mamba2+mlp`` attention and a Mamba-2 mixer side by side on the same input, then an MLP (Falcon-H1);
+``mamba+mlp`` and ``mamba+moe`` the same with a Mamba(-1) mixer (Jamba); ``deltanet+mlp`` and ``deltanet+moe``
+with a linear-attention mixer (Qwen3-Next's gated DeltaNet, Kimi Linear's KDA, MiniMax's lightning attention:
+``linear_attention`` says which); ``mamba2`` a Mamba-2 mixer alone, ``attention`` attention alone, ``mlp`` an
+MLP alone, ``experts`` an MoE block alone (Nemotron-H's M, *, - and E blocks; pure Mamba-2 models are all
 ``mamba2``)."""
-ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention", "attention+mamba2+mlp"})
-MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe", "mamba+moe", "deltanet+moe"})
+ATTENTION_BLOCKS: frozenset[str] = frozenset({"dense", "moe", "attention", "attention+mamba2+mlp", "dense+moe"})
+MOE_BLOCKS: frozenset[str] = frozenset({"moe", "experts", "mamba2+moe", "mamba+moe", "deltanet+moe", "dense+moe"})
 MLP_BLOCKS: frozenset[str] = frozenset(
-    {"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp", "mamba+mlp", "deltanet+mlp"}
+    {"dense", "mlp", "mamba2+mlp", "attention+mamba2+mlp", "mamba+mlp", "deltanet+mlp", "dense+moe"}
 )
 DELTANET_BLOCKS: frozenset[str] = frozenset({"deltanet+mlp", "deltanet+moe"})
 MAMBA1_BLOCKS: frozenset[str] = frozenset({"mamba+mlp", "mamba+moe"})
