@@ -118,3 +118,20 @@ def test_longcat_sublayers_and_zero_experts() -> None:
     palm = CONVENTIONS["palm"]
     diff = flops_per_token(arch, 1024, palm).matmul_forward - flops_per_token(moe, 1024, palm).matmul_forward
     assert diff == 28 * 2 * 256 * h
+
+
+def test_lightning_training_memory_keeps_per_block_states() -> None:
+    from gptcalc.inventory import inventory
+    from gptcalc.memory import kind_activation_bytes
+    from gptcalc.specs.layout import TrainLayout
+
+    # Blockwise lightning attention keeps each block's d x d state per head in fp32 for backward: 4 H d^2 / B
+    # bytes per token, so halving B from 64 to 32 adds 4 s b H d^2 / 64.
+    base = {"model_type": "minimax", "num_hidden_layers": 2, "hidden_size": 128, "num_attention_heads": 4}
+    layout = TrainLayout(micro_batch=1)
+    s = 256
+    sizes = []
+    for block in (64, 32):
+        arch = architecture_from_hf({**base, "block_size": block, "num_key_value_heads": 2})
+        sizes.append(kind_activation_bytes(arch, inventory(arch).kinds["deltanet+moe"], layout, s))
+    assert sizes[1] - sizes[0] == 4 * s * 4 * 32 * 32 / 64
