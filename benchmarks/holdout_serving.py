@@ -196,6 +196,9 @@ def map_row(row: dict[str, Any], sources: dict[str, Any]) -> Case | Skipped:
         "kv_dtype": dtypes[1],
         "batching": batching,
         "batch": row["batch"] or 1,
+        # Every source is TensorRT-LLM, whose engines keep the whole context on every layer unless
+        # max_attention_window_size is set (its default is max_seq_len; none of the tables sets it).
+        "kv_window": "full",
     }
     if row["model"] == "Qwen3-235B-A22B":
         # TensorRT-LLM 1.0 runs MoE models with --ep and enable_attention_dp (perf-overview 'For MoE models'):

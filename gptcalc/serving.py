@@ -611,6 +611,17 @@ def _validate(arch: Architecture, setup: ServingSetup) -> None:
             )
 
 
+def engine_architecture(arch: Architecture, setup: ServingSetup) -> Architecture:
+    """The architecture as the engine runs it: without sliding windows when ``setup.kv_window`` is 'full'."""
+    att = arch.attention
+    if setup.kv_window == "model" or getattr(att, "sliding_window", None) is None:
+        return arch
+    plain = att.model_copy(update={"sliding_window": None, "global_every": None, "sliding_layers": None})
+    if getattr(att, "chunked", False):
+        plain = plain.model_copy(update={"chunked": False})
+    return arch.model_copy(update={"attention": plain})
+
+
 def replica_memory(arch: Architecture, hardware: Hardware, setup: ServingSetup) -> ServingMemory:
     """Memory of one GPU of the replica at its batch: the model (experts spread over ep), its KV cache, and a
     draft model's weights and KV cache or an MTP block's weights beside it."""
@@ -771,6 +782,7 @@ def estimate_serving(
     the batch at which decode turns compute-bound.
     """
     _validate(arch, setup)
+    arch = engine_architecture(arch, setup)
     price_mid = mid(setup.price_per_gpu_hour if setup.price_per_gpu_hour is not None else hardware.price_per_hour)
     util = mid(setup.utilization)
     context = setup.prompt + setup.output

@@ -229,6 +229,7 @@ def test_max_concurrency_caps_the_batch(runner: CliRunner) -> None:
         ("serve llama-2-70b --tp 8 --prefill-gpus 8", ["both pools"]),
         ("serve llama-2-70b --tp 8 --prefill-gpus 8 --decode-gpus 4", ["decode_gpus", "whole number"]),
         ("serve llama-2-70b --gpus 8 --batch 4 --max-concurrency 8", ["--max-concurrency", "drop --batch"]),
+        ("serve mistral-7b --kv-window half", ["--kv-window", "model, full"]),
     ],
 )
 def test_serve_layout_bad_input(runner: CliRunner, args: str, words: list[str]) -> None:
@@ -264,3 +265,20 @@ def test_searches_start_at_the_smallest_batch_the_layout_runs(runner: CliRunner,
         assert data["batches"][0] == 8
     else:
         assert data["reachable"] and data["batch"] >= 2
+
+
+def test_full_kv_window_keeps_the_whole_context() -> None:
+    from gptcalc.serving import engine_architecture
+
+    arch, h100 = load_model("mistral-7b"), load_hardware("h100")
+    context = 20_480
+    # Mistral 7B: 32 layers x (K and V) x 8 heads x 128 x 2 bytes = 131,072 B per token; its 4,096-token window
+    # keeps 4,096 of the 20,480 tokens.
+    assert kv_bytes_per_token(arch, "bf16", 1, 1, context) == pytest.approx(131_072 * 4096 / context)
+    full = engine_architecture(arch, ServingSetup(kv_window="full"))
+    assert kv_bytes_per_token(full, "bf16", 1, 1, context) == 131_072
+    assert engine_architecture(arch, ServingSetup()) is arch
+    setup = ServingSetup(batch=8, prompt=18_432, output=2048)
+    windowed = estimate_serving(arch, h100, setup)
+    whole = estimate_serving(arch, h100, setup.model_copy(update={"kv_window": "full"}))
+    assert whole.tpot_s > windowed.tpot_s and whole.max_batch < windowed.max_batch

@@ -157,6 +157,10 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
         data["utilization"] = parsing.value(flags["utilization"], "--utilization")
     if flags.get("batching") is not None:
         data["batching"] = flags["batching"]
+    if flags.get("kv_window") is not None:
+        if flags["kv_window"] not in ("model", "full"):
+            raise InputError(f"--kv-window: {flags['kv_window']!r} is not a window rule; allowed: model, full")
+        data["kv_window"] = flags["kv_window"]
     data["weights_dtype"] = flags["weights_dtype"]
     data["kv_dtype"] = flags["kv_dtype"]
     return validate_spec(ServingSetup, data, "serving options")
@@ -190,6 +194,10 @@ def serve_cmd(
     ] = None,
     ep: Annotated[
         str | None, typer.Option("--ep", help="MoE: experts over ep GPUs; ep > tp runs attention data-parallel.")
+    ] = None,
+    kv_window: Annotated[
+        str | None,
+        typer.Option("--kv-window", help="model (sliding windows as the model says) or full (engine keeps all)."),
     ] = None,
     prefill_gpus: Annotated[
         str | None, typer.Option("--prefill-gpus", help="Disaggregated: GPUs of the prefill pool.")
@@ -244,6 +252,7 @@ def serve_cmd(
         accept=accept,
         draft_tokens=draft_tokens,
         ep=ep,
+        kv_window=kv_window,
         prefill_gpus=prefill_gpus,
         decode_gpus=decode_gpus,
         dirs=dirs(presets),

@@ -182,6 +182,12 @@ class ServingSetup(Spec):
     speculation: Speculation | None = Field(
         default=None, description="Speculative decoding with its proposal cost (draft model, n-gram or MTP)."
     )
+    kv_window: Literal["model", "full"] = Field(
+        default="model",
+        description="model: sliding-window layers keep and attend over their window only (as the architecture"
+        " says); full: the engine keeps the whole context on every layer and attends over it (TensorRT-LLM unless"
+        " max_attention_window_size is set: its default is max_seq_len).",
+    )
     ep: PosInt = Field(
         default=1,
         description="Expert parallelism: the routed experts of a stage spread whole over ep GPUs. With ep > tp the"
