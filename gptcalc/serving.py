@@ -588,6 +588,11 @@ def _validate(arch: Architecture, setup: ServingSetup) -> None:
     if setup.ep > 1:
         if arch.moe is None:
             raise InputError(f"ep: {arch.name} has no routed experts to spread; drop --ep")
+        if setup.ep > arch.moe.n_experts:
+            raise InputError(
+                f"ep: more GPUs than the {arch.moe.n_experts} experts to spread; allowed: "
+                + ", ".join(str(d) for d in range(1, arch.moe.n_experts + 1) if arch.moe.n_experts % d == 0)
+            )
         if arch.moe.n_experts % setup.ep:
             raise InputError(
                 f"ep: {setup.ep} does not divide the {arch.moe.n_experts} experts; allowed: "

@@ -79,6 +79,14 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["params", "llama-2-7b", "--set", "context_length=-1"], 2, ["context_length", "positive whole number"]),
     # A model that does not fit blames the GPU count, not the batch (70B in bf16 is 140 GB > 80 GB).
     (["serve", "llama-2-70b", "--gpus", "1"], 2, ["--gpus", "does not fit"]),
+    # Serving layouts: huge or fractional degrees, non-finite acceptance, a draft that is not a model.
+    (["serve", "mixtral-8x7b", "--ep", "1e300"], 2, ["ep", "more GPUs than the 8 experts", "1, 2, 4, 8"]),
+    (["serve", "mixtral-8x7b", "--tp", "1", "--ep", "2.5"], 2, ["--ep", "whole number"]),
+    (["serve", "mixtral-8x7b", "--draft", "ngram", "--accept", "nan"], 2, ["--accept", "cannot read"]),
+    (["serve", "mixtral-8x7b", "--draft", "ngram", "--draft-tokens", "1e300"], 2, ["--draft-tokens", "1 to 32"]),
+    (["serve", "mixtral-8x7b", "--draft", "/dev/null"], 2, ["--draft:", "neither a preset"]),
+    (["serve", "mixtral-8x7b", "--prefill-gpus", "0", "--decode-gpus", "8"], 2, ["--prefill-gpus", ">= 1"]),
+    (["serve", "mixtral-8x7b", "--max-concurrency", "-5"], 2, ["--max-concurrency", ">= 1"]),
 ]
 
 # Legal but physically odd: a warning on stderr (and in --json), exit 0.

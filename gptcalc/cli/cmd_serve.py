@@ -24,7 +24,7 @@ from gptcalc.cli.options import (
     dirs,
     model_and_hardware,
 )
-from gptcalc.errors import InfeasibleError, InputError
+from gptcalc.errors import GptcalcError, InfeasibleError, InputError
 from gptcalc.fmt import fmt_count, fmt_seconds
 from gptcalc.oddities import input_warnings
 from gptcalc.render import assumptions, console, print_json, table
@@ -95,7 +95,10 @@ def _speculation(arch: Any, flags: dict[str, Any]) -> dict[str, Any] | None:
         from gptcalc.adapters.load import load_model
 
         data["method"] = "draft"
-        data["draft"] = load_model(draft, flags["dirs"], [])
+        try:
+            data["draft"] = load_model(draft, flags["dirs"], [])
+        except GptcalcError as err:  # name the flag, not the positional MODEL
+            raise type(err)("--draft: " + str(err).removeprefix("model: ")) from None
     if flags.get("accept") is not None:
         data["accept"] = parse_number(flags["accept"], name="--accept")
         if not 0 < data["accept"] < 1:
