@@ -143,18 +143,42 @@ LLA_CLI = [
 ]
 
 
+def ensure_bytecode() -> str:
+    """Compile gptcalc's modules to bytecode, as ``pip install`` does for a wheel, so that a source checkout
+    (an editable install, or PYTHONDONTWRITEBYTECODE set) is timed as users run it, not recompiling each call."""
+    import compileall
+
+    import gptcalc
+
+    folder = Path(gptcalc.__file__).parent
+    compileall.compile_dir(folder, quiet=1)
+    return str(folder)
+
+
 def cli(runs: int) -> tuple[list[tuple[str, float, float | None]], float | None, float]:
+    """Wall times of fresh processes, interleaved: each round runs llm-analysis's call, then every gptcalc
+    call once, so that a change in the machine's load reaches both sides of each ratio alike."""
     gptcalc = [sys.executable, "-m", "gptcalc"]
-    theirs = wall([sys.executable, "-m", "llm_analysis.analysis", *LLA_CLI], runs) if HAVE_LLA else None
+    lla = [sys.executable, "-m", "llm_analysis.analysis", *LLA_CLI]
+    theirs_times: list[float] = []
+    ours_times: list[list[float]] = [[] for _ in CLI]
+    for _ in range(runs):
+        if HAVE_LLA:
+            theirs_times.append(wall(lla, 1))
+        for i, a in enumerate(CLI):
+            ours_times[i].append(wall(gptcalc + a, 1))
+    theirs = statistics.median(theirs_times) if HAVE_LLA else None
     # Plain text, not `code`: tools/snapshot_readme.py would take a quoted `gptcalc ...` for a README command.
-    rows = [(f"gptcalc {' '.join(a)}", wall(gptcalc + a, runs), theirs) for a in CLI]
+    rows = [(f"gptcalc {' '.join(a)}", statistics.median(t), theirs) for a, t in zip(CLI, ours_times, strict=True)]
     with tempfile.TemporaryDirectory() as tmp:
         csv_argv = [*gptcalc, "sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.0000003", "--csv", f"{tmp}/s.csv"]
-        csv_wall = wall(csv_argv, max(1, runs // 3))
+        csv_wall = wall(csv_argv, max(1, runs // 2))
     return rows, theirs, csv_wall
 
 
-def table(runs: int) -> str:
+def table(runs: int) -> tuple[str, list[str]]:
+    """The Markdown table, and one line per goal saying its ratio or figure and whether it is met."""
+    verdicts: list[str] = []
     fmt_t = lambda s: f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"  # noqa: E731
     lines = [
         "| what | gptcalc | llm-analysis 0.2.2 | ratio (gptcalc / llm-analysis) | goal | met |",
@@ -165,12 +189,14 @@ def table(runs: int) -> str:
             rate = 1_000_001 / ours
             met = rate >= 2e6
             lines.append(f"| {what} | {rate / 1e6:.2f}M/s | n/a | n/a | {goal} | {'yes' if met else 'no'} |")
+            verdicts.append(f"{'met    ' if met else 'NOT MET'}  {what}: {rate / 1e6:.2f}M points/s (goal {goal})")
             continue
         ratio = None if theirs is None else ours / theirs
         their_cell = "not installed" if theirs is None else fmt_t(theirs)
         ratio_cell = "n/a" if ratio is None else f"{ratio:.2f}x"
         met_cell = "n/a" if ratio is None else ("yes" if ok(ratio) else "no")
         lines.append(f"| {what} | {fmt_t(ours)} | {their_cell} | {ratio_cell} | {goal} | {met_cell} |")
+        verdicts.append(f"{_verdict(met_cell)}  {what}: {ratio_cell} of llm-analysis's time (goal {goal})")
     rows, theirs, csv_wall = cli(runs)
     for what, ours, lla in rows:
         ratio = None if lla is None else ours / lla
@@ -179,18 +205,30 @@ def table(runs: int) -> str:
             f" {'n/a' if ratio is None else f'{ratio:.2f}x'} | <= 0.5x |"
             f" {'n/a' if ratio is None else ('yes' if ratio <= 0.5 else 'no')} |"
         )
+        verdicts.append(
+            f"{_verdict('n/a' if ratio is None else ('yes' if ratio <= 0.5 else 'no'))}  {what}:"
+            f" {'n/a' if ratio is None else f'{ratio:.2f}x'} of llm-analysis's CLI time (goal <= 0.5x)"
+        )
     lines.append(
         f"| 1e6-point sweep --csv (whole CLI call) | {fmt_t(csv_wall)} | n/a | n/a | < 2 s |"
         f" {'yes' if csv_wall < 2 else 'no'} |"
     )
+    csv_met = _verdict("yes" if csv_wall < 2 else "no")
+    verdicts.append(f"{csv_met}  1e6-point sweep --csv: {fmt_t(csv_wall)} (goal < 2 s)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines.append("")
     lines.append(
         f"Measured by `python benchmarks/compare_llm_analysis.py --write-readme` on {os.cpu_count()} CPUs"
         f" (load average {load:.1f} at the end), Python {sys.version.split()[0]}; the llm-analysis CLI call is"
-        " its `train` of Llama-2-70B (`python -m llm_analysis.analysis train ...`)."
+        " its `train` of Llama-2-70B (`python -m llm_analysis.analysis train ...`), run before each round of the"
+        " gptcalc calls (medians of the rounds); gptcalc's modules compiled to bytecode first, as a wheel install"
+        " does."
     )
-    return "\n".join(lines)
+    return "\n".join(lines), verdicts
+
+
+def _verdict(met_cell: str) -> str:
+    return {"yes": "met    ", "no": "NOT MET"}.get(met_cell, "n/a    ")
 
 
 def write_readme(block: str) -> None:
@@ -209,8 +247,12 @@ def main() -> None:
     args = parser.parse_args()
     if not HAVE_LLA:
         print("llm-analysis is not installed (pip install llm-analysis==0.2.2): measuring gptcalc alone")
-    block = table(args.runs)
+    print(f"compiled gptcalc's bytecode in {ensure_bytecode()}")
+    block, verdicts = table(args.runs)
     print(block)
+    print()
+    print("\n".join(verdicts))
+    print(f"goals met: {sum(v.startswith('met') for v in verdicts)} of {len(verdicts)}")
     if args.write_readme:
         write_readme(block)
         print("\nrewrote the Speed table in README.md")

@@ -130,3 +130,12 @@ def test_published_training_compute(model: str, dataset: str, convention: str, p
 def test_bad_seq_len() -> None:
     with pytest.raises(ValueError, match="seq_len"):
         flops_per_token(tiny(), 0)
+
+
+def test_named_conventions_are_valid_specs() -> None:
+    """CONVENTIONS are built without validation (no validator at import): each equals its validated twin."""
+    from gptcalc.specs.conventions import CONVENTIONS, FlopsConvention
+
+    for name, conv in CONVENTIONS.items():
+        twin = FlopsConvention(**conv.model_dump(exclude_unset=True))
+        assert conv == twin and conv.model_fields_set == twin.model_fields_set and conv.name == name

@@ -1,8 +1,9 @@
 """Command-line interface: thin wrappers that parse, load, call the library and render.
 
 A run of the ``gptcalc`` script builds only the command it runs: the package reads the command name from
-the script's arguments and :mod:`gptcalc.cli.app` imports just the module that defines it (all of them for
-``--help``, an unknown name, or any other use of the package, such as tests and notebooks).
+the script's arguments and :mod:`gptcalc.cli.app` imports just the module that defines it and builds just that
+command (all of them for ``--help``, an unknown name, or any other use of the package, such as tests and
+notebooks).
 """
 
 from __future__ import annotations
@@ -38,12 +39,20 @@ def _selection() -> tuple[str, ...] | None:
     program = os.path.basename(sys.argv[0]) if sys.argv else ""
     script = program in ("gptcalc", "gptcalc.exe") or sys.argv[0].endswith(os.path.join("gptcalc", "__main__.py"))
     first = sys.argv[1] if script and len(sys.argv) > 1 else ""
+    if script:
+        # The CLI validates its own specs: looking for pydantic plugins would scan every installed package's
+        # metadata (~30 ms) on the first validation. A user's own setting of the variable wins.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if first in COMMANDS:
+        global invoked
+        invoked = first
         return (COMMANDS[first],)
     return () if first == "--version" else None
 
 
-# Read by gptcalc.cli.app when it registers the commands.
+# Read by gptcalc.cli.app when it registers the commands: the command modules to import, and the one command
+# to build from them (None: every command the modules define).
+invoked: str | None = None
 selected = _selection()
 
 from gptcalc.cli.app import app  # noqa: E402  (after `selected`: importing it registers the commands)

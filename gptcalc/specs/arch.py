@@ -620,7 +620,7 @@ class Architecture(Spec):
             return self.layer_pattern
         return tuple("moe" if m else "dense" for m in self.moe_layer_mask)
 
-    @property
+    @cached_property
     def is_hybrid(self) -> bool:
         """Whether some layer is not a classic attention + MLP/MoE block (state-space, mixer-only, MLP-only)."""
         return any(b not in ("dense", "moe") for b in self.block_types)

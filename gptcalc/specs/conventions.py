@@ -40,11 +40,14 @@ class FlopsConvention(Spec):
         return f"{self.name}: 2 FLOPs per active weight, backward = 2x forward, {att}, {head} head backward"
 
 
+# Constants of known-valid values: built without validation, so importing them builds no validator.
 CONVENTIONS: dict[str, FlopsConvention] = {
-    "6n": FlopsConvention(name="6n", attention="excluded"),
-    "causal": FlopsConvention(name="causal", attention="causal"),
-    "palm": FlopsConvention(name="palm", attention="full"),
-    "6n-no-head-bwd": FlopsConvention(name="6n-no-head-bwd", attention="excluded", logits_backward=False),
+    "6n": FlopsConvention.model_construct(name="6n", attention="excluded"),
+    "causal": FlopsConvention.model_construct(name="causal", attention="causal"),
+    "palm": FlopsConvention.model_construct(name="palm", attention="full"),
+    "6n-no-head-bwd": FlopsConvention.model_construct(
+        name="6n-no-head-bwd", attention="excluded", logits_backward=False
+    ),
 }
 
 
