@@ -34,7 +34,7 @@ THIRD_PARTY: dict[str, set[str]] = {
     "adapters": {"pydantic", "typing_extensions", "tomli", "huggingface_hub"},
     "inventory": set(),
     "questions": {"pydantic", "typing_extensions", "pandas"},
-    "render": {"pydantic", "typing_extensions", "typer", "rich", "click", "matplotlib", "pandas"},
+    "render": {"pydantic", "typing_extensions", "typer", "rich", "click", "matplotlib", "pandas", "numpy"},
 }
 FILE_CALLS = {"open", "print", "write_text", "write_bytes", "read_text", "read_bytes", "unlink", "mkdir", "touch"}
 FILE_MODULES = {"os", "shutil", "tempfile", "sys", "subprocess"}
