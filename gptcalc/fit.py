@@ -25,7 +25,17 @@ from typing import Any
 from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
-from gptcalc.memory import ModelSizes, Stage, overhead_bytes, serving_memory, stages, worst_stage
+from gptcalc.memory import (
+    ACTIVATION_FIELDS,
+    Activations,
+    ModelSizes,
+    Stage,
+    layer_activations,
+    overhead_bytes,
+    serving_memory,
+    stages,
+    worst_stage,
+)
 from gptcalc.parallel import divisors
 from gptcalc.specs.arch import Architecture, LatentAttention
 from gptcalc.specs.base import Result
@@ -122,6 +132,7 @@ def fit_training(
     tps = tp_options(arch, hardware)
     pps = divisors(arch.n_layers)
     stage_cache = {pp: stages(arch, pp) for pp in pps}
+    memo: dict[tuple[Any, ...], Activations] = {}
     evaluated = 0
     fitting: list[tuple[TrainLayout, float]] = []
     limit = gpus or max_gpus
@@ -158,7 +169,7 @@ def fit_training(
                     for rc in ("full", "selective")
                 ]
                 evaluated += len(frugal)
-                if min(_total(arch, sizes, f, seq_len, stage_cache[pp]) for f in frugal) > capacity:
+                if min(_total(arch, sizes, f, seq_len, stage_cache[pp], memo) for f in frugal) > capacity:
                     continue
                 # Memory rises with the micro-batch and, below ZeRO-2 and from selective to none, with each step
                 # away from the frugal end: walk from it and stop at the first setting that no longer fits.
@@ -169,7 +180,7 @@ def fit_training(
                         for mb in MICRO_BATCHES:
                             layout = base.model_copy(update={"zero": zero, "recompute": rc, "micro_batch": mb})
                             evaluated += 1
-                            total = _total(arch, sizes, layout, seq_len, stage_cache[pp])
+                            total = _total(arch, sizes, layout, seq_len, stage_cache[pp], memo)
                             if total > capacity:
                                 break
                             fitting.append((layout, total))
@@ -219,9 +230,22 @@ def _defaults() -> dict[str, Any]:
 
 
 def _total(
-    arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, stage_list: Sequence[Stage]
+    arch: Architecture,
+    sizes: ModelSizes,
+    layout: TrainLayout,
+    seq_len: int,
+    stage_list: Sequence[Stage],
+    memo: dict[tuple[Any, ...], Activations] | None = None,
 ) -> float:
-    worst = worst_stage(arch, sizes, layout, seq_len, max(layout.pp, 1), stage_list)
+    """Memory of the most loaded GPU, overhead included; ``memo`` keeps the activation terms of the layouts
+    seen so far, by the fields they depend on."""
+    activations = None
+    if memo is not None:
+        key = tuple(getattr(layout, f) for f in ACTIVATION_FIELDS)
+        activations = memo.get(key)
+        if activations is None:
+            activations = memo[key] = layer_activations(arch, layout, seq_len)
+    worst = worst_stage(arch, sizes, layout, seq_len, max(layout.pp, 1), stage_list, activations)
     return worst.allocated + overhead_bytes(worst.allocated)
 
 

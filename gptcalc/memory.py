@@ -382,15 +382,44 @@ def hybrid_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: in
     return {name: kind_activation_bytes(arch, kind, layout, seq_len) for name, kind in inventory(arch).kinds.items()}
 
 
-def worst_stage(
-    arch: Architecture, sizes: ModelSizes, layout: TrainLayout, seq_len: int, m: int, stage_list: Sequence[Stage]
-) -> StageBytes:
-    """The stage whose GPU needs the most memory."""
+Activations = tuple[float, float, "tuple[float, float] | None"]
+
+
+def layer_activations(arch: Architecture, layout: TrainLayout, seq_len: int) -> Activations:
+    """(dense layer, MoE layer, rerun under full recomputation or None): the activation terms of
+    :func:`worst_stage`. They depend on the layout only through :data:`ACTIVATION_FIELDS`."""
     kinds = inventory(arch).kinds
     dense_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=False) if "dense" in kinds else 0.0
     moe_act = layer_activation_bytes(arch, layout, seq_len, moe_layer=True) if "moe" in kinds else 0.0
     full = layout.recompute == "full" and ("dense" in kinds or "moe" in kinds)
     rerun = rerun_activation_bytes(arch, layout, seq_len) if full else None
+    return dense_act, moe_act, rerun
+
+
+# The layout fields kind_activation_bytes reads (a search may reuse layer_activations across the others).
+ACTIVATION_FIELDS = (
+    "precision",
+    "micro_batch",
+    "tp",
+    "sequence_parallel",
+    "recompute",
+    "attention",
+    "dropout",
+    "capacity_factor",
+)
+
+
+def worst_stage(
+    arch: Architecture,
+    sizes: ModelSizes,
+    layout: TrainLayout,
+    seq_len: int,
+    m: int,
+    stage_list: Sequence[Stage],
+    activations: Activations | None = None,
+) -> StageBytes:
+    """The stage whose GPU needs the most memory (``activations``: :func:`layer_activations`, when known)."""
+    dense_act, moe_act, rerun = activations or layer_activations(arch, layout, seq_len)
     return max(
         (
             stage_bytes(arch, sizes, st, layout, seq_len, m, dense_act, moe_act, rerun)
