@@ -110,34 +110,44 @@ def _g10(np: Any, x: Any, out: Any) -> None:
     halves[:, 1] = t["digits"][low]
     digits = halves.view(np.uint8).reshape(rows, 10)
     sig = np.where(low != 0, 10 - t["zeros"][low], 5 - t["zeros"][high])
-    # One layout per (exponent, significant digits, sign), applied to the rows that share it as slice copies
-    # (rows sorted by layout); key 0 (no such layout) marks the values Python formats.
+    # One layout per (exponent, significant digits, sign), applied as slice copies to each stretch of rows that
+    # shares it: the rows as they are when they come in long stretches (a sweep's columns are mostly monotonic),
+    # else sorted by layout first. Key 0 (no such layout) marks the values Python formats.
     key = (((e + 300) * 11 + sig) * 2 + np.signbit(x)).astype(np.int16)
     key[~ok] = 0
-    order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    bounds = [0, *(np.flatnonzero(np.diff(ordered)) + 1).tolist(), rows]
-    digits = digits[order]
-    chars = np.zeros((rows, WIDTH), dtype=np.uint8)
+    starts = np.flatnonzero(np.diff(key)) + 1
+    if len(starts) <= rows // 256:
+        order, ordered, target = None, key, out
+    else:
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        starts = np.flatnonzero(np.diff(ordered)) + 1
+        digits = digits[order]
+        target = np.zeros((rows, WIDTH), dtype=np.uint8)
+    bounds = [0, *starts.tolist(), rows]
     for lo, hi in itertools.pairwise(bounds):
         k = int(ordered[lo])
-        if not k:
-            continue
-        layout = _layout((k // 2) // 11 - 300, (k // 2) % 11, bool(k % 2))
-        p = 0
-        while p < len(layout):
-            c = layout[p]
-            if isinstance(c, str):
-                chars[lo:hi, p] = ord(c)
-                p += 1
-                continue
-            run = 1  # consecutive positions taking consecutive digits: one slice copy
-            while p + run < len(layout) and layout[p + run] == c + run:
-                run += 1
-            chars[lo:hi, p : p + run] = digits[lo:hi, c : c + run]
-            p += run
-    out[order] = chars
-    if not ordered[0]:
+        if k:
+            _apply(_layout((k // 2) // 11 - 300, (k // 2) % 11, bool(k % 2)), digits[lo:hi], target[lo:hi])
+    if order is not None:
+        out[order] = target
+    if not ok.all():
         for i in np.flatnonzero(~ok).tolist():
             text = f"{float(x[i]):.10g}".encode()
             out[i, : len(text)] = np.frombuffer(text, dtype=np.uint8)
+
+
+def _apply(layout: list[int | str], digits: Any, out: Any) -> None:
+    """Lay rows of ten digit characters out as ``layout`` says, into the first columns of ``out``."""
+    p = 0
+    while p < len(layout):
+        c = layout[p]
+        if isinstance(c, str):
+            out[:, p] = ord(c)
+            p += 1
+            continue
+        run = 1  # consecutive positions taking consecutive digits: one slice copy
+        while p + run < len(layout) and layout[p + run] == c + run:
+            run += 1
+        out[:, p : p + run] = digits[:, c : c + run]
+        p += run
