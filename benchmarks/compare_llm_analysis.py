@@ -6,7 +6,8 @@
 llm-analysis is optional (``pip install llm-analysis==0.2.2``); without it only gptcalc's figures are measured
 and the ratio columns say so. Both tools run on the same machine in the same process (in-process figures: the
 best of several repeats of the mean over many calls, inputs loaded once) or as fresh processes (CLI figures:
-the median wall time of several runs, interpreter start-up included).
+the best wall time of several runs, interpreter start-up included: on a shared machine the least disturbed run,
+as for the in-process figures).
 
 The pairs are as close as the two tools allow: llm-analysis has no GPT-4 (MoE) config, so GPT-4 serving on
 128 GPUs (tp 8 x pp 16) is set beside its Megatron-LM 175B config on the same 128-GPU layout; Llama-2-70B is
@@ -19,7 +20,6 @@ import argparse
 import importlib.util
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,14 +41,14 @@ def per_call(fn: Callable[[], Any], number: int, repeat: int = 5) -> float:
 
 
 def wall(argv: list[str], runs: int) -> float:
-    """Median wall seconds of a fresh process."""
+    """Best (least disturbed) wall seconds of a fresh process over ``runs`` runs."""
     times = []
     env = {**os.environ, "COLUMNS": "100"}
     for _ in range(runs):
         t0 = time.perf_counter()
         subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tempfile.gettempdir())
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return min(times)
 
 
 def lla_quiet() -> None:
@@ -167,9 +167,9 @@ def cli(runs: int) -> tuple[list[tuple[str, float, float | None]], float | None,
             theirs_times.append(wall(lla, 1))
         for i, a in enumerate(CLI):
             ours_times[i].append(wall(gptcalc + a, 1))
-    theirs = statistics.median(theirs_times) if HAVE_LLA else None
+    theirs = min(theirs_times) if HAVE_LLA else None
     # Plain text, not `code`: tools/snapshot_readme.py would take a quoted `gptcalc ...` for a README command.
-    rows = [(f"gptcalc {' '.join(a)}", statistics.median(t), theirs) for a, t in zip(CLI, ours_times, strict=True)]
+    rows = [(f"gptcalc {' '.join(a)}", min(t), theirs) for a, t in zip(CLI, ours_times, strict=True)]
     with tempfile.TemporaryDirectory() as tmp:
         csv_argv = [*gptcalc, "sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.0000003", "--csv", f"{tmp}/s.csv"]
         csv_wall = wall(csv_argv, max(1, runs // 2))
@@ -221,7 +221,7 @@ def table(runs: int) -> tuple[str, list[str]]:
         f"Measured by `python benchmarks/compare_llm_analysis.py --write-readme` on {os.cpu_count()} CPUs"
         f" (load average {load:.1f} at the end), Python {sys.version.split()[0]}; the llm-analysis CLI call is"
         " its `train` of Llama-2-70B (`python -m llm_analysis.analysis train ...`), run before each round of the"
-        " gptcalc calls (medians of the rounds); gptcalc's modules compiled to bytecode first, as a wheel install"
+        " gptcalc calls (best of the rounds for each); gptcalc's modules compiled to bytecode first, as a wheel install"
         " does."
     )
     return "\n".join(lines), verdicts
@@ -242,7 +242,7 @@ def write_readme(block: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="fresh processes per CLI figure (median)")
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes per CLI figure (best)")
     parser.add_argument("--write-readme", action="store_true", help="rewrite README.md's Speed table")
     args = parser.parse_args()
     if not HAVE_LLA:
