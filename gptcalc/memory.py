@@ -543,6 +543,7 @@ def kv_bytes_per_layer(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int =
     return core.kv.values(tp) * DTYPE_BYTES[dtype] if core is not None else 0.0
 
 
+@lru_cache(maxsize=1024)  # pure in hashable specs: fit and serving searches ask the same ones
 def kv_bytes_per_token(
     arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1, pp: int = 1, context: int | None = None
 ) -> float:
@@ -566,6 +567,7 @@ def kv_bytes_per_token(
     return max(stage_bytes(layers) for layers in split_layers(arch.n_layers, pp))
 
 
+@lru_cache(maxsize=1024)  # pure in hashable specs: fit and serving searches ask the same ones
 def state_bytes_per_sequence(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1, pp: int = 1) -> float:
     """Recurrent-state bytes one sequence keeps on one GPU of the fullest stage, whatever its length:
     per Mamba-2 layer the conv window ``(H P + 2 G N)(K - 1)`` and the SSM state ``H P N`` values
@@ -606,6 +608,7 @@ class ServingMemory(Result):
     max_tokens: int = Field(description="Largest number of cached tokens that fits.")
 
 
+@lru_cache(maxsize=1024)  # pure in hashable specs: fit and serving searches ask the same ones
 def serving_weight_bytes(arch: Architecture, dtype: str, tp: int = 1, pp: int = 1, ep: int = 1) -> float:
     """Weights on one GPU of the fullest serving stage: matmul weights (and an untied head) at ``dtype``;
     embeddings, norms and biases in bf16; layers split as :func:`gptcalc.parallel.split_layers`, everything over tp;

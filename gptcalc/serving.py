@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -212,8 +213,11 @@ class Engine:
     window: int | None
     dp: int = 1
     ep_link: Link | None = None
+    pp_link: Link | None = None
     draft: Engine | None = None
     chunked: bool = False
+    stage_keys: tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...] = ()
+    """Per stage: (layer kind, windowed) and how many such layers it holds (what a stage's time depends on)."""
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -267,7 +271,9 @@ class Engine:
             window=arch.attention.sliding_window,
             dp=setup.attention_dp,
             ep_link=link(hw, setup.ep, 1, tm) if setup.ep > 1 else None,
+            pp_link=link(hw, 2, setup.stage_gpus, tm) if setup.pp > 1 else None,
             draft=draft,
+            stage_keys=_stage_keys(arch, setup.pp),
             chunked=arch.attention.chunked,
         )
 
@@ -379,12 +385,8 @@ class Engine:
         counted as often as the stage holds them."""
         inv = self.inv
         cache = {} if cache is None else cache
-        counts: dict[tuple[LayerKindName, bool], int] = {}
-        for i in self.stages[j]:
-            key = (inv.layer_kinds[i], inv.windows[i] is not None)
-            counts[key] = counts.get(key, 0) + 1
         out = _Tally()
-        for key, n in counts.items():
+        for key, n in self.stage_keys[j]:
             if key not in cache:
                 cache[key] = self.layer(inv.kinds[key[0]], work, key[1])
             out.add(cache[key], n)
@@ -400,9 +402,8 @@ class Engine:
             out.bytes += sample
             if self.setup.tp > 1:  # gather the vocabulary shards' logits (or their top-k) to sample
                 out.comm += self.allreduce(local.logits * inv.vocab / self.setup.tp * 4)
-        if len(self.stages) > 1 and j < len(self.stages) - 1:
-            pp_link = link(self.hw, 2, self.setup.tp, TimeModel(collective_efficiency=self.sm.collective_efficiency))
-            out.comm += local.tokens * inv.hidden * ACT_BYTES / pp_link.bandwidth + pp_link.latency
+        if self.pp_link is not None and j < len(self.stages) - 1:
+            out.comm += local.tokens * inv.hidden * ACT_BYTES / self.pp_link.bandwidth + self.pp_link.latency
         return out
 
     def iteration(self, work: Work, *, micro: int = 1, fixed: float = 0.0, cyclic: bool = False) -> PhaseTime:
@@ -415,17 +416,25 @@ class Engine:
         stages)."""
         part = work.scaled(1.0 / micro)
         cache: dict[tuple[LayerKindName, bool], _Tally] = {}
-        stages = [self.stage(j, part, cache) for j in range(len(self.stages))]
+        # Stages with the same layers and edges take the same time: each distinct one is timed once.
+        last = len(self.stages) - 1
+        distinct: dict[tuple[object, bool, bool], tuple[_Tally, int]] = {}
+        for j, key in enumerate(self.stage_keys):
+            k = (key, j == 0, j == last)
+            if k in distinct:
+                distinct[k] = (distinct[k][0], distinct[k][1] + 1)
+            else:
+                distinct[k] = (self.stage(j, part, cache), 1)
         tot = _Tally()
-        for st in stages:
-            tot.add(st)
-        slowest = max(st.total for st in stages)
+        for st, n in distinct.values():
+            tot.add(st, n)
+        slowest = max(st.total for st, _ in distinct.values())
         wall = max(micro * slowest, tot.total) if cyclic else tot.total + (micro - 1) * slowest
         scale = wall / tot.total if tot.total > 0 else 1.0
         peak = self.ctx.gemm_peak * self.ctx.gemm_eff
         compute = tot.flops * micro / peak
         memory = tot.bytes * micro / self.hbm
-        return PhaseTime(
+        return PhaseTime.model_construct(  # computed floats: nothing to validate
             step_s=wall + fixed,
             gemm_s=tot.gemm * scale,
             attention_s=tot.attention * scale,
@@ -506,6 +515,20 @@ class Engine:
         both = self.iteration(work, micro=micro, fixed=fixed, cyclic=True)
         pure = self.iteration(dec, micro=micro, fixed=fixed, cyclic=True)
         return self._with_draft(both, sequences, context), self._with_draft(pure, sequences, context)
+
+
+@lru_cache(maxsize=256)
+def _stage_keys(arch: Architecture, pp: int) -> tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...]:
+    """Per pipeline stage of :func:`gptcalc.parallel.split_layers`: its (layer kind, windowed) counts."""
+    inv = inventory(arch)
+    out = []
+    for layers in split_layers(arch.n_layers, pp):
+        counts: dict[tuple[LayerKindName, bool], int] = {}
+        for i in layers:
+            key = (inv.layer_kinds[i], inv.windows[i] is not None)
+            counts[key] = counts.get(key, 0) + 1
+        out.append(tuple(counts.items()))
+    return tuple(out)
 
 
 def draft_setup(draft: Architecture, setup: ServingSetup) -> ServingSetup:
@@ -771,6 +794,25 @@ def _disaggregated(eng: Engine, arch: Architecture, hardware: Hardware) -> _Oper
     )
 
 
+_KNEES: dict[tuple[Architecture, int, ServingSetup, int], tuple[Hardware, ServingModel | None, int | None]] = {}
+
+
+def _knee(arch: Architecture, hardware: Hardware, setup: ServingSetup, model: ServingModel | None) -> int | None:
+    """:func:`compute_bound_batch`, which does not depend on the batch, price or utilization: remembered for the
+    rest of the setup (a batch sweep or an SLO search asks it once). Hardware and model are keyed by identity
+    (the cache holds them, so an id is not reused while its entry lives)."""
+    neutral = setup.model_copy(update={"batch": setup.min_batch, "price_per_gpu_hour": None, "utilization": 1.0})
+    key = (arch, id(hardware), neutral, id(model))
+    hit = _KNEES.get(key)
+    if hit is not None and hit[0] is hardware and hit[1] is model:
+        return hit[2]
+    if len(_KNEES) >= 256:
+        _KNEES.clear()
+    knee = compute_bound_batch(arch, hardware, neutral, model=model)
+    _KNEES[key] = (hardware, model, knee)
+    return knee
+
+
 def estimate_serving(
     arch: Architecture,
     hardware: Hardware,
@@ -843,7 +885,7 @@ def estimate_serving(
         decode=decode,
         prefill=prefill,
         decode_bound=decode.bound,
-        compute_bound_batch=compute_bound_batch(arch, hardware, setup, engine=eng) if knee else None,
+        compute_bound_batch=_knee(arch, hardware, setup, model) if knee else None,
         max_batch=mem.max_batch,
         fits=mem.fits,
         experts_touched=experts,
