@@ -18,6 +18,7 @@ for batch x context and allowance fit; they are ranked by GPU count, then by the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from itertools import product
 from typing import Any
@@ -27,6 +28,8 @@ from pydantic import Field
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.memory import (
     ACTIVATION_FIELDS,
+    OVERHEAD_FRACTION,
+    OVERHEAD_GIB,
     Activations,
     ModelSizes,
     Stage,
@@ -34,14 +37,16 @@ from gptcalc.memory import (
     overhead_bytes,
     serving_memory,
     stages,
+    state_bytes_per_param,
     worst_stage,
 )
 from gptcalc.parallel import divisors
+from gptcalc.params import count_params
 from gptcalc.specs.arch import Architecture, LatentAttention
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import FlopsConvention
 from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
-from gptcalc.specs.hardware import Hardware
+from gptcalc.specs.hardware import GIB, Hardware
 from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.serving import ServingSetup
 from gptcalc.specs.timemodel import TimeModel
@@ -146,7 +151,14 @@ def fit_training(
         for dp in dps:
             if gpus is None or tp * pp * dp == gpus:
                 by_count.setdefault(tp * pp * dp, []).append((tp, pp, dp))
+    # A lower bound for every layout of N GPUs: the model states (weights, gradients, optimizer) exist at least
+    # once across the N GPUs however they are split or sharded (ZeRO-3 over everything is the floor), so the most
+    # loaded GPU holds at least states / N, plus the overhead allowance. Counts below it are not evaluated.
+    states = count_params(arch).total * state_bytes_per_param(precision, optimizer)
+    floor = states * (1 + OVERHEAD_FRACTION) / max(capacity - OVERHEAD_GIB * GIB, 1.0)
     for count in sorted(by_count):
+        if count < floor:
+            continue
         for tp, pp, dp in by_count[count]:
             for ep in ep_options(arch, dp):
                 base = TrainLayout.model_construct(
@@ -218,9 +230,11 @@ def fit_training(
         rows=rows[:top],
         notes=[
             "GPU count = tp x pp x dp; ep divides dp; tp within a node divides the heads",
-            "ranked by the MFU implied by the step time (matmul efficiency 0.7, 8 micro-batches per stage"
+            "ranked by the MFU of the predicted step time (gptcalc step; 8 micro-batches per stage"
             " unless --global-batch is given)",
             f"{precision} mixed precision, {optimizer}; memory includes the stated overhead allowance",
+            f"GPU counts below {math.ceil(floor):,} not evaluated: the model states ({states / GIB:,.0f} GiB) do not"
+            " fit them even sharded over every GPU",
         ],
     )
 

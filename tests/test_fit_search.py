@@ -140,3 +140,19 @@ def test_default_top_still_finds_the_best_mfu() -> None:
     hw = load_hardware("h100", overrides=["memory_gib=4.5"])
     best = fit_training(small_moe(), hw, seq_len=SEQ, gpus=16).rows[0]
     assert best.mfu == pytest.approx(max(mfu for _, mfu in fitting.values()), rel=1e-12)
+
+
+@pytest.mark.parametrize("gpus", [1, 2, 4, 8, 16])
+def test_no_layout_beats_the_state_floor_fit_prunes_with(gpus: int) -> None:
+    # fit skips GPU counts N where states / N (x the overhead allowance) exceeds the capacity: the model states
+    # (16 bytes a parameter with mixed-precision Adam) exist at least once across the N GPUs, so the most loaded
+    # one holds at least their N-th share. Checked on the most frugal setting of every group (memory only grows
+    # from it: tests/test_memory_properties.py).
+    from gptcalc.memory import GIB, OVERHEAD_FRACTION, OVERHEAD_GIB
+    from gptcalc.params import count_params
+
+    arch, hw = small_moe(), load_hardware("h100")
+    floor = count_params(arch).total * 16 / gpus * (1 + OVERHEAD_FRACTION) + OVERHEAD_GIB * GIB
+    for tp, pp, dp, ep in groups(arch, gpus):
+        frugal = TrainLayout(tp=tp, pp=pp, dp=dp, ep=ep, zero=3, recompute="full", micro_batch=1)
+        assert training_memory(arch, hw, frugal, SEQ).per_gpu_bytes >= floor
