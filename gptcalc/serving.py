@@ -23,7 +23,13 @@ iterations into request latencies and throughput. Per iteration, on one GPU of a
 * **tensor parallelism**: 2 all-reduces per layer (after attention and after the MLP; Shoeybi et al. 2019)
   of ``tokens x h`` bf16 values: ``2 (t-1)/t x bytes / link bandwidth + steps x link latency`` over the link
   :func:`gptcalc.steptime.link` finds (NVLink inside a node, PCIe on parts without it); a small all-reduce
-  is one-shot, so its latency does not grow with t (``allreduce_latency_steps``).
+  is one-shot, so its latency does not grow with t (``allreduce_latency_steps``). Without NVLink there is no
+  one-shot kernel: TensorRT-LLM's AUTO strategy runs NCCL whenever the GPUs are not NVLink-connected
+  (NVIDIA/TensorRT-LLM cpp/tensorrt_llm/plugins/ncclPlugin/allreducePlugin.cpp, ``selectImplementation``), and
+  vLLM disables its custom all-reduce on more than two PCIe-only GPUs; on PCIe-only parts
+  (``Hardware.pcie_only``) the all-reduce pays NCCL's tree latency, 2 log2(t) steps, as
+  :func:`gptcalc.steptime.all_reduce_time` does (8-byte nccl-tests all-reduces on 8 PCIe GPUs take 42-54 us:
+  NVIDIA/nccl issues #1530 and #1439; 6 steps x the default 8 us = 48 us).
 * **edges**: the embedding gather on the first stage; the LM head on the last, only for the rows that
   sample (prefill: one per sequence, as TensorRT-LLM computes context logits only for the last token); a
   fixed per-iteration overhead (sampling, scheduling, host sync) and a fixed per-request cost before the
@@ -287,7 +293,8 @@ class Engine:
         if t <= 1:
             return 0.0
         ln = self.tp_link
-        return 2 * (t - 1) / t * nbytes / ln.bandwidth + self.sm.allreduce_latency_steps * ln.latency
+        steps = 2 * math.ceil(math.log2(t)) if self.hw.pcie_only else self.sm.allreduce_latency_steps
+        return 2 * (t - 1) / t * nbytes / ln.bandwidth + steps * ln.latency
 
     def all_to_all(self, tokens: float, top_k: int) -> float:
         """Expert-parallel dispatch and combine of one MoE layer: each GPU sends the hidden states of its

@@ -66,12 +66,30 @@ def test_pcie_all_reduce_costs_more_than_nvlink() -> None:
     setup = ServingSetup(tp=4, batch=1, prompt=2048, output=2, weights_dtype="fp8", kv_dtype="fp8")
     nvlink = estimate_serving(arch, load_hardware("h100"), setup, knee=False)
     pcie = estimate_serving(arch, load_hardware("l40s"), setup, knee=False)
-    # 160 all-reduces of 2,048 x 8,192 bf16 values, 2 x 3/4 of the bytes over the link at 80% efficiency, each
-    # with 2 link latencies of 8 us (one-shot), plus one small gather of the last token's logits (161 latencies).
+    # 160 all-reduces of 2,048 x 8,192 bf16 values, 2 x 3/4 of the bytes over the link at 80% efficiency, plus
+    # one small gather of the last token's logits (161 latencies). NVLink: 2 link latencies of 8 us each
+    # (one-shot); PCIe-only L40S: NCCL (TensorRT-LLM's AUTO strategy without NVLink), 2 log2(4) = 4 of them.
     nbytes = 2048 * 8192 * 2
-    latency = 161 * 2 * 8e-6
-    assert nvlink.prefill.comm_s == pytest.approx(160 * 1.5 * nbytes / (450e9 * 0.8) + latency, rel=0.01)
-    assert pcie.prefill.comm_s == pytest.approx(160 * 1.5 * nbytes / (32e9 * 0.8) + latency, rel=0.01)
+    assert nvlink.prefill.comm_s == pytest.approx(160 * 1.5 * nbytes / (450e9 * 0.8) + 161 * 2 * 8e-6, rel=0.001)
+    assert pcie.prefill.comm_s == pytest.approx(160 * 1.5 * nbytes / (32e9 * 0.8) + 161 * 4 * 8e-6, rel=0.001)
+
+
+def test_pcie_all_reduce_latency_grows_with_tp() -> None:
+    """At batch 1 and a short prompt the all-reduces are latency-bound: on a PCIe-only part NCCL's tree pays
+    2 log2(t) link latencies per all-reduce (TP2: 2, TP8: 6), an NVLink one-shot kernel 2 at any t."""
+    arch = load_model("llama-2-70b")
+    hw = load_hardware("l40s")
+    assert hw.pcie_only and not load_hardware("h100").pcie_only
+    comm = {}
+    for tp in (2, 8):
+        setup = ServingSetup(tp=tp, batch=1, prompt=1, output=2, weights_dtype="fp8", kv_dtype="fp8", batching="static")
+        est = estimate_serving(arch, hw, setup, knee=False)
+        comm[tp] = est.decode.comm_s
+    for tp in (2, 8):
+        # 160 all-reduces of one token's 8,192 bf16 values and one of the logits row (32,000 / tp fp32 values),
+        # 2 (t-1)/t of the bytes at 32 GB/s x 0.8, each paying 2 log2(t) latencies of 8 us
+        moved = 2 * (tp - 1) / tp * (160 * 8192 * 2 + 32_000 / tp * 4) / (32e9 * 0.8)
+        assert comm[tp] == pytest.approx(moved + 161 * 2 * math.log2(tp) * 8e-6, rel=0.001)
 
 
 def test_weight_only_int8_pays_dequantization() -> None:

@@ -41,6 +41,13 @@ class Hardware(Spec):
         default=8,
         description="Devices sharing the fast scale-up links (an NVLink/xGMI node, an NVL72 rack, a TPU slice's ICI).",
     )
+    pcie_only: bool = Field(
+        default=False,
+        description="No NVLink/NVSwitch joins the node's devices: they talk over PCIe (intra_node_gb_s is the"
+        " PCIe link), so engines run tensor-parallel all-reduces through NCCL, whose latency grows with the"
+        " group (TensorRT-LLM's AUTO strategy picks NCCL whenever the GPUs are not NVLink-connected), instead of"
+        " NVLink one-shot kernels.",
+    )
     intra_node_latency_us: PosFloat = Field(
         default=DEFAULT_INTRA_LATENCY_US,
         description="Latency of one collective step inside the scale-up domain, microseconds (NCCL small-message).",
