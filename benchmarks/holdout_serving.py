@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gptcalc import Architecture, Hardware, ServingSetup, estimate_serving, load_hardware, load_model
+from gptcalc.adapters.calibration_serving import gptj_6b
 from gptcalc.calibrate import GroupStats, stats
 
 DATA = Path(__file__).parent / "holdout" / "serving.json"
@@ -58,23 +59,6 @@ def _llama(name: str, layers: int, hidden: int, heads: int, kv: int, d_ff: int, 
             "vocab_size": vocab,
             "attention": {"n_heads": heads, "n_kv_heads": kv},
             "mlp": {"activation": "swiglu", "d_ff": d_ff},
-        }
-    )
-
-
-def gptj_6b() -> Architecture:
-    """EleutherAI/gpt-j-6b config.json, as gptcalc's calibration adapter builds it."""
-    return _arch(
-        {
-            "name": "gpt-j-6b",
-            "n_layers": 28,
-            "hidden_size": 4096,
-            "vocab_size": 50_400,
-            "attention": {"n_heads": 16},
-            "mlp": {"activation": "gelu", "d_ff": 16_384, "bias": True},
-            "norm": "layernorm",
-            "norms_per_layer": 1,
-            "output_bias": True,
         }
     )
 

@@ -1721,16 +1721,18 @@ def _qwen3_next(cfg: _Config, model_type: str) -> dict[str, Any]:
     instantiated."""
     spec = _qwen_moe(cfg, "qwen2_moe")  # the same expert placement and shared expert as Qwen2-MoE
     spec["name"] = str(cfg.data.get("_name_or_path") or model_type)
-    n_layers = spec["n_layers"]
-    raw = _linear_layer_types(cfg, n_layers)
     moe = spec.get("moe")
+    return _deltanet_hybrid(cfg, spec, lambda i: moe is not None and _qwen_sparse(i, moe))
+
+
+def _deltanet_hybrid(cfg: _Config, spec: dict[str, Any], sparse: Callable[[int], bool]) -> dict[str, Any]:
+    """Qwen3-Next's and Qwen3.5's layer pattern on ``spec``: per ``layer_types`` a gated attention (q_proj also
+    emits an output gate, per-head q/k RMSNorms, biases by attention_bias) or a gated DeltaNet mixer, with
+    routed experts where ``sparse(i)`` else the dense MLP."""
     pattern = []
-    for i, t in enumerate(raw):
-        sparse = moe is not None and _qwen_sparse(i, moe)
-        if t == "full_attention":
-            pattern.append("moe" if sparse else "dense")
-        else:
-            pattern.append("deltanet+moe" if sparse else "deltanet+mlp")
+    for i, t in enumerate(_linear_layer_types(cfg, spec["n_layers"])):
+        ffn = "moe" if sparse(i) else "mlp"
+        pattern.append(("moe" if ffn == "moe" else "dense") if t == "full_attention" else f"deltanet+{ffn}")
     bias = cfg.flag("attention_bias")
     spec["attention"].update(qkv_bias=bias, out_bias=bias, qk_norm="head", output_gate=True)
     spec["linear_attention"] = _gated_deltanet(cfg)
@@ -1768,20 +1770,7 @@ def _qwen3_5(cfg: _Config, model_type: str) -> dict[str, Any]:
             "shared_d_ff": shared,
             "shared_expert_gate": True,
         }
-    raw = _linear_layer_types(cfg, spec["n_layers"])
-    pattern = []
-    for t in raw:
-        if t == "full_attention":
-            pattern.append("moe" if moe else "dense")
-        else:
-            pattern.append("deltanet+moe" if moe else "deltanet+mlp")
-    bias = cfg.flag("attention_bias")
-    spec["attention"].update(qkv_bias=bias, out_bias=bias, qk_norm="head", output_gate=True)
-    spec["linear_attention"] = _gated_deltanet(cfg)
-    spec["layer_pattern"] = pattern
-    if not any(t.startswith("deltanet") for t in pattern):
-        spec.pop("linear_attention")
-    return spec
+    return _deltanet_hybrid(cfg, spec, lambda i: moe)
 
 
 def _llama4(cfg: _Config, model_type: str) -> dict[str, Any]:
