@@ -26,7 +26,10 @@ DeltaNet, KDA or lightning attention), Falcon-H1's parallel ``attention+mamba2+m
   reads and writes per token;
 
 and, per model, the token embedding, learned positions, output head and final norm, and which kind and
-window every layer has. :func:`collectives` lists the communication a parallel layout implies. Parameter
+window every layer has. A kind is a block type, or one of its variants where layers of a type differ (Gemma 4:
+``dense/global`` for its full-attention shape, ``dense/kv-shared`` for layers that reuse earlier layers' keys
+and values; transformers' ``Gemma4TextDecoderLayer``), so every question reads each layer's own attention core.
+:func:`collectives` lists the communication a parallel layout implies. Parameter
 counts, FLOPs, memory, step time and serving are folds over this one description (modules
 :mod:`gptcalc.params`, :mod:`gptcalc.flops`, :mod:`gptcalc.memory`, :mod:`gptcalc.steptime`,
 :mod:`gptcalc.serving`). ``inventory(arch)`` is cached per architecture.

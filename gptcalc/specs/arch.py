@@ -3,8 +3,10 @@
 One :class:`Architecture` describes dense and Mixture-of-Experts models with MHA/GQA/MQA or DeepSeek's
 multi-head latent attention, plain or gated MLPs, LayerNorm/RMSNorm, learned or rotary positions and tied
 or untied embeddings, and hybrids whose layers follow a ``layer_pattern`` of attention, Mamba-2
-state-space mixers (:class:`Mamba2`), MLPs and MoE blocks (Nemotron-H, pure Mamba-2). Derived quantities
-(head_dim, kv heads, which layers are MoE) are properties.
+state-space mixers (:class:`Mamba2`), MLPs and MoE blocks (Nemotron-H, pure Mamba-2). Gemma 4's per-layer
+variation is three optional parts: ``global_attention`` (the full-attention layers' own shape), ``kv_sharing``
+(the last layers reuse earlier layers' keys and values) and ``per_layer_embedding`` (PLE). Derived quantities
+(head_dim, kv heads, which layers are MoE, each layer's attention) are properties.
 """
 
 from __future__ import annotations
