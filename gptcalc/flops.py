@@ -81,18 +81,19 @@ def attention_core_forward(arch: Architecture, seq_len: int, causal: bool = True
     A Mamba-2 layer adds ``2 Q N G + H (2 Q P + 4 N P)`` (chunked SSD, Dao & Gu 2024 Sec. 6; whole diagonal
     blocks, so not halved by ``causal``); Mamba and gated DeltaNet layers their own recurrent cores'
     (:class:`gptcalc.inventory.SsmCore`, :class:`gptcalc.inventory.DeltaNetCore`). The per-key and per-token
-    costs and each layer's window come from the operator inventory.
+    costs and each layer's window come from the operator inventory, per layer kind: Gemma 4's full-attention
+    layers have their own a d (global_head_dim), and its KV-sharing layers attend like any other.
     """
     inv = inventory(arch)
     scan = float(sum(k.ssm.scan_flops_per_token * inv.count(name) for name, k in inv.kinds.items() if k.ssm))
-    core = inv.attention_core  # the same attention in every attention layer
-    if core is None:
+    groups = inv.attention_groups()  # one core per layer kind: the same in every attention layer but in Gemma 4
+    if not groups:
         return scan
-    everything = range(inv.n_layers)
-    _, _, windowed = inv.stage_counts(everything)
     att = arch.attention
-    full = (inv.stage_attention(everything) - windowed) * core_flops_per_query(core, seq_len, None, causal, False)
-    local = windowed * core_flops_per_query(core, seq_len, att.sliding_window, causal, att.chunked) if windowed else 0.0
+    full = sum(n * core_flops_per_query(core, seq_len, None, causal, False) for core, w, n in groups if not w)
+    local = sum(
+        n * core_flops_per_query(core, seq_len, att.sliding_window, causal, att.chunked) for core, w, n in groups if w
+    )
     return scan + full + local
 
 

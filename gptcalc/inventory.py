@@ -26,7 +26,10 @@ DeltaNet, KDA or lightning attention), Falcon-H1's parallel ``attention+mamba2+m
   reads and writes per token;
 
 and, per model, the token embedding, learned positions, output head and final norm, and which kind and
-window every layer has. :func:`collectives` lists the communication a parallel layout implies. Parameter
+window every layer has. A kind is a block type, or one of its variants where layers of a type differ (Gemma 4:
+``dense/global`` for its full-attention shape, ``dense/kv-shared`` for layers that reuse earlier layers' keys
+and values; transformers' ``Gemma4TextDecoderLayer``), so every question reads each layer's own attention core.
+:func:`collectives` lists the communication a parallel layout implies. Parameter
 counts, FLOPs, memory, step time and serving are folds over this one description (modules
 :mod:`gptcalc.params`, :mod:`gptcalc.flops`, :mod:`gptcalc.memory`, :mod:`gptcalc.steptime`,
 :mod:`gptcalc.serving`). ``inventory(arch)`` is cached per architecture.
@@ -52,6 +55,7 @@ from gptcalc.specs.arch import (
     MOE_BLOCKS,
     SSM_BLOCKS,
     Architecture,
+    Attention,
     BlockType,
     GatedDeltaNet,
     KimiDeltaAttention,
@@ -80,7 +84,10 @@ COMPONENTS: tuple[Component, ...] = (
     "output_head",
 )
 Tokens = Literal["all", "routed"]
-LayerKindName = BlockType
+LayerKindName = str
+"""A layer kind's name: its :data:`BlockType`, with ``/global`` where the layer uses the model's
+``global_attention`` and ``/kv-shared`` where it reuses an earlier layer's keys and values (Gemma 4), e.g.
+``dense/global/kv-shared``; plain block types for every model without those."""
 
 
 class Weight(NamedTuple):
@@ -143,6 +150,9 @@ class AttentionCore:
     out_width: int
     latent: int
     kv: KvCache
+    kv_shared: bool = False
+    """The layer reads an earlier layer's cached keys and values (Gemma 4's KV sharing): ``kv`` is what it reads;
+    it stores nothing of its own."""
     topk: int | None = None
     """DeepSeek Sparse Attention: the keys each query attends to, chosen by the indexer; None: every earlier key."""
     index_flops_per_key: int = 0
@@ -299,6 +309,8 @@ class LayerKind:
     """Everything one block of this kind holds and does."""
 
     name: LayerKindName
+    block: BlockType
+    """What the layer holds (:data:`gptcalc.specs.arch.BlockType`); ``name`` adds the attention variant."""
     weights: tuple[Weight, ...]
     matmuls: tuple[Matmul, ...]
     attention: AttentionCore | None
@@ -381,6 +393,7 @@ class Inventory:
     _moe_before: list[int] = field(default_factory=list)
     _windowed_before: list[int] = field(default_factory=list)
     _attention_before: list[int] = field(default_factory=list)
+    _group_before: dict[tuple[LayerKindName, bool], list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Prefix counts, so that a pipeline stage's layers are counted in O(1) whatever its size.
@@ -389,12 +402,22 @@ class Inventory:
             self._moe_before.append(moe)
             self._windowed_before.append(windowed)
             self._attention_before.append(attention)
-            moe += kind in MOE_BLOCKS
+            block = self.kinds[kind].block
+            moe += block in MOE_BLOCKS
             windowed += window is not None
-            attention += kind in ATTENTION_BLOCKS
+            attention += block in ATTENTION_BLOCKS
         self._moe_before.append(moe)
         self._windowed_before.append(windowed)
         self._attention_before.append(attention)
+        keys = [
+            (kind, window is not None) if self.kinds[kind].attention is not None else None
+            for kind, window in zip(self.layer_kinds, self.windows, strict=True)
+        ]
+        for key in dict.fromkeys(k for k in keys if k is not None):
+            prefix = [0]
+            for k in keys:
+                prefix.append(prefix[-1] + (k == key))
+            self._group_before[key] = prefix
         for kind in self.kinds:
             self.counts[kind] = self.layer_kinds.count(kind)
         for c in COMPONENTS:
@@ -451,8 +474,21 @@ class Inventory:
 
     @property
     def attention_core(self) -> AttentionCore | None:
-        """The attention core every attention layer shares; None for a model without attention layers."""
+        """The attention core of the first attention kind (the one every attention layer shares, except in models
+        whose layers differ: Gemma 4); None for a model without attention layers."""
         return next((k.attention for k in self.kinds.values() if k.attention is not None), None)
+
+    def attention_groups(self, layers: range | None = None) -> list[tuple[AttentionCore, bool, int]]:
+        """(attention core, windowed, how many layers) for the attention layers among contiguous ``layers`` (default:
+        all), one entry per layer kind and window, in order of first appearance; O(kinds) per call."""
+        span = layers if layers is not None else range(self.n_layers)
+        out = []
+        for (name, windowed), before in self._group_before.items():
+            n = before[span.stop] - before[span.start]
+            core = self.kinds[name].attention
+            if n and core is not None:
+                out.append((core, windowed, n))
+        return out
 
     def stage_attention(self, layers: range) -> int:
         """Attention layers (the ones with a KV cache) among contiguous ``layers``."""
@@ -492,14 +528,19 @@ def _linear(
     return weights, Matmul(name, n, k, component, tokens, copies)
 
 
-def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], AttentionCore, list[ElementwiseOp]]:
+def _attention(
+    arch: Architecture, att: Attention, kv_shared: bool = False
+) -> tuple[list[Weight], list[Matmul], AttentionCore, list[ElementwiseOp]]:
     """Projections of standard (MHA/GQA/MQA) or latent attention (DeepSeek-V2 Sec. 2.1.2), as transformers
     builds them, with the q/k norms of Qwen3 ('head': d weights each) and OLMo 2 ('full': a d and g d
     weights; Cohere's (a, d) and StableLM's per-head norms count the same), and gpt-oss's learned attention
     sinks (one logit per query head, OpenAI 2025 gpt-oss model card Sec. 2.1; no FLOPs worth counting).
-    Fused projections (Falcon's query_key_value, MPT's Wqkv) hold the same weights as separate ones."""
+    Fused projections (Falcon's query_key_value, MPT's Wqkv) hold the same weights as separate ones.
+    Gemma 4 (transformers' ``Gemma4TextAttention``, modeling_gemma4.py): ``att`` is the layer's own shape (its
+    full-attention layers may have a wider head_dim and fewer key/value heads); with ``k_eq_v`` there is no
+    v_proj (the keys' projection is reused as values); a ``kv_shared`` layer has neither k_proj nor v_proj nor
+    k_norm (its v_norm holds no weight either way) and stores no KV cache."""
     h = arch.hidden_size
-    att = arch.attention
     weights: list[Weight] = []
     matmuls: list[Matmul] = []
     ops: list[ElementwiseOp] = []
@@ -545,20 +586,19 @@ def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], Attentio
         )
         ops.append(ElementwiseOp("rotary", 2 * (a + 1) * rope, 2 * (a + 1) * rope))
         return weights, matmuls, core, ops
-    a, g, d = att.n_heads, att.kv_heads, arch.head_dim
+    a, g, d = att.n_heads, att.kv_heads, att.head_dim or h // att.n_heads
     add("self_attn.q_proj", h, a * d * (2 if att.output_gate else 1), att.qkv_bias)  # + Qwen3-Next's output gate
-    add("self_attn.k_proj", h, g * d, att.qkv_bias)
-    add("self_attn.v_proj", h, g * d, att.qkv_bias)
+    if not kv_shared:
+        add("self_attn.k_proj", h, g * d, att.qkv_bias)
+        if not att.k_eq_v:
+            add("self_attn.v_proj", h, g * d, att.qkv_bias)
     add("self_attn.o_proj", a * d, h, att.out_bias)
     qk_kind = att.qk_norm_kind or arch.norm
-    if att.qk_norm == "head":
-        weights += _norm(qk_kind, d, "self_attn.q_norm", "attention") + _norm(
-            qk_kind, d, "self_attn.k_norm", "attention"
-        )
-    elif att.qk_norm == "full":
-        weights += _norm(qk_kind, a * d, "self_attn.q_norm", "attention") + _norm(
-            qk_kind, g * d, "self_attn.k_norm", "attention"
-        )
+    if att.qk_norm != "none":
+        full = att.qk_norm == "full"
+        weights += _norm(qk_kind, a * d if full else d, "self_attn.q_norm", "attention")
+        if not kv_shared:
+            weights += _norm(qk_kind, g * d if full else d, "self_attn.k_norm", "attention")
     if att.sinks:
         weights.append(Weight("self_attn.sinks", (a,), "bias", "attention"))
     core = AttentionCore(
@@ -569,9 +609,11 @@ def _attention(arch: Architecture) -> tuple[list[Weight], list[Matmul], Attentio
         out_width=a * d,
         latent=0,
         kv=KvCache(heads=g, per_head=2 * d),
+        kv_shared=kv_shared,
     )
     if arch.position_embedding == "rotary":
-        ops.append(ElementwiseOp("rotary", (a + g) * d, (a + g) * d))
+        roped = (a + (0 if kv_shared else g)) * d
+        ops.append(ElementwiseOp("rotary", roped, roped))
     return weights, matmuls, core, ops
 
 
@@ -778,9 +820,21 @@ def _lightning(
     return weights, matmuls, core, ops
 
 
-def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
+def _layer(
+    arch: Architecture,
+    kind: BlockType,
+    name: LayerKindName | None = None,
+    att: Attention | None = None,
+    kv_shared: bool = False,
+) -> LayerKind:
     """One block of ``kind`` (:data:`gptcalc.specs.arch.BlockType`): its mixer (attention, Mamba-2 or none),
-    its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds."""
+    its feed-forward (dense MLP, MoE or none), ``norms_per_layer`` norms of h and the residual adds; ``att``
+    (default ``arch.attention``) and ``kv_shared`` are the layer's attention variant (Gemma 4, named ``name``),
+    whose KV-sharing layers use the ``kv_sharing.d_ff`` MLP width. With per-layer input embeddings, the block also
+    holds its ``per_layer_input_gate`` (h -> p), ``per_layer_projection`` (p -> h), ``post_per_layer_input_norm``
+    (h) and its p rows of the model's packed ``per_layer_model_projection`` (h -> L p, which transformers runs once
+    before the layers: the same weights and FLOPs, each slice counted with the layer that reads it), all under
+    the ``embedding`` component (transformers' ``Gemma4TextDecoderLayer`` and ``Gemma4TextModel``)."""
     h = arch.hidden_size
     weights: list[Weight] = []
     matmuls: list[Matmul] = []
@@ -788,7 +842,7 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     core: AttentionCore | None = None
     ssm_core: SsmCore | DeltaNetCore | LightningCore | None = None
     if kind in ATTENTION_BLOCKS:
-        weights, matmuls, core, ops = _attention(arch)
+        weights, matmuls, core, ops = _attention(arch, att or arch.attention, kv_shared)
     if kind in SSM_BLOCKS:  # after attention, beside it in Falcon-H1's parallel blocks
         assert arch.ssm is not None  # Architecture's validator requires it
         if isinstance(arch.ssm, Mamba1):
@@ -815,8 +869,11 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     w: list[Weight] = []
     mms: list[Matmul] = []
     if kind in MLP_BLOCKS or (kind == "moe" and moe is None):
-        w, mms = _mlp(arch, "mlp", arch.mlp.d_ff, "dense_mlp", bias=arch.mlp.bias)
-        width = arch.mlp.d_ff
+        d_ff = arch.mlp.d_ff
+        if kv_shared and arch.kv_sharing is not None and arch.kv_sharing.d_ff is not None:
+            d_ff = arch.kv_sharing.d_ff  # Gemma 4's double-wide MLP on its KV-sharing layers
+        w, mms = _mlp(arch, "mlp", d_ff, "dense_mlp", bias=arch.mlp.bias)
+        width = d_ff
         act_in = (2 if gated else 1) * width
         ops.append(ElementwiseOp("activation", act_in, width))
     if kind in MOE_BLOCKS and moe is not None:
@@ -849,6 +906,9 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
         mms.append(gate)
         if moe.router_score_bias:
             w.append(Weight("mlp.gate.e_score_correction_bias", (moe.n_experts,), "bias", "router"))
+        if moe.router_scales:  # Gemma4TextRouter: scale (h) on its normed input, per_expert_scale (E) on the weights
+            w.append(Weight("router.scale", (h,), "norm", "router"))
+            w.append(Weight("router.per_expert_scale", (moe.n_experts,), "bias", "router"))
         shared_width = moe.n_shared_experts * moe.shared_width
         if moe.n_shared_experts:
             sw, smm = _mlp(arch, "mlp.shared_experts", shared_width, "shared_experts", bias=arch.mlp.bias)
@@ -865,9 +925,25 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
     matmuls += mms
     ops.append(ElementwiseOp("norms", arch.norms_per_layer * h, arch.norms_per_layer * h))
     adds = 2 if (core or ssm_core) and (w or mms) else 1  # one residual add per sub-block
+    ple = arch.per_layer_embedding
+    if ple is not None:
+        p = ple.width
+        for lname, k_in, n_out in (
+            ("per_layer_model_projection[layer]", h, p),
+            ("per_layer_input_gate", h, p),
+            ("per_layer_projection", p, h),
+        ):
+            pw, pmm = _linear(lname, k_in, n_out, "embedding", bias=False)
+            weights += pw
+            matmuls.append(pmm)
+        weights += _norm(arch.norm, h, "post_per_layer_input_norm", "embedding")
+        ops.append(ElementwiseOp("per_layer_input", 3 * p, p))  # act(gate) * the layer's input
+        ops.append(ElementwiseOp("norms", h, h))
+        adds += 1
     ops.append(ElementwiseOp("residual_adds", 2 * adds * h, adds * h))
     return LayerKind(
-        name=kind,
+        name=name or kind,
+        block=kind,
         weights=tuple(weights),
         matmuls=tuple(matmuls),
         attention=core,
@@ -885,13 +961,23 @@ def _layer(arch: Architecture, kind: LayerKindName) -> LayerKind:
 def inventory(arch: Architecture) -> Inventory:
     """The operator inventory of ``arch`` (module docstring), built once per architecture."""
     h, v = arch.hidden_size, arch.vocab_size
-    layer_kinds: tuple[LayerKindName, ...] = arch.block_types
-    kinds = {k: _layer(arch, k) for k in dict.fromkeys(layer_kinds)}
+    blocks = arch.block_types
+    names: list[LayerKindName] = []
+    kinds: dict[LayerKindName, LayerKind] = {}
+    for i, block in enumerate(blocks):
+        is_attention = block in ATTENTION_BLOCKS
+        own = is_attention and arch.global_attention is not None and not arch.is_sliding_layer(i)
+        shared = is_attention and arch.is_kv_shared_layer(i)
+        name = block + ("/global" if own else "") + ("/kv-shared" if shared else "")
+        if name not in kinds:
+            kinds[name] = _layer(arch, block, name, arch.attention_of(i), shared)
+        names.append(name)
+    layer_kinds = tuple(names)
     att = arch.attention
     windows: tuple[int | None, ...] = (None,) * arch.n_layers
     if att.sliding_window is not None:
         windows = tuple(
-            att.sliding_window if arch.is_sliding_layer(i) and layer_kinds[i] in ATTENTION_BLOCKS else None
+            att.sliding_window if arch.is_sliding_layer(i) and blocks[i] in ATTENTION_BLOCKS else None
             for i in range(arch.n_layers)
         )
     e = arch.embedding_dim or h
@@ -902,6 +988,14 @@ def inventory(arch: Architecture) -> Inventory:
     if arch.position_embedding == "learned":
         assert arch.max_position_embeddings is not None  # Architecture's validator requires it
         edges.append(Weight("embed_positions.weight", (arch.max_position_embeddings, h), "embedding", "embedding"))
+    ple = arch.per_layer_embedding
+    if ple is not None:  # Gemma 4's packed per-layer table and the norm of its projected inputs
+        edges.append(
+            Weight(
+                "embed_tokens_per_layer.weight", (ple.vocab_size, arch.n_layers * ple.width), "embedding", "embedding"
+            )
+        )
+        edges += _norm(arch.norm, ple.width, "per_layer_projection_norm", "embedding")
     if arch.embedding_norm:
         edges += _norm(arch.norm, h, "embed_norm", "norms")
     if arch.final_norm:

@@ -139,7 +139,7 @@ def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayo
     has_mixer = core is not None or kind.ssm is not None
     has_ffn = bool(kind.mlp_width) or bool(kind.n_experts)
     sub_blocks = int(has_mixer) + int(has_ffn)
-    norms = arch.norms_per_layer if kind.name in ("dense", "moe") else sub_blocks
+    norms = arch.norms_per_layer if kind.block in ("dense", "moe") else sub_blocks
     replicated = norms * p * sbh + sub_blocks * (p * sbh + dropout_mask)
     split = 0.0
     if core is not None:
@@ -170,7 +170,7 @@ def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayo
         # The MLP input p sbh counted above is the router's input; experts keep their own copies.
         split += s * b * (routed * per_token_expert + shared + a2a_buffer)
         replicated += s * b * router
-        if kind.name == "dense+moe":  # LongCat-Flash: the dense MLP beside the MoE, on the same input
+        if kind.block == "dense+moe":  # LongCat-Flash, Gemma 4: the dense MLP beside the MoE, on the same input
             split += p * s * b * mats_per_token * arch.mlp.d_ff
     elif kind.mlp_width:
         split += p * s * b * mats_per_token * kind.mlp_width
@@ -536,7 +536,8 @@ def gpus_to_hold_states(
 def kv_bytes_per_layer(arch: Architecture, dtype: str = DEFAULT_DTYPE, tp: int = 1) -> float:
     """KV-cache bytes one token holds in one attention layer on one GPU: 2 g d values split over tp
     (replicated when tp > g), or the MLA latent r_kv + rope, replicated on every tensor-parallel rank
-    (0 for a model without attention layers)."""
+    (0 for a model without attention layers). Where layers differ (Gemma 4), the first attention layer's;
+    :func:`kv_bytes_per_token` sums each layer's own."""
     if dtype not in DTYPE_BYTES:
         raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
     core = inventory(arch).attention_core
@@ -553,16 +554,30 @@ def kv_bytes_per_token(
     With ``context`` the sliding-window layers hold only min(context, window) tokens, so the value is
     averaged over the context. Key/value heads split over tp ranks (replicated when tp > g); the MLA
     latent is replicated on every tensor-parallel rank. Only attention layers hold a KV cache: Mamba-2
-    layers add 0 bytes per token (their constant state is :func:`state_bytes_per_sequence`).
+    layers add 0 bytes per token (their constant state is :func:`state_bytes_per_sequence`), and so do
+    Gemma 4's KV-sharing layers, which read an earlier layer's cache (transformers' ``Gemma4TextAttention``
+    with ``kv_sharing_mode == "reuse"`` skips ``cache.update``); each other layer holds its own 2 g d (Gemma 4's
+    full-attention layers their own g and d).
     """
+    if dtype not in DTYPE_BYTES:
+        raise InputError(f"kv dtype: unknown {dtype!r}; allowed: {', '.join(DTYPE_BYTES)}")
     inv = inventory(arch)
-    per_layer = kv_bytes_per_layer(arch, dtype, tp)
     window = arch.attention.sliding_window
-    windowed = per_layer * min(context, window) / context if context is not None and window else per_layer
+    size = DTYPE_BYTES[dtype]
 
     def stage_bytes(layers: range) -> float:
-        _, _, sliding = inv.stage_counts(layers)
-        return (inv.stage_attention(layers) - sliding) * per_layer + sliding * windowed
+        full = sliding = 0.0
+        for core, windowed, n in inv.attention_groups(layers):
+            if core.kv_shared:
+                continue
+            per_layer = core.kv.values(tp) * size
+            if windowed:
+                sliding += n * (
+                    per_layer * min(context, window) / context if context is not None and window else per_layer
+                )
+            else:
+                full += n * per_layer
+        return full + sliding
 
     return max(stage_bytes(layers) for layers in split_layers(arch.n_layers, pp))
 

@@ -43,6 +43,13 @@ def check_layout(
     heads = att.n_heads
     if heads % tp:
         raise LayoutError(f"tp: {tp} does not divide the {heads} attention heads; allowed: {divisors(heads, 64)}")
+    ga = arch.global_attention  # Gemma 4's full-attention layers have their own key/value heads
+    if ga is not None and ga.kv_heads % tp and tp % ga.kv_heads:
+        ok = [d for d in divisors(heads, 64) if ga.kv_heads % d == 0 or d % ga.kv_heads == 0]
+        raise LayoutError(
+            f"tp: {tp} neither divides the {ga.kv_heads} key/value heads of the full-attention layers nor is a"
+            f" multiple of them; allowed: {ok}"
+        )
     if not isinstance(att, LatentAttention) and att.kv_heads % tp and tp % att.kv_heads:
         raise LayoutError(
             f"tp: {tp} neither divides the {att.kv_heads} key/value heads nor is a multiple of them;"

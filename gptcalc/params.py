@@ -60,7 +60,10 @@ class Breakdown(Result):
     )
     router: int = Field(description="Routers and shared-expert gates.")
     norms: int = Field(description="Block norms and the final norm.")
-    embedding: int = Field(description="Token embedding and learned position table.")
+    embedding: int = Field(
+        description="Token embedding and learned position table (and Gemma 4's per-layer input embeddings: the "
+        "packed table, its projection and norm, each layer's gate, projection and norm)."
+    )
     output_head: int = Field(description="Untied output projection and its bias (0 when tied).")
 
     def total(self) -> int:

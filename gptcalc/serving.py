@@ -647,10 +647,15 @@ def _validate(arch: Architecture, setup: ServingSetup) -> None:
 
 
 def engine_architecture(arch: Architecture, setup: ServingSetup) -> Architecture:
-    """The architecture as the engine runs it: without sliding windows when ``setup.kv_window`` is 'full'."""
+    """The architecture as the engine runs it: without sliding windows when ``setup.kv_window`` is 'full'. A model
+    whose full-attention layers have their own shape (Gemma 4's ``global_attention``) keeps its layer pattern, with
+    the window widened to the whole context (prompt + output), which a window that long holds."""
     att = arch.attention
     if setup.kv_window == "model" or getattr(att, "sliding_window", None) is None:
         return arch
+    if arch.global_attention is not None and att.sliding_window is not None:
+        wide = max(att.sliding_window, setup.prompt + setup.output)
+        return arch.model_copy(update={"attention": att.model_copy(update={"sliding_window": wide})})
     plain = att.model_copy(update={"sliding_window": None, "global_every": None, "sliding_layers": None})
     if getattr(att, "chunked", False):
         plain = plain.model_copy(update={"chunked": False})

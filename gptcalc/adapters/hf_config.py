@@ -575,6 +575,24 @@ DEFAULTS.update(
             num_local_experts=8,
             block_size=256,
         ),
+        "gemma4_text": {
+            "vocab_size": 262144,
+            "hidden_size": 2304,
+            "intermediate_size": 9216,
+            "num_hidden_layers": 30,
+            "num_attention_heads": 8,
+            "num_key_value_heads": 4,
+            "head_dim": 256,
+            "global_head_dim": 512,
+            "hidden_activation": "gelu_pytorch_tanh",
+            "max_position_embeddings": 131072,
+            "tie_word_embeddings": True,
+            "attention_bias": False,
+            "sliding_window": 512,
+            "vocab_size_per_layer_input": 262144,
+            "hidden_size_per_layer_input": 256,
+            "num_kv_shared_layers": 0,
+        },
         "longcat_flash": {
             "vocab_size": 131072,
             "hidden_size": 6144,
@@ -794,6 +812,7 @@ DEFAULTS.update(
 # ``text_config`` (a dict without model_type is read as the wrapper's default text type, as transformers does).
 WRAPPERS: dict[str, str] = {
     "gemma3": "gemma3_text",
+    "gemma4": "gemma4_text",
     "mistral3": "mistral",
     "llama4": "llama4_text",
     "qwen3_5": "qwen3_5_text",
@@ -804,7 +823,7 @@ WRAPPERS: dict[str, str] = {
 # Wrappers whose transformers 5.x class ties lm_head to the embedding by the *outer* tie_word_embeddings (the
 # text model class reads its own): a text_config that does not state it takes the outer config's stated value.
 # Llama4ForConditionalGeneration keeps a whole Llama4ForCausalLM, tied by its text config alone.
-_OUTER_TIES = frozenset({"gemma3", "mistral3", "qwen3_5", "qwen3_5_moe"})
+_OUTER_TIES = frozenset({"gemma3", "gemma4", "mistral3", "qwen3_5", "qwen3_5_moe"})
 # Wrappers whose text type has no causal-LM class (transformers 5.24): the wrapper's lm_head is tied by the outer
 # tie_word_embeddings alone (default false), whatever the text_config says.
 _OUTER_TIE_ONLY = frozenset({"qwen3_vl", "qwen3_vl_moe"})
@@ -1915,6 +1934,118 @@ def _longcat_flash(cfg: _Config, model_type: str) -> dict[str, Any]:
     }
 
 
+def _gemma4(cfg: _Config, model_type: str) -> dict[str, Any]:
+    """Gemma 4's text model (transformers' Gemma4ForCausalLM, modeling_gemma4.py; Gemma4TextConfig in
+    configuration_gemma4.py). ``layer_types`` (default: five sliding layers of sliding_window, then one full, the
+    last always full) picks per layer the attention shape: sliding layers use head_dim and num_key_value_heads,
+    full layers global_head_dim (default 512) and, only with attention_k_eq_v, num_global_key_value_heads, and with
+    attention_k_eq_v no v_proj (``Gemma4TextAttention.use_alternative_attention``); a saved config states those as
+    ``per_layer_config`` overrides of the full layers instead. q/k/v/o biased by attention_bias; an RMSNorm of
+    head_dim on q and k (v's holds no weight). The last num_kv_shared_layers layers reuse the K/V of the last
+    earlier layer of their type: no k/v projections or k norm, no cache (``kv_sharing_modes``), and with
+    use_double_wide_mlp an MLP of 2 x intermediate_size. Every layer: a gated (GeGLU) MLP, four RMSNorms of h;
+    with enable_moe_block an MoE beside the MLP (``dense+moe``; Gemma4TextRouter: a weightless norm, proj h -> E,
+    scale h, per_expert_scale E; Gemma4TextExperts: E gated experts of moe_intermediate_size, top_k_experts per
+    token; three more RMSNorms of h); with hidden_size_per_layer_input > 0, per-layer input embeddings
+    (:class:`PerLayerEmbedding`). Tied by tie_word_embeddings (default true). ``layer_scalar`` is a buffer.
+    Refused, one line each: use_bidirectional_attention 'all' (a bidirectional encoder), per_layer_config
+    overrides other than head_dim and num_key_value_heads on the full layers, sharing layers whose type no
+    earlier layer produces (transformers refuses them too) and an MoE block without its sizes."""
+    spec = _common(cfg, model_type)
+    n = spec["n_layers"]
+    heads = spec["attention"]["n_heads"]
+    if cfg.get("use_bidirectional_attention") == "all":
+        raise ConfigImportError(
+            "config.json: use_bidirectional_attention 'all' makes every layer attend both ways (an encoder);"
+            " gptcalc models causal decoders (null and 'vision' are supported)"
+        )
+    raw = cfg.get("layer_types")
+    if raw is None:
+        raw = ["sliding_attention" if (i + 1) % 6 else "full_attention" for i in range(n)]
+    if not isinstance(raw, list) or len(raw) != n or any(t not in ("sliding_attention", "full_attention") for t in raw):
+        raise ConfigImportError(
+            f"config.json: layer_types must list {n} entries of sliding_attention and full_attention, got {raw!r}"
+        )
+    types = [*raw[:-1], "full_attention"]  # Gemma4TextConfig forces the last layer to full attention
+    bias = cfg.flag("attention_bias")
+    k_eq_v = cfg.flag("attention_k_eq_v")
+    spec["attention"].update(qkv_bias=bias, out_bias=bias, qk_norm="head")
+    full_layers = [i for i, t in enumerate(types) if t == "full_attention"]
+    overrides = cfg.get("per_layer_config")
+    if overrides is not None:
+        if not isinstance(overrides, dict):
+            raise ConfigImportError(
+                f"config.json: per_layer_config must map layer indices to overrides, got {overrides!r}"
+            )
+        given = {int(k): v for k, v in overrides.items()}
+        per_full = [given.get(i) or {} for i in full_layers]
+        keys = {key for v in per_full if isinstance(v, dict) for key in v}
+        if not set(given) <= set(full_layers) or not all(isinstance(v, dict) for v in per_full):
+            raise ConfigImportError(
+                "config.json: per_layer_config may only override the full-attention layers"
+                f" {full_layers}; got {overrides!r}"
+            )
+        if not keys <= {"head_dim", "num_key_value_heads"} or any(v != per_full[0] for v in per_full):
+            raise ConfigImportError(
+                "config.json: per_layer_config must give every full-attention layer the same head_dim and"
+                f" num_key_value_heads (gptcalc has one full-attention shape per model); got {overrides!r}"
+            )
+        global_override = per_full[0] if per_full else {}
+    else:
+        global_override = {"head_dim": cfg.int("global_head_dim")}
+        if k_eq_v and cfg.get("num_global_key_value_heads") is not None:
+            global_override["num_key_value_heads"] = cfg.int("num_global_key_value_heads")
+    global_head_dim = int(global_override.get("head_dim") or spec["attention"]["head_dim"])
+    global_kv = int(global_override.get("num_key_value_heads") or spec["attention"]["n_kv_heads"])
+    if global_head_dim < 1 or global_kv < 1:
+        raise ConfigImportError("config.json: the full-attention layers' head_dim and key/value heads must be >= 1")
+    spec["attention"].update(_local_layers(cfg.int("sliding_window"), [t == "sliding_attention" for t in types]))
+    spec["global_attention"] = {
+        "n_heads": heads,
+        "n_kv_heads": global_kv,
+        "head_dim": global_head_dim,
+        "qkv_bias": bias,
+        "out_bias": bias,
+        "qk_norm": "head",
+        "k_eq_v": k_eq_v,
+    }
+    if (global_head_dim, global_kv, k_eq_v) == (spec["attention"]["head_dim"], spec["attention"]["n_kv_heads"], False):
+        del spec["global_attention"]  # the same shape everywhere
+    shared = cfg.get("num_kv_shared_layers") or 0
+    shared = cfg.int("num_kv_shared_layers", minimum=0) if shared else 0
+    d_ff = cfg.int("intermediate_size")
+    if shared:
+        first = n - shared
+        if first < 1 or set(types[first:]) - set(types[:first]):
+            raise ConfigImportError(
+                f"config.json: num_kv_shared_layers {shared} leaves no earlier layer of each attention type its"
+                f" {n - max(first, 0)} sharing layers read (layer_types {types!r}); transformers refuses it too"
+            )
+        spec["kv_sharing"] = {"layers": shared, "d_ff": 2 * d_ff if cfg.flag("use_double_wide_mlp") else None}
+    spec["mlp"] = {"activation": _activation(cfg, "hidden_activation", gated=True), "d_ff": d_ff}
+    spec["norms_per_layer"] = 4  # input, post-attention, pre- and post-feed-forward
+    if cfg.flag("enable_moe_block"):
+        missing = [k for k in ("num_experts", "top_k_experts", "moe_intermediate_size") if cfg.get(k) is None]
+        if missing:
+            raise ConfigImportError(f"config.json: enable_moe_block needs {', '.join(missing)}")
+        spec["moe"] = {
+            "n_experts": cfg.int("num_experts"),
+            "top_k": cfg.int("top_k_experts"),
+            "expert_d_ff": cfg.int("moe_intermediate_size"),
+            "expert_bias": False,
+            "router_scales": True,
+        }
+        spec["norms_per_layer"] = 7  # + post_feedforward_layernorm_1/_2 and pre_feedforward_layernorm_2
+        spec["layer_pattern"] = ["dense+moe"] * n
+    ple = cfg.get("hidden_size_per_layer_input")
+    if ple:
+        spec["per_layer_embedding"] = {
+            "vocab_size": cfg.int("vocab_size_per_layer_input"),
+            "width": cfg.int("hidden_size_per_layer_input"),
+        }
+    return spec
+
+
 def _hunyuan_moe(cfg: _Config, model_type: str) -> dict[str, Any]:
     """Hunyuan MoE (Tencent 2025, Hunyuan-A13B; transformers' HunYuanMoEV1ForCausalLM,
     modeling_hunyuan_v1_moe.py): Llama attention with per-head query/key RMSNorms (query_layernorm,
@@ -2104,6 +2235,7 @@ _BUILDERS: dict[str, Callable[[_Config, str], dict[str, Any]]] = {
     "llama4_text": _llama4,
     "minimax": _minimax,
     "longcat_flash": _longcat_flash,
+    "gemma4_text": _gemma4,
     "qwen3_5_text": _qwen3_5,
     "qwen3_5_moe_text": _qwen3_5,
 }
@@ -2239,4 +2371,6 @@ def _text_model(
     description = (
         f"Imported from a Hugging Face {model_type} config: its text model ({text_type}) only; {VISION_EXCLUDED}"
     )
+    if config.get("audio_config") is not None:  # Gemma 4: an audio tower and its embedder beside the vision tower
+        description += "; audio tower and its projector not counted"
     return arch.model_copy(update={"description": description})

@@ -86,14 +86,27 @@ def params_cmd(
     out.print(table("By layer kind", ["kind", "layers", "params each", "active each"], layer_rows))
     out.print()
     att = arch.attention
+    ga = arch.global_attention
     blocks = set(arch.layer_pattern or ("dense",))
-    has_attention = any(b in ("dense", "moe") or "attention" in b for b in blocks)
-    has_mlp = any(b in ("dense", "moe", "mlp") or "mlp" in b for b in blocks)
+    has_attention = any(b in ("dense", "moe", "dense+moe") or "attention" in b for b in blocks)
+    has_mlp = any(b in ("dense", "moe", "mlp", "dense+moe") or "mlp" in b for b in blocks)
     notes = [
         f"layers: {', '.join(f'{b} x {(arch.layer_pattern or ()).count(b)}' for b in sorted(blocks))}"
         if arch.layer_pattern
         else "",
         f"attention: {att.variant}, {att.n_heads} heads, head dim {arch.head_dim}" if has_attention else "",
+        f"full-attention layers: {ga.variant}, {ga.kv_heads} kv heads, head dim {ga.head_dim}"
+        + (", keys reused as values" if ga.k_eq_v else "")
+        if ga is not None
+        else "",
+        f"last {arch.kv_sharing.layers} layers reuse earlier layers' keys and values (no k/v projections, no KV cache)"
+        + (f", MLP d_ff {arch.kv_sharing.d_ff}" if arch.kv_sharing.d_ff else "")
+        if arch.kv_sharing is not None
+        else "",
+        f"per-layer input embeddings: {arch.per_layer_embedding.vocab_size} x {arch.n_layers} x"
+        f" {arch.per_layer_embedding.width} (counted as embedding)"
+        if arch.per_layer_embedding is not None
+        else "",
         f"state-space mixer: {arch.ssm.kind}" if arch.ssm is not None else "",
         f"linear attention: {arch.linear_attention.kind}" if arch.linear_attention is not None else "",
         f"MLP: {arch.mlp.activation}, d_ff {arch.mlp.d_ff}, {arch.mlp.n_matrices} matrices" if has_mlp else "",

@@ -3,8 +3,10 @@
 One :class:`Architecture` describes dense and Mixture-of-Experts models with MHA/GQA/MQA or DeepSeek's
 multi-head latent attention, plain or gated MLPs, LayerNorm/RMSNorm, learned or rotary positions and tied
 or untied embeddings, and hybrids whose layers follow a ``layer_pattern`` of attention, Mamba-2
-state-space mixers (:class:`Mamba2`), MLPs and MoE blocks (Nemotron-H, pure Mamba-2). Derived quantities
-(head_dim, kv heads, which layers are MoE) are properties.
+state-space mixers (:class:`Mamba2`), MLPs and MoE blocks (Nemotron-H, pure Mamba-2). Gemma 4's per-layer
+variation is three optional parts: ``global_attention`` (the full-attention layers' own shape), ``kv_sharing``
+(the last layers reuse earlier layers' keys and values) and ``per_layer_embedding`` (PLE). Derived quantities
+(head_dim, kv heads, which layers are MoE, each layer's attention) are properties.
 """
 
 from __future__ import annotations
@@ -77,6 +79,11 @@ class StandardAttention(Spec):
         "(Llama 4's chunked attention, attention_chunk_size) instead of a sliding window: a query sees the earlier "
         "keys of its own chunk.",
     )
+    k_eq_v: bool = Field(
+        default=False,
+        description="The key projection's output also serves as the values (Gemma 4's attention_k_eq_v on its "
+        "full-attention layers): no v_proj; keys and values are still both cached.",
+    )
 
     @property
     def kv_heads(self) -> int:
@@ -86,7 +93,7 @@ class StandardAttention(Spec):
     def _drop_default_gate(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # Serialises as before the gate and chunked attention existed unless they are on.
         out: dict[str, Any] = handler(self)
-        for key in ("output_gate", "chunked"):
+        for key in ("output_gate", "chunked", "k_eq_v"):
             if not out.get(key):
                 out.pop(key, None)
         return out
@@ -257,6 +264,13 @@ class MoE(Spec):
         "DeepSeek-V3 keeps it as a buffer, not counted).",
     )
 
+    router_scales: bool = Field(
+        default=False,
+        description="The router scales its (weightless-RMSNormed) input by a learned h-vector and each chosen "
+        "expert's weight by a learned per-expert scalar (Gemma 4's router.scale and per_expert_scale): h + E "
+        "parameters.",
+    )
+
     @property
     def shared_width(self) -> int:
         return self.shared_d_ff or self.expert_d_ff
@@ -267,8 +281,9 @@ class MoE(Spec):
         out: dict[str, Any] = handler(self)
         if out.get("latent_size") is None:
             out.pop("latent_size", None)
-        if not out.get("zero_experts"):
-            out.pop("zero_experts", None)
+        for key in ("zero_experts", "router_scales"):
+            if not out.get(key):
+                out.pop(key, None)
         return out
 
     @model_validator(mode="after")
@@ -444,6 +459,32 @@ StateSpace = Annotated[
 ]
 
 
+class KvSharing(Spec):
+    """The last ``layers`` layers reuse keys and values instead of computing their own (Gemma 4's
+    num_kv_shared_layers; transformers' ``Gemma4TextAttention`` with ``kv_sharing_mode == "reuse"``): each reads
+    the K/V of the last earlier layer of its own attention type (sliding or full), so it has no k/v projections
+    and no k norm, and keeps no KV cache of its own; its queries, output projection and MLP are its own."""
+
+    layers: PosInt = Field(description="How many of the last layers share K/V (num_kv_shared_layers).")
+    d_ff: PosInt | None = Field(
+        default=None,
+        description="MLP width of the sharing layers when it differs from mlp.d_ff (Gemma 4's use_double_wide_mlp: "
+        "2 x intermediate_size); None: mlp.d_ff.",
+    )
+
+
+class PerLayerEmbedding(Spec):
+    """Per-layer input embeddings, PLE (Gemma 3n/Gemma 4; transformers' ``Gemma4TextModel.embed_tokens_per_layer``,
+    ``per_layer_model_projection``, ``per_layer_projection_norm`` and each ``Gemma4TextDecoderLayer``'s
+    ``per_layer_input_gate``, ``per_layer_projection`` and ``post_per_layer_input_norm``): a second token table of
+    ``vocab_size x (L width)`` packs one ``width``-wide input per layer; it is added to a projection of the
+    token embedding (h -> L width, then an RMSNorm of width), and each layer gates a projection of its
+    hidden state (h -> width) by its input and projects back (width -> h) through an RMSNorm of h."""
+
+    vocab_size: PosInt = Field(le=1 << 28, description="Rows of the per-layer table (vocab_size_per_layer_input).")
+    width: PosInt = Field(le=1 << 16, description="Per-layer input width (hidden_size_per_layer_input).")
+
+
 BlockType = Literal[
     "dense",
     "moe",
@@ -532,6 +573,21 @@ class Architecture(Spec):
         description="The linear-attention mixer of the deltanet layers (gated DeltaNet, Kimi Delta Attention or "
         "lightning attention); None: none.",
     )
+    global_attention: StandardAttention | None = Field(
+        default=None,
+        description="Attention of the full-attention (non-sliding) layers where it differs from `attention` (Gemma 4: "
+        "global_head_dim, num_global_key_value_heads, attention_k_eq_v); None: every layer uses `attention`. "
+        "Its own window fields stay unset.",
+    )
+    kv_sharing: KvSharing | None = Field(
+        default=None,
+        description="The last layers reuse earlier layers' keys and values (Gemma 4's num_kv_shared_layers); None: "
+        "every attention layer computes and caches its own.",
+    )
+    per_layer_embedding: PerLayerEmbedding | None = Field(
+        default=None,
+        description="Per-layer input embeddings (Gemma 4's PLE: hidden_size_per_layer_input); None: none.",
+    )
     layer_pattern: tuple[BlockType, ...] | None = Field(
         default=None,
         description="Each layer's block type (dense, moe, mamba2, attention, mlp, experts; see BlockType), "
@@ -543,7 +599,14 @@ class Architecture(Spec):
     def _drop_unused_hybrid_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # A model without state-space layers or a layer pattern serialises as it did before those fields existed.
         out: dict[str, Any] = handler(self)
-        for key in ("ssm", "linear_attention", "layer_pattern"):
+        for key in (
+            "ssm",
+            "linear_attention",
+            "layer_pattern",
+            "global_attention",
+            "kv_sharing",
+            "per_layer_embedding",
+        ):
             if out.get(key) is None:
                 out.pop(key, None)
         return out
@@ -552,6 +615,25 @@ class Architecture(Spec):
     def _consistent(self) -> Architecture:
         if self.position_embedding == "learned" and self.max_position_embeddings is None:
             raise ValueError("max_position_embeddings is required when position_embedding is 'learned'")
+        if self.global_attention is not None:
+            if not isinstance(self.attention, StandardAttention):
+                raise ValueError("global_attention needs standard attention (not MLA)")
+            g = self.global_attention
+            if g.sliding_window is not None or g.global_every is not None or g.sliding_layers is not None:
+                raise ValueError("global_attention is the full-attention layers' shape: leave its window fields unset")
+        if self.kv_sharing is not None:
+            first = self.n_layers - self.kv_sharing.layers
+            if first < 1:
+                raise ValueError(
+                    f"kv_sharing.layers ({self.kv_sharing.layers}) must leave at least one of the {self.n_layers}"
+                    " layers computing its own keys and values"
+                )
+            for i in range(first, self.n_layers):
+                if not any(self.is_sliding_layer(j) == self.is_sliding_layer(i) for j in range(first)):
+                    kind = "sliding" if self.is_sliding_layer(i) else "full-attention"
+                    raise ValueError(
+                        f"kv_sharing: layer {i} is {kind} but no earlier layer of that type computes keys and values"
+                    )
         pattern = self.layer_pattern
         if pattern is not None:
             if len(pattern) != self.n_layers:
@@ -636,6 +718,17 @@ class Architecture(Spec):
     @property
     def n_dense_layers(self) -> int:
         return self.n_layers - self.n_moe_layers
+
+    def is_kv_shared_layer(self, i: int) -> bool:
+        """Whether layer ``i`` (0-based) reuses an earlier layer's keys and values (:class:`KvSharing`)."""
+        return self.kv_sharing is not None and i >= self.n_layers - self.kv_sharing.layers
+
+    def attention_of(self, i: int) -> Attention:
+        """The attention spec of layer ``i``: ``global_attention`` on a full-attention layer where it is set, else
+        ``attention``."""
+        if self.global_attention is not None and not self.is_sliding_layer(i):
+            return self.global_attention
+        return self.attention
 
     def is_sliding_layer(self, i: int) -> bool:
         """Whether layer ``i`` (0-based) uses the sliding window (Gemma 2: even layers slide)."""
