@@ -921,6 +921,12 @@ def _layer(
         width, n_experts, top_k = moe.expert_d_ff, moe.n_experts, moe.top_k
         ops.append(ElementwiseOp("router_topk", moe.n_experts, 2 * (top_k or 1)))
         ops.append(ElementwiseOp("activation", ((2 if gated else 1) * width) * (top_k or 1), width * (top_k or 1)))
+        # Token permutation around the grouped expert GEMMs (Megatron-Core's permute/unpermute, vLLM's and
+        # TensorRT-LLM's MoE kernels alike): each token's hidden state copied into its k experts' rows, and the k
+        # expert outputs gathered back and summed with their router weights.
+        k_top = top_k or 1
+        ops.append(ElementwiseOp("moe_permute", h, k_top * h))
+        ops.append(ElementwiseOp("moe_unpermute", k_top * h + k_top, h))
     weights += w
     matmuls += mms
     ops.append(ElementwiseOp("norms", arch.norms_per_layer * h, arch.norms_per_layer * h))

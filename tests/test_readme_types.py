@@ -1,5 +1,5 @@
-"""The README's generated blocks are current: supported model types (tools/readme_types.py) and the training
-error table (tools/readme_calibration.py)."""
+"""The README's generated blocks are current: supported model types (tools/readme_types.py), the training and
+serving error tables and the serving holdout (tools/readme_calibration.py)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,40 @@
-"""Rewrite the README's training error table from ``gptcalc calibrate`` (``--check``: exit 1 when stale)."""
+"""Rewrite the README's training and serving error tables (``gptcalc calibrate``) and the serving holdout's
+(``benchmarks/holdout_serving.py``); ``--check``: exit 1 when one is stale."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from readme_blocks import replace_block, run
 
 from gptcalc.adapters.calibration import load_training_cases
-from gptcalc.calibrate import calibrate
+from gptcalc.adapters.calibration_serving import load_serving_cases
+from gptcalc.calibrate import Calibration, calibrate, calibrate_serving
 
 
 def block() -> str:
     cases, skipped = load_training_cases()
-    result = calibrate(cases, [s.model_dump() for s in skipped])
+    return table(calibrate(cases, [s.model_dump() for s in skipped]))
+
+
+def serving_block() -> str:
+    cases, skipped = load_serving_cases()
+    return table(calibrate_serving(cases, [s.model_dump() for s in skipped]))
+
+
+def holdout_block() -> str:
+    """The serving holdout's table (benchmarks/holdout_serving.py: rows never used for fitting)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import holdout_serving
+
+    h = holdout_serving.run()
+    return holdout_serving.table("source group", h.groups, h.overall) + "\n"
+
+
+def table(result: Calibration) -> str:
+    """Per source group and overall: n, median, p10, p90, share within 0.8-1.25x, median |error|; then the rows
+    not predicted, by reason."""
     lines = [
         "| source group | n | median pred/meas | p10 | p90 | within 0.8-1.25x | median abs. error |",
         "|---|---|---|---|---|---|---|",
@@ -30,9 +52,14 @@ def block() -> str:
     return "\n".join(lines) + "\n"
 
 
+BLOCKS = {"calibration-training": block, "calibration-serving": serving_block, "holdout-serving": holdout_block}
+
+
 def rendered(text: str) -> str:
-    return replace_block(text, "calibration-training", block())
+    for name, make in BLOCKS.items():
+        text = replace_block(text, name, make())
+    return text
 
 
 if __name__ == "__main__":
-    raise SystemExit(run("calibration-training", block, sys.argv[1:]))
+    raise SystemExit(max(run(name, make, sys.argv[1:]) for name, make in BLOCKS.items()))
