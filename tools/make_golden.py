@@ -213,7 +213,31 @@ def forward_flops(config_dict: dict) -> dict:
         if name.rsplit(".", 1)[-1].startswith("rotary") and "rotary" not in name.rsplit(".", 1)[0]
     )
     total = counter.get_total_flops()
-    return {"seq_len": FLOP_SEQ, "batch": 1, "total": int(total), "rotary": int(rotary), "version": VERSION}
+    out = {"seq_len": FLOP_SEQ, "batch": 1, "total": int(total), "rotary": int(rotary), "version": VERSION}
+    if config_dict.get("model_type") in SCAN_TYPES:
+        out["matmul"] = int(_projection_flops(model, per_module))
+    return out
+
+
+# Types whose token mixer is a recurrent scan: transformers' torch path pads a sequence to whole chunks (Mamba-2's
+# 256) and runs the scan as einsums, so its total is not a per-token figure; their projections are still checked.
+SCAN_TYPES = NO_FLOPS - {"llama4_text", "llama4", "longcat_flash"}
+
+
+def _projection_flops(model, per_module: dict) -> int:
+    """FLOPs inside the model's projections: every nn.Linear (the LM head included), every experts module (fused
+    expert weights run eagerly, one expert's tokens at a time) and every router (its own weight, F.linear), the
+    outermost one where they nest."""
+    prefix = type(model).__name__
+    counted: list[str] = []
+    total = 0
+    for name, module in model.named_modules():
+        if not name or any(name.startswith(c + ".") for c in counted):
+            continue
+        if isinstance(module, torch.nn.Linear) or type(module).__name__.lower().endswith(("experts", "router")):
+            counted.append(name)
+            total += sum(per_module.get(f"{prefix}.{name}", {}).values())
+    return total
 
 
 def to_jsonable_config(cfg) -> dict:
@@ -298,7 +322,7 @@ def main(argv=None):
 
         flops = existing.get("forward_flops") if existing and existing.get("config") == config else None
         small = VERSION in totals and totals[VERSION] <= FLOP_MAX_PARAMS
-        if MAJOR == "5" and small and case["model_type"] not in NO_FLOPS:
+        if MAJOR == "5" and small and (case["model_type"] not in NO_FLOPS or case["model_type"] in SCAN_TYPES):
             try:
                 flops = forward_flops(config)
                 print(f"     forward FLOPs over {FLOP_SEQ} tokens: {flops['total']:,}", file=sys.stderr)
