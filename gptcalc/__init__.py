@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "ServingScenario": "gptcalc.specs.scenario",
     "TrainLayout": "gptcalc.specs.layout",
     "ServingSetup": "gptcalc.specs.serving",
+    "Speculation": "gptcalc.specs.serving",
     "CostAssumptions": "gptcalc.specs.costs",
     "FlopsConvention": "gptcalc.specs.conventions",
     "Range": "gptcalc.specs.quantities",
