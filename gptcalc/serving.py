@@ -211,6 +211,7 @@ class Engine:
     ctx: KernelContext
     tp_link: Link
     hbm: float
+    kv_hbm: float
     overhead: float
     kv_bytes: float
     dequant: float
@@ -269,6 +270,7 @@ class Engine:
             ctx=ctx,
             tp_link=tp_link,
             hbm=hbm,
+            kv_hbm=hw.memory_bandwidth * (setup.bandwidth_efficiency or sm.kv_bandwidth_efficiency),
             overhead=overhead,
             kv_bytes=DTYPE_BYTES[setup.kv_dtype],
             dequant=0.0 if fp8 else sm.dequant_bytes(w),
@@ -353,22 +355,24 @@ class Engine:
                 count, m, n, k = matmul_shape(mm, T, tp, tp, 1, kind, 1.0)
                 out.add(self._gemm(count, m, n, k, bf16=mm.component == "router"))
         core = kind.attention
-        a_flops = a_bytes = 0.0
+        a_flops = kv_bytes = state_bytes = 0.0
         if core is not None:
             kv_token = core.kv.values(tp) * self.kv_bytes
             kv_read = local.kv_read_w if windowed else local.kv_read
             keys = local.key_products_w if windowed else local.key_products
-            a_bytes = (kv_read + T) * kv_token
+            kv_bytes = (kv_read + T) * kv_token
             a_flops = core.flops_per_key / tp * keys
         if kind.ssm is not None:
             # Mamba-2: the SSD scan's FLOPs per token (chunked form, Dao & Gu 2024 Sec. 6) and each sequence's
             # conv + SSM state read and written once per iteration (one sampled row per sequence).
             a_flops += kind.ssm.scan_flops_per_token / tp * T
-            a_bytes += 2 * local.logits * kind.ssm.state_values(tp) * self.kv_bytes
-        if a_flops or a_bytes:
-            out.attention = max(a_flops / self.attention_rate, a_bytes / self.hbm) + self.overhead
+            state_bytes = 2 * local.logits * kind.ssm.state_values(tp) * self.kv_bytes
+        if a_flops or kv_bytes or state_bytes:
+            # The KV cache is gathered page by page (paged attention) at its own rate; states stream like weights.
+            memory = kv_bytes / self.kv_hbm + state_bytes / self.hbm
+            out.attention = max(a_flops / self.attention_rate, memory) + self.overhead
         out.flops += a_flops
-        out.bytes += a_bytes
+        out.bytes += kv_bytes + state_bytes
         op_bytes = 0.0
         for op in kind.ops:
             split = tp if op.name in ("activation", "rotary") else 1

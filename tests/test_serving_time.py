@@ -13,6 +13,7 @@ from gptcalc.serving import estimate_serving
 from gptcalc.specs.serving import ServingSetup
 
 A100_HBM = 2039e9 * 0.8  # bytes/s at the serving model's bandwidth efficiency
+A100_KV = 2039e9 * 0.72  # paged KV-cache reads: 2.4 of the H100's 3.35 TB/s (ServingModel.kv_bandwidth_efficiency)
 KERNEL = 2e-6
 
 
@@ -32,7 +33,7 @@ def test_llama2_7b_batch1_decode_by_hand() -> None:
     gemms = 4 * gemv(h, h) + 2 * gemv(f, h) + gemv(h, f)
     context = 100 + 200 / 2
     kv_token = 32 * 2 * 128 * 2  # 32 heads x (K + V) x 128 x bf16
-    attention = (context + 1) * kv_token / A100_HBM + KERNEL  # read the cache, write the new token's K and V
+    attention = (context + 1) * kv_token / A100_KV + KERNEL  # read the cache, write the new token's K and V
     op_values = (8192 + 8192) + (2 * f + f) + (2 * h + 2 * h) + (4 * h + 2 * h)  # rotary, act, norms, residuals
     ops = op_values * 2 / A100_HBM + 4 * KERNEL
     embedding = h * 2 * 2 / A100_HBM + KERNEL
@@ -108,8 +109,8 @@ def test_serving_calibration_error_table_is_pinned() -> None:
     assert len(cases) == 152 and len(skipped) == 1  # the speculative-decoding row is not predicted
     result = calibrate_serving(cases)
     overall = result.overall
-    assert overall.median_abs_error <= 0.08
-    assert overall.within >= 0.80
+    assert overall.median_abs_error <= 0.09
+    assert overall.within >= 0.82
     for g in result.groups:
         assert 0.9 <= g.median <= 1.1, g
     ttft = next(g for g in result.groups if "TTFT" in g.name)

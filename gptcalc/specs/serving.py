@@ -83,9 +83,17 @@ class ServingModel(Spec):
     )
     bandwidth_efficiency: Fraction = Field(
         default=0.8,
-        description="Fraction of HBM bandwidth that streaming weights and the KV cache reaches in decode (STREAM-like"
-        " reads reach ~80-90% of the datasheet figure on A100/H100). Fitted on the 3 bf16 TP1 batch-1 decode rows on"
-        " A100 (B3a; grid 0.70-0.90 in steps of 0.05).",
+        description="Fraction of HBM bandwidth that streaming weights (and recurrent states) reaches in decode"
+        " (STREAM-like reads reach ~80-90% of the datasheet figure on A100/H100). Fitted on the 3 bf16 TP1 batch-1"
+        " decode rows on A100 (B3a; grid 0.70-0.90 in steps of 0.05).",
+    )
+    kv_bandwidth_efficiency: Fraction = Field(
+        default=0.72,
+        description="Fraction of HBM bandwidth that decode attention reaches reading a paged KV cache (block tables,"
+        " small pages gathered per sequence and head) rather than streaming contiguous weights: vLLM's"
+        " PagedAttention v2 and FlashInfer's batch decode reach ~2.4 TB/s, 70-85% of the H100's 3.35 TB/s"
+        " (KernelBench-hard 'paged_attention' reference, 2025: 2,400 GB/s); 0.72 = 2.4 / 3.35. Not fitted;"
+        " low confidence.",
     )
     kernel_overhead_us: NonNegFloat = Field(
         default=2.0,
@@ -165,7 +173,8 @@ class ServingSetup(Spec):
         default=None,
         ge=0.001,
         le=1,
-        description="Override: fraction of memory bandwidth reached; None: the serving model's value.",
+        description="Override: fraction of memory bandwidth reached, by weights and KV-cache reads alike; None: the"
+        " serving model's values.",
     )
     chunk: PosInt = Field(
         default=2048,
