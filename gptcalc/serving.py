@@ -216,7 +216,6 @@ class Engine:
     kv_bytes: float
     dequant: float
     attention_rate: float
-    stages: tuple[range, ...]
     window: int | None
     dp: int = 1
     ep_link: Link | None = None
@@ -254,9 +253,9 @@ class Engine:
             overhead=overhead,
             fp8=fp8,
         )
-        tp_link = link(hw, setup.tp, 1, TimeModel(collective_efficiency=sm.collective_efficiency))
         attn = (hw.attention_efficiency or TimeModel().best_case_attention) * bf16_peak
         tm = TimeModel(collective_efficiency=sm.collective_efficiency)
+        tp_link = link(hw, setup.tp, 1, tm)
         spec = setup.speculation
         draft = None
         if spec is not None and spec.draft is not None:
@@ -275,7 +274,6 @@ class Engine:
             kv_bytes=DTYPE_BYTES[setup.kv_dtype],
             dequant=0.0 if fp8 else sm.dequant_bytes(w),
             attention_rate=attn,
-            stages=tuple(split_layers(arch.n_layers, setup.pp)),
             window=arch.attention.sliding_window,
             dp=setup.attention_dp,
             ep_link=link(hw, setup.ep, 1, tm) if setup.ep > 1 else None,
@@ -406,14 +404,14 @@ class Engine:
             emb = local.tokens * inv.hidden * ACT_BYTES * 2
             out.memory_ops += emb / self.hbm + self.overhead
             out.bytes += emb
-        if j == len(self.stages) - 1:
+        if j == len(self.stage_keys) - 1:
             out.add(self._gemm(1, local.logits, inv.vocab / self.setup.tp, inv.head.k))
             sample = local.logits * inv.vocab / self.setup.tp * LOGIT_BYTES
             out.memory_ops += sample / self.hbm + 2 * self.overhead
             out.bytes += sample
             if self.setup.tp > 1:  # gather the vocabulary shards' logits (or their top-k) to sample
                 out.comm += self.allreduce(local.logits * inv.vocab / self.setup.tp * 4)
-        if self.pp_link is not None and j < len(self.stages) - 1:
+        if self.pp_link is not None and j < len(self.stage_keys) - 1:
             out.comm += local.tokens * inv.hidden * ACT_BYTES / self.pp_link.bandwidth + self.pp_link.latency
         return out
 
@@ -428,7 +426,7 @@ class Engine:
         part = work.scaled(1.0 / micro)
         cache: dict[tuple[LayerKindName, bool], _Tally] = {}
         # Stages with the same layers and edges take the same time: each distinct one is timed once.
-        last = len(self.stages) - 1
+        last = len(self.stage_keys) - 1
         distinct: dict[tuple[object, bool, bool], tuple[_Tally, int]] = {}
         for j, key in enumerate(self.stage_keys):
             k = (key, j == 0, j == last)
