@@ -29,6 +29,8 @@ embedding lookup (none is a matmul; together well under 1% at these widths).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pydantic import Field
 
 from gptcalc.errors import InputError
@@ -139,7 +141,15 @@ def flops_per_token(
     """
     if seq_len <= 0:
         raise InputError(f"seq_len: must be a positive number of tokens, got {seq_len}")
-    conv = convention or CONVENTIONS[DEFAULT_CONVENTION]
+    return _flops_per_token(arch, seq_len, convention or CONVENTIONS[DEFAULT_CONVENTION], recompute)
+
+
+@lru_cache(maxsize=512)
+def _flops_per_token(
+    arch: Architecture, seq_len: int, conv: FlopsConvention, recompute: RecomputeMode
+) -> FlopsPerToken:
+    """:func:`flops_per_token`, remembered per architecture, sequence length, convention and recomputation (the
+    result is frozen; every estimate, fit and sweep of one model asks it again)."""
     inv = inventory(arch)
     # Integer weight sums over the inventory's matmuls: blocks (with top_k and with every routed expert),
     # routers, and the output head.

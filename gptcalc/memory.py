@@ -207,7 +207,7 @@ def stages(arch: Architecture, pp: int, pp_layers: tuple[int, ...] | None = None
     split = split_layers(arch.n_layers, pp)
     if pp_layers is not None:
         starts = [sum(pp_layers[:j]) for j in range(len(pp_layers))]
-        split = [range(a, a + n) for a, n in zip(starts, pp_layers, strict=True)]
+        split = tuple(range(a, a + n) for a, n in zip(starts, pp_layers, strict=True))
     for j, layers in enumerate(split):
         if inv.hybrid:
             counts: dict[str, int] = {}

@@ -6,6 +6,8 @@ so ep x expert_tp divides them; experts are split ep ways and each expert's matr
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from gptcalc.errors import LayoutError
 from gptcalc.specs.arch import Architecture, LatentAttention
 from gptcalc.specs.layout import TrainLayout
@@ -126,7 +128,7 @@ def serving_degrees(gpus: int | None, tp: int | None, pp: int | None, devices_pe
     return tp, pp
 
 
-def stage_layers(arch: Architecture, layout: TrainLayout) -> list[range]:
+def stage_layers(arch: Architecture, layout: TrainLayout) -> tuple[range, ...]:
     """The layers of each training pipeline stage: the layout's uneven split, or :func:`split_layers`."""
     if layout.pp_layers is None:
         return split_layers(arch.n_layers, layout.pp)
@@ -134,10 +136,11 @@ def stage_layers(arch: Architecture, layout: TrainLayout) -> list[range]:
     for size in layout.pp_layers:
         out.append(range(start, start + size))
         start += size
-    return out
+    return tuple(out)
 
 
-def split_layers(n_layers: int, pp: int) -> list[range]:
+@lru_cache(maxsize=256)
+def split_layers(n_layers: int, pp: int) -> tuple[range, ...]:
     """Layers of each of ``pp`` pipeline stages: contiguous, as even as possible, earlier stages one more.
 
     Training frameworks here need pp to divide the layers (then every stage holds n_layers / pp); serving
@@ -151,4 +154,4 @@ def split_layers(n_layers: int, pp: int) -> list[range]:
         size = base + (1 if j < extra else 0)
         out.append(range(start, start + size))
         start += size
-    return out
+    return tuple(out)

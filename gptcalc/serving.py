@@ -65,8 +65,9 @@ and acceptance that varies along the sequence (``speculative`` alone multiplies 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -85,14 +86,15 @@ from gptcalc.memory import (
 from gptcalc.parallel import check_layout, split_layers
 from gptcalc.params import count_params
 from gptcalc.specs.arch import Architecture
-from gptcalc.specs.base import Result
+from gptcalc.specs.base import Result, trusted
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.quantities import mid
 from gptcalc.specs.serving import ServingModel, ServingSetup
 from gptcalc.specs.timemodel import TimeModel
-from gptcalc.steptime import TILE, KernelContext, Link, gemm_time, link, matmul_shape
+from gptcalc.steptime import TILE, KernelContext, Link, link, matmul_shape
 
+DEFAULT_SERVING_MODEL = ServingModel()  # frozen: one instance serves every call that gives none
 ACT_BYTES = 2.0  # activations, logits inputs and all-reduce payloads in bf16/fp16
 LOGIT_BYTES = 8.0  # per vocabulary entry when sampling: write fp32 logits, read them back for softmax/top-k
 
@@ -199,6 +201,65 @@ class _Tally:
         return self.gemm + self.attention + self.memory_ops + self.comm
 
 
+class _KindPlan(NamedTuple):
+    """One layer kind's per-GPU constants, resolved once per engine: what :meth:`Engine.layer` multiplies by an
+    iteration's work."""
+
+    dense: tuple[tuple[float, float, bool], ...]
+    """(n, k, router) of each matmul every token runs, split over tp as Megatron does (:func:`matmul_shape`)."""
+    routed: tuple[tuple[int, float, float], ...]
+    """(copies, n, k) of each routed-expert matmul on one GPU: split over tp, or whole under ep."""
+    top_k: int
+    attention: bool
+    kv_token: float
+    """KV-cache bytes one token adds on one GPU."""
+    flops_per_key: float
+    """Attention FLOPs of one query-key product on one GPU."""
+    scan_flops: float
+    """Recurrent-scan FLOPs per token on one GPU."""
+    state_bytes: float
+    """Conv + recurrent state of one sequence on one GPU, bytes."""
+    op_bytes: float
+    """Memory-bound ops' bytes read and written per token on one GPU."""
+    kernels: int
+    all_reduces: int
+    """Tensor-parallel all-reduces: one after each sub-block (under ep the MoE block's only for shared experts)."""
+    all_to_all: bool
+
+
+def _kind_plan(kind: LayerKind, setup: ServingSetup, kv_bytes: float) -> _KindPlan:
+    tp, ep = setup.tp, setup.ep
+    dense: list[tuple[float, float, bool]] = []
+    routed: list[tuple[int, float, float]] = []
+    for mm in kind.matmuls:
+        if mm.tokens == "routed":
+            split_k = mm.name.endswith("down_proj")
+            n, k = (mm.n, mm.k) if ep > 1 else ((mm.n, mm.k / tp) if split_k else (mm.n / tp, mm.k))
+            routed.append((mm.copies, n, k))
+        else:
+            _, _, n, k = matmul_shape(mm, 1.0, tp, tp, 1, kind, 1.0)
+            dense.append((n, k, mm.component == "router"))
+    core, ssm = kind.attention, kind.ssm
+    moe_a2a = ep > 1 and bool(kind.n_experts)
+    ffn = int(bool(kind.shared_width)) if moe_a2a else int(bool(kind.mlp_width))
+    return _KindPlan(
+        dense=tuple(dense),
+        routed=tuple(routed),
+        top_k=kind.top_k or 1,
+        attention=core is not None,
+        kv_token=core.kv.values(tp) * kv_bytes if core is not None else 0.0,
+        flops_per_key=core.flops_per_key / tp if core is not None else 0.0,
+        scan_flops=ssm.scan_flops_per_token / tp if ssm is not None else 0.0,
+        state_bytes=ssm.state_values(tp) * kv_bytes if ssm is not None else 0.0,
+        op_bytes=sum(
+            (op.reads + op.writes) * ACT_BYTES / (tp if op.name in ("activation", "rotary") else 1) for op in kind.ops
+        ),
+        kernels=len(kind.ops),
+        all_reduces=int(core is not None or ssm is not None) + ffn,
+        all_to_all=moe_a2a,
+    )
+
+
 @dataclass(frozen=True)
 class Engine:
     """Everything the per-operator serving time needs, resolved once per setup."""
@@ -224,11 +285,36 @@ class Engine:
     chunked: bool = False
     stage_keys: tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...] = ()
     """Per stage: (layer kind, windowed) and how many such layers it holds (what a stage's time depends on)."""
+    stage_groups: tuple[tuple[int, int], ...] = ()
+    """Distinct stages (same layers, same edges): a representative index and how many stages are like it."""
+    plans: dict[LayerKindName, _KindPlan] = field(default_factory=dict)
+    units: int = 0
+    """Compute units (SMs, CUs) the GEMM tiles are spread over; 0 when unknown (no wave quantization)."""
+    gemm_rate: float = 0.0
+    """FLOP/s of the GEMMs at the weights' compute dtype (peak x efficiency)."""
+    bf16_rate: float = 0.0
+    """FLOP/s of bf16 GEMMs (routers)."""
+    runs: dict[tuple[Work, int, float, bool], tuple[float, tuple[float, ...], float]] = field(default_factory=dict)
+    """Iterations already timed (:meth:`_run`), shared by the engines of one setup whatever their batch or price:
+    a price, utilization or SLO what-if asks the same iterations again."""
     notes: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel | None = None) -> Engine:
-        sm = sm or ServingModel()
+        """The engine of ``setup``: resolved once per architecture, hardware, serving model and setup less its
+        batch and prices (a batch sweep, a knee or SLO search asks again), then given this setup."""
+        sm = sm or DEFAULT_SERVING_MODEL
+        eng = _ENGINES.get(arch, hw, setup, sm)
+        if eng is None:
+            neutral = setup.model_copy(update={"batch": 1, "price_per_gpu_hour": None, "utilization": 1.0})
+            base = _ENGINES.get(arch, hw, neutral, sm)
+            if base is None:
+                base = _ENGINES.put(arch, hw, neutral, sm, cls._resolve(arch, hw, neutral, sm))
+            eng = _ENGINES.put(arch, hw, setup, sm, replace(base, setup=setup))
+        return eng
+
+    @classmethod
+    def _resolve(cls, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel) -> Engine:
         w = setup.weights_dtype
         fp8 = setup.compute_dtype == "fp8" or (setup.compute_dtype is None and w == "fp8" and "fp8" in hw.peak_tflops)
         bf16_peak = hw.peak_flops("fp16" if w == "fp16" else "bf16")
@@ -260,18 +346,19 @@ class Engine:
         draft = None
         if spec is not None and spec.draft is not None:
             draft = cls.of(spec.draft, hw, draft_setup(spec.draft, setup), sm)
+        inv, keys, kv_bytes = inventory(arch), _stage_keys(arch, setup.pp), DTYPE_BYTES[setup.kv_dtype]
         return cls(
             arch=arch,
             hw=hw,
             setup=setup,
             sm=sm,
-            inv=inventory(arch),
+            inv=inv,
             ctx=ctx,
             tp_link=tp_link,
             hbm=hbm,
             kv_hbm=hw.memory_bandwidth * (setup.bandwidth_efficiency or sm.kv_bandwidth_efficiency),
             overhead=overhead,
-            kv_bytes=DTYPE_BYTES[setup.kv_dtype],
+            kv_bytes=kv_bytes,
             dequant=0.0 if fp8 else sm.dequant_bytes(w),
             attention_rate=attn,
             window=arch.attention.sliding_window,
@@ -279,7 +366,12 @@ class Engine:
             ep_link=link(hw, setup.ep, 1, tm) if setup.ep > 1 else None,
             pp_link=link(hw, 2, setup.stage_gpus, tm) if setup.pp > 1 else None,
             draft=draft,
-            stage_keys=_stage_keys(arch, setup.pp),
+            stage_keys=keys,
+            stage_groups=_stage_groups(keys),
+            plans={name: _kind_plan(kind, setup, kv_bytes) for name, kind in inv.kinds.items()},
+            units=hw.compute_units or 0,
+            gemm_rate=ctx.gemm_peak * ctx.gemm_eff,
+            bf16_rate=ctx.bf16_peak * ctx.bf16_eff,
             chunked=arch.attention.chunked,
         )
 
@@ -308,24 +400,37 @@ class Engine:
         return 2 * ((ep - 1) / ep * nbytes / ln.bandwidth + self.sm.allreduce_latency_steps * ln.latency)
 
     def _gemm(self, count: float, m: float, n: float, k: float, *, bf16: bool = False) -> _Tally:
-        out = _Tally()
+        """``count`` GEMMs of [m, k] x [k, n] on one GPU (:meth:`_gemm_parts`) as a tally."""
+        seconds, flops, nbytes = self._gemm_parts(count, m, n, k, bf16)
+        return _Tally(gemm=seconds, flops=flops, bytes=nbytes)
+
+    def _gemm_parts(self, count: float, m: float, n: float, k: float, bf16: bool) -> tuple[float, float, float]:
+        """(seconds, FLOPs, bytes) of ``count`` GEMMs: :func:`gptcalc.steptime.gemm_time`'s roofline, inlined
+        (the engine's innermost call), after split-K, plus weight-only dequantization."""
         if count <= 0 or m <= 0:
-            return out
-        ctx = self.ctx
-        # Split-K for shapes with fewer output tiles than compute units (cuBLAS/CUTLASS split-K, stream-K: Osama
-        # et al. 2023): s slices of k run as s times the tiles, each writing a partial sum (timed as n s x k / s).
-        split = 1
-        units = self.hw.compute_units
-        tiles = math.ceil(m / TILE) * math.ceil(n / TILE)
-        if units and tiles < units:
-            split = max(1, min(units // tiles, int(k // TILE)))
-        out.gemm = count * gemm_time(ctx, m, n * split, k / split, bf16=bf16)
-        in_bytes = 2.0 if bf16 else ctx.gemm_in_bytes
+            return 0.0, 0.0, 0.0
+        units = self.units
+        ns, ks, waves = n, k, 1.0
+        if units:
+            # Split-K for shapes with fewer output tiles than compute units (cuBLAS/CUTLASS split-K, stream-K:
+            # Osama et al. 2023): s slices of k run as s times the tiles, each writing a partial sum (n s x k / s).
+            row_tiles = math.ceil(m / TILE)
+            tiles = row_tiles * math.ceil(n / TILE)
+            if tiles < units:
+                split = min(units // tiles, int(k // TILE))
+                if split > 1:
+                    ns, ks = n * split, k / split
+                    tiles = row_tiles * math.ceil(ns / TILE)
+            waves = tiles / (math.ceil(tiles / units) * units)
+        in_bytes, rate = (2.0, self.bf16_rate) if bf16 else (self.ctx.gemm_in_bytes, self.gemm_rate)
+        seconds = 0.0
+        if ns > 0 and ks > 0:
+            compute = 2.0 * m * ns * ks / (rate * waves)
+            memory = (in_bytes * (m * ks + ks * ns) + 2.0 * m * ns) / self.hbm
+            seconds = count * ((compute if compute > memory else memory) + self.overhead)
         if not bf16 and self.dequant:
-            out.gemm += count * n * k * self.dequant / self.hbm
-        out.flops = count * 2.0 * m * n * k
-        out.bytes = count * (in_bytes * (m * k + k * n) + 2.0 * m * n)
-        return out
+            seconds += count * n * k * self.dequant / self.hbm
+        return seconds, count * 2.0 * m * n * k, count * (in_bytes * (m * k + k * n) + 2.0 * m * n)
 
     def layer(self, kind: LayerKind, work: Work, windowed: bool) -> _Tally:
         """One layer of ``kind`` on one GPU for one iteration's ``work`` (the whole stage's).
@@ -333,86 +438,124 @@ class Engine:
         With expert parallelism (ep > 1) the routed experts see every token of the stage, spread over ep GPUs
         whole, and are reached by an all-to-all instead of an all-reduce; the rest of the layer runs on its
         attention group's share (work / dp) split over tp."""
-        tp, ep = self.setup.tp, self.setup.ep
+        return _Tally(*self._layer(self.plans[kind.name], work, windowed))
+
+    def _layer(self, plan: _KindPlan, work: Work, windowed: bool) -> list[float]:
+        """:meth:`layer` as [gemm, attention, memory_ops, comm, flops, bytes] over the kind's resolved plan."""
+        ep = self.setup.ep
         local = work.scaled(1.0 / self.dp) if self.dp > 1 else work
         T = local.tokens
-        out = _Tally()
-        for mm in kind.matmuls:
-            if mm.tokens == "routed":
-                k_top = kind.top_k or 1
-                if ep > 1:
-                    touched = expected_distinct_experts(mm.copies, k_top, work.tokens)
-                    m = work.tokens * k_top / touched if touched else 0.0
-                    out.add(self._gemm(touched / ep, m, mm.n, mm.k))
-                    continue
-                touched = expected_distinct_experts(mm.copies, k_top, T)
-                m = T * k_top / touched if touched else 0.0
-                n, k = (mm.n, mm.k / tp) if mm.name.endswith(("down_proj",)) else (mm.n / tp, mm.k)
-                out.add(self._gemm(touched, m, n, k))
-            else:
-                count, m, n, k = matmul_shape(mm, T, tp, tp, 1, kind, 1.0)
-                out.add(self._gemm(count, m, n, k, bf16=mm.component == "router"))
-        core = kind.attention
+        gemm = flops = nbytes = 0.0
+        gemm_parts = self._gemm_parts
+        for n, k, bf16 in plan.dense:
+            s, f, b = gemm_parts(1, T, n, k, bf16)
+            gemm += s
+            flops += f
+            nbytes += b
+        if plan.routed:
+            top_k = plan.top_k
+            tokens = work.tokens if ep > 1 else T  # under ep the experts see the whole stage's tokens
+            for copies, n, k in plan.routed:
+                touched = expected_distinct_experts(copies, top_k, tokens)
+                m = tokens * top_k / touched if touched else 0.0
+                s, f, b = gemm_parts(touched / ep if ep > 1 else touched, m, n, k, False)
+                gemm += s
+                flops += f
+                nbytes += b
         a_flops = kv_bytes = state_bytes = 0.0
-        if core is not None:
-            kv_token = core.kv.values(tp) * self.kv_bytes
+        if plan.attention:
             kv_read = local.kv_read_w if windowed else local.kv_read
             keys = local.key_products_w if windowed else local.key_products
-            kv_bytes = (kv_read + T) * kv_token
-            a_flops = core.flops_per_key / tp * keys
-        if kind.ssm is not None:
+            kv_bytes = (kv_read + T) * plan.kv_token
+            a_flops = plan.flops_per_key * keys
+        if plan.scan_flops or plan.state_bytes:
             # Mamba-2: the SSD scan's FLOPs per token (chunked form, Dao & Gu 2024 Sec. 6) and each sequence's
             # conv + SSM state read and written once per iteration (one sampled row per sequence).
-            a_flops += kind.ssm.scan_flops_per_token / tp * T
-            state_bytes = 2 * local.logits * kind.ssm.state_values(tp) * self.kv_bytes
+            a_flops += plan.scan_flops * T
+            state_bytes = 2 * local.logits * plan.state_bytes
+        attention = 0.0
         if a_flops or kv_bytes or state_bytes:
             # The KV cache is gathered page by page (paged attention) at its own rate; states stream like weights.
             memory = kv_bytes / self.kv_hbm + state_bytes / self.hbm
-            out.attention = max(a_flops / self.attention_rate, memory) + self.overhead
-        out.flops += a_flops
-        out.bytes += kv_bytes + state_bytes
-        op_bytes = 0.0
-        for op in kind.ops:
-            split = tp if op.name in ("activation", "rotary") else 1
-            op_bytes += (op.reads + op.writes) * T * ACT_BYTES / split
-        out.memory_ops = op_bytes / self.hbm + len(kind.ops) * self.overhead
-        out.bytes += op_bytes
+            attention = max(a_flops / self.attention_rate, memory) + self.overhead
+        op_bytes = plan.op_bytes * T
         # One all-reduce after each sub-block (mixer, feed-forward); under expert parallelism the MoE block
         # exchanges tokens with an all-to-all and all-reduces only its shared experts' partial sums.
-        mixer = int(core is not None or kind.ssm is not None)
-        ffn = int(bool(kind.mlp_width))
-        if ep > 1 and kind.n_experts:
-            out.comm = self.all_to_all(work.tokens, kind.top_k or 1)
-            ffn = int(bool(kind.shared_width))
-        out.comm += (mixer + ffn) * self.allreduce(T * self.inv.hidden * ACT_BYTES)
-        return out
+        comm = self.all_to_all(work.tokens, plan.top_k) if plan.all_to_all else 0.0
+        if plan.all_reduces:
+            comm += plan.all_reduces * self.allreduce(T * self.inv.hidden * ACT_BYTES)
+        return [
+            gemm,
+            attention,
+            op_bytes / self.hbm + plan.kernels * self.overhead,
+            comm,
+            flops + a_flops,
+            nbytes + (kv_bytes + state_bytes) + op_bytes,
+        ]
 
-    def stage(self, j: int, work: Work, cache: dict[tuple[LayerKindName, bool], _Tally] | None = None) -> _Tally:
+    def stage(self, j: int, work: Work, cache: dict[tuple[LayerKindName, bool], list[float]] | None = None) -> _Tally:
         """Stage ``j`` of the pipeline for one iteration's ``work`` (embedding on the first, head on the last).
 
         Layers of one kind and window are timed once (``cache``, shared by the stages of one iteration) and
         counted as often as the stage holds them."""
-        inv = self.inv
-        cache = {} if cache is None else cache
-        out = _Tally()
+        return _Tally(*self._stage(j, work, {} if cache is None else cache))
+
+    def _stage(self, j: int, work: Work, cache: dict[tuple[LayerKindName, bool], list[float]]) -> list[float]:
+        """:meth:`stage` as [gemm, attention, memory_ops, comm, flops, bytes]."""
+        inv, plans = self.inv, self.plans
+        out = [0.0] * 6
         for key, n in self.stage_keys[j]:
-            if key not in cache:
-                cache[key] = self.layer(inv.kinds[key[0]], work, key[1])
-            out.add(cache[key], n)
+            layer = cache.get(key)
+            if layer is None:
+                layer = cache[key] = self._layer(plans[key[0]], work, key[1])
+            out = [x + n * y for x, y in zip(out, layer, strict=True)]
         local = work.scaled(1.0 / self.dp) if self.dp > 1 else work  # edges run per attention group
         if j == 0:
             emb = local.tokens * inv.hidden * ACT_BYTES * 2
-            out.memory_ops += emb / self.hbm + self.overhead
-            out.bytes += emb
-        if j == len(self.stage_keys) - 1:
-            out.add(self._gemm(1, local.logits, inv.vocab / self.setup.tp, inv.head.k))
-            sample = local.logits * inv.vocab / self.setup.tp * LOGIT_BYTES
-            out.memory_ops += sample / self.hbm + 2 * self.overhead
-            out.bytes += sample
-            if self.setup.tp > 1:  # gather the vocabulary shards' logits (or their top-k) to sample
-                out.comm += self.allreduce(local.logits * inv.vocab / self.setup.tp * 4)
-        if self.pp_link is not None and j < len(self.stage_keys) - 1:
-            out.comm += local.tokens * inv.hidden * ACT_BYTES / self.pp_link.bandwidth + self.pp_link.latency
+            out[2] += emb / self.hbm + self.overhead
+            out[5] += emb
+        last = len(self.stage_keys) - 1
+        if j == last:
+            tp = self.setup.tp
+            s, f, b = self._gemm_parts(1, local.logits, inv.vocab / tp, inv.head.k, False)
+            out[0] += s
+            out[4] += f
+            out[5] += b
+            sample = local.logits * inv.vocab / tp * LOGIT_BYTES
+            out[2] += sample / self.hbm + 2 * self.overhead
+            out[5] += sample
+            if tp > 1:  # gather the vocabulary shards' logits (or their top-k) to sample
+                out[3] += self.allreduce(local.logits * inv.vocab / tp * 4)
+        if self.pp_link is not None and j < last:
+            out[3] += local.tokens * inv.hidden * ACT_BYTES / self.pp_link.bandwidth + self.pp_link.latency
+        return out
+
+    def _run(self, work: Work, micro: int, fixed: float, cyclic: bool) -> tuple[float, tuple[float, ...], float]:
+        """:meth:`iteration` as (step seconds, [gemm, attention, memory_ops, comm, flops, bytes] summed over the
+        stages for one micro-batch, the factor that spreads the wall time over the parts)."""
+        key = (work, micro, fixed, cyclic)
+        done = self.runs.get(key)
+        if done is not None:
+            return done
+        part = work.scaled(1.0 / micro)
+        cache: dict[tuple[LayerKindName, bool], list[float]] = {}
+        # Stages with the same layers and edges take the same time: each distinct one is timed once.
+        g = a = o = c = f = b = slowest = 0.0
+        for j, n in self.stage_groups:
+            sg, sa, so, sc, sf, sb = self._stage(j, part, cache)
+            g += n * sg
+            a += n * sa
+            o += n * so
+            c += n * sc
+            f += n * sf
+            b += n * sb
+            slowest = max(slowest, sg + sa + so + sc)
+        total = g + a + o + c
+        wall = max(micro * slowest, total) if cyclic else total + (micro - 1) * slowest
+        out = (wall + fixed, (g, a, o, c, f, b), wall / total if total > 0 else 1.0)
+        if len(self.runs) >= 4096:
+            self.runs.clear()
+        self.runs[key] = out
         return out
 
     def iteration(self, work: Work, *, micro: int = 1, fixed: float = 0.0, cyclic: bool = False) -> PhaseTime:
@@ -423,38 +566,25 @@ class Engine:
         micro-batch re-enters the first stage as soon as it left the last one and the stages stay busy (Orca,
         Yu et al. 2022 Sec. 4.3): a step takes max(micro x slowest stage, one round trip = the sum of the
         stages)."""
-        part = work.scaled(1.0 / micro)
-        cache: dict[tuple[LayerKindName, bool], _Tally] = {}
-        # Stages with the same layers and edges take the same time: each distinct one is timed once.
-        last = len(self.stage_keys) - 1
-        distinct: dict[tuple[object, bool, bool], tuple[_Tally, int]] = {}
-        for j, key in enumerate(self.stage_keys):
-            k = (key, j == 0, j == last)
-            if k in distinct:
-                distinct[k] = (distinct[k][0], distinct[k][1] + 1)
-            else:
-                distinct[k] = (self.stage(j, part, cache), 1)
-        tot = _Tally()
-        for st, n in distinct.values():
-            tot.add(st, n)
-        slowest = max(st.total for st, _ in distinct.values())
-        wall = max(micro * slowest, tot.total) if cyclic else tot.total + (micro - 1) * slowest
-        scale = wall / tot.total if tot.total > 0 else 1.0
-        peak = self.ctx.gemm_peak * self.ctx.gemm_eff
-        compute = tot.flops * micro / peak
-        memory = tot.bytes * micro / self.hbm
-        return PhaseTime.model_construct(  # computed floats: nothing to validate
-            step_s=wall + fixed,
-            gemm_s=tot.gemm * scale,
-            attention_s=tot.attention * scale,
-            memory_ops_s=tot.memory_ops * scale,
-            comm_s=tot.comm * scale,
-            overhead_s=fixed,
-            compute_s=compute,
-            memory_s=memory,
-            bound="compute" if compute >= memory else "memory",
-            flops=tot.flops * micro,
-            bytes=tot.bytes * micro,
+        step, tot, scale = self._run(work, micro, fixed, cyclic)
+        compute = tot[4] * micro / self.gemm_rate
+        memory = tot[5] * micro / self.hbm
+        return trusted(  # computed floats: nothing to validate
+            PhaseTime,
+            {
+                "step_s": step,
+                "gemm_s": tot[0] * scale,
+                "attention_s": tot[1] * scale,
+                "memory_ops_s": tot[2] * scale,
+                "comm_s": tot[3] * scale,
+                "overhead_s": fixed,
+                "draft_s": 0.0,
+                "compute_s": compute,
+                "memory_s": memory,
+                "bound": "compute" if compute >= memory else "memory",
+                "flops": tot[4] * micro,
+                "bytes": tot[5] * micro,
+            },
         )
 
     # ---------------------------------------------------------------------------------- phases
@@ -467,11 +597,23 @@ class Engine:
         it = self.iteration(
             prefill_work(sequences, s.prompt, self.window, self.chunked), micro=micro, fixed=self.sm.request_overhead_s
         )
+        draft = self._draft_prefill(sequences)
+        return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft}) if draft else it
+
+    def prefill_seconds(self, sequences: int) -> float:
+        """``prefill(sequences).step_s`` without the breakdown."""
+        s = self.setup
+        work = prefill_work(sequences, s.prompt, self.window, self.chunked)
+        return self._run(work, min(s.pp, sequences), self.sm.request_overhead_s, False)[0] + self._draft_prefill(
+            sequences
+        )
+
+    def _draft_prefill(self, sequences: int) -> float:
         if self.draft is None:
-            return it
+            return 0.0
+        s = self.setup
         share = prefill_work(sequences / (s.pp * self.dp), s.prompt, self.draft.window, self.draft.chunked)
-        draft = self.draft.iteration(share).step_s
-        return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft})
+        return self.draft._run(share, 1, 0.0, False)[0]
 
     def draft_step(self, sequences: float, context: float) -> float:
         """Seconds of one round of speculative proposals for ``sequences`` sequences at ``context``: ``tokens``
@@ -486,7 +628,7 @@ class Engine:
             # One draft copy per tensor-parallel group of the replica, each drafting for its share of sequences.
             groups = self.setup.pp * self.dp
             work = decode_work(sequences / groups, context, self.draft.window, 1.0)
-            return spec.tokens * self.draft.iteration(work, fixed=fixed).step_s
+            return spec.tokens * self.draft._run(work, 1, fixed, False)[0]
         inv, tp = self.inv, self.setup.tp
         last = inv.layer_kinds[inv.n_layers - 1]
         work = decode_work(sequences, context, self.window, 1.0)
@@ -503,17 +645,23 @@ class Engine:
         micro = min(s.pp, sequences)
         work = decode_work(sequences, context, self.window, s.verified_per_step)
         it = self.iteration(work, micro=micro, fixed=self.sm.iteration_overhead_s, cyclic=True)
-        return self._with_draft(it, sequences, context)
+        return self._with_draft(it, self.draft_step(sequences, context))
 
-    def _with_draft(self, it: PhaseTime, sequences: float, context: float) -> PhaseTime:
-        draft = self.draft_step(sequences, context)
-        if not draft:
-            return it
-        return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft})
+    def decode_compute_bound(self, sequences: int) -> bool:
+        """Whether ``decode(sequences)`` is compute-bound: its FLOP time reaches its byte time."""
+        s = self.setup
+        work = decode_work(sequences, s.prompt + s.output / 2, self.window, s.verified_per_step)
+        tot = self._run(work, min(s.pp, sequences), 0.0, True)[1]
+        return tot[4] / self.gemm_rate >= tot[5] / self.hbm
 
-    def mixed(self, sequences: int) -> tuple[PhaseTime, PhaseTime]:
+    @staticmethod
+    def _with_draft(it: PhaseTime, draft: float) -> PhaseTime:
+        return it.model_copy(update={"step_s": it.step_s + draft, "draft_s": draft}) if draft else it
+
+    def mixed(self, sequences: int) -> tuple[PhaseTime, float]:
         """Continuous batching's steady-state iteration: ``sequences`` decode tokens plus the prompt tokens of
-        the sequences/output requests that join per iteration; and the same iteration without the prompts."""
+        the sequences/output requests that join per iteration; and the seconds of the same iteration without
+        the prompts."""
         s = self.setup
         context = s.prompt + s.output / 2
         dec = decode_work(sequences, context, self.window, s.verified_per_step)
@@ -521,9 +669,33 @@ class Engine:
         work = dec + prefill_work(joining, s.prompt, self.window, self.chunked)
         micro = min(s.pp, sequences)
         fixed = self.sm.iteration_overhead_s
+        draft = self.draft_step(sequences, context)
         both = self.iteration(work, micro=micro, fixed=fixed, cyclic=True)
-        pure = self.iteration(dec, micro=micro, fixed=fixed, cyclic=True)
-        return self._with_draft(both, sequences, context), self._with_draft(pure, sequences, context)
+        pure = self._run(dec, micro, fixed, True)[0]
+        return self._with_draft(both, draft), pure + draft
+
+
+class _EngineCache:
+    """Engines by architecture, hardware, setup and serving model. Hardware (unhashable: its peak table is a
+    dict) and the serving model are keyed by identity, as :func:`_knee` does: the cache holds them, so an id is
+    not reused while an entry lives."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: dict[tuple[Architecture, int, ServingSetup, int], tuple[Hardware, ServingModel, Engine]] = {}
+
+    def get(self, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel) -> Engine | None:
+        hit = self.entries.get((arch, id(hw), setup, id(sm)))
+        return hit[2] if hit is not None and hit[0] is hw and hit[1] is sm else None
+
+    def put(self, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel, eng: Engine) -> Engine:
+        if len(self.entries) >= self.size:
+            self.entries.clear()
+        self.entries[(arch, id(hw), setup, id(sm))] = (hw, sm, eng)
+        return eng
+
+
+_ENGINES = _EngineCache(128)
 
 
 @lru_cache(maxsize=256)
@@ -538,6 +710,16 @@ def _stage_keys(arch: Architecture, pp: int) -> tuple[tuple[tuple[tuple[LayerKin
             counts[key] = counts.get(key, 0) + 1
         out.append(tuple(counts.items()))
     return tuple(out)
+
+
+def _stage_groups(keys: tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...]) -> tuple[tuple[int, int], ...]:
+    """Stages with the same layers and the same edges (embedding first, head last) take the same time: the first
+    index of each such group and its size, in stage order."""
+    last = len(keys) - 1
+    groups: dict[tuple[object, bool, bool], list[int]] = {}
+    for j, key in enumerate(keys):
+        groups.setdefault((key, j == 0, j == last), [j, 0])[1] += 1
+    return tuple((j, n) for j, n in groups.values())
 
 
 def draft_setup(draft: Architecture, setup: ServingSetup) -> ServingSetup:
@@ -707,7 +889,7 @@ def compute_bound_batch(
     eng = engine or Engine.of(arch, hardware, setup, model)
 
     def compute_bound(b: int) -> bool:
-        return eng.decode(b).bound == "compute"
+        return eng.decode_compute_bound(b)
 
     hi = setup.min_batch
     while hi <= limit and not compute_bound(hi):
@@ -770,11 +952,11 @@ def _colocated(eng: Engine, prefill: PhaseTime) -> _Operating:
         return _Operating(ttft, step, rps, prefill_kernels / b, (busy - prefill_kernels) / b, decode)
     decode, pure = eng.mixed(b)
     step = decode.step_s
-    alone = eng.prefill(1)
+    alone = eng.prefill_seconds(1)
     chunks = math.ceil(s.prompt / s.chunk)
-    ttft = max(alone.step_s, sm.request_overhead_s + chunks * step)
+    ttft = max(alone, sm.request_overhead_s + chunks * step)
     rps = b * tau / (out_len * step)
-    prefill_share = (step - pure.step_s) * out_len / tau / b
+    prefill_share = (step - pure) * out_len / tau / b
     return _Operating(ttft, step, rps, prefill_share, 1.0 / rps - prefill_share, decode)
 
 
@@ -786,8 +968,8 @@ def _disaggregated(eng: Engine, arch: Architecture, hardware: Hardware) -> _Oper
     s, sm = eng.setup, eng.sm
     assert s.prefill_gpus is not None and s.decode_gpus is not None
     per_iter = max(1, min(s.batch, s.chunk // s.prompt))
-    pre = eng.prefill(per_iter)
-    kernels = pre.step_s - sm.request_overhead_s
+    pre = eng.prefill_seconds(per_iter)
+    kernels = pre - sm.request_overhead_s
     prefill_rps = s.prefill_gpus // s.replica_gpus * per_iter / kernels
     decode = eng.decode(s.batch)
     decode_rps = s.decode_gpus // s.replica_gpus * s.batch * s.tokens_per_step / (s.output * decode.step_s)
@@ -796,7 +978,7 @@ def _disaggregated(eng: Engine, arch: Architecture, hardware: Hardware) -> _Oper
     # Replica-seconds per request, in units of the whole system (both pools) so the cost split sums to 1 / rps.
     prefill_share = s.prefill_gpus / s.gpus / rps
     return _Operating(
-        ttft=pre.step_s + transfer,
+        ttft=pre + transfer,
         step=decode.step_s,
         rps=rps,
         prefill_share=prefill_share,

@@ -164,6 +164,8 @@ def run_numbers(
     return out
 
 
+_RUN_FIELDS = frozenset(TrainingRun.model_fields)
+
 # A solved run quantity that underflows to zero is nonsense, never "0 GPUs" or "$0".
 _MUST_BE_POSITIVE = ("tokens", "flops", "gpus", "days", "mfu", "gpu_hours")
 
@@ -550,7 +552,7 @@ def estimate_training(
         peak_flops=peak,
         price_per_gpu_hour=price if isinstance(price, Range) else Range.exact(price),
         assumptions=notes,
-        **{k: v for k, v in ranged.items() if k in TrainingRun.model_fields},
+        **{k: v for k, v in ranged.items() if k in _RUN_FIELDS},
     )
 
 
