@@ -17,6 +17,8 @@ parallel schedule. Per micro-batch on one GPU of a pipeline stage, with T = b s 
   written per token at ``bandwidth_efficiency`` of HBM; backward moves twice the forward bytes.
 * **recomputation**: full reruns every layer's forward, selective the attention core's (Korthikanti et al.
   2022, Sec. 5); with flash attention selective recomputation has nothing left to rerun.
+* **gradient accumulation**: nothing when fused into the weight-gradient GEMM (Megatron-LM since 2022); else a
+  memory-bound pass over the stage's parameters after every micro-batch (:func:`grad_accumulation_bytes`).
 * **collectives** by topology (:func:`link`): tensor parallelism 4 all-reduces (or reduce-scatter + all-gather
   pairs under sequence parallelism) of T h per layer, exposed (Narayanan et al. 2021 Sec. 3.2); expert
   all-to-all 4 per MoE layer; context parallelism's ring exchange of K and V, hidden behind the attention
@@ -381,6 +383,7 @@ def step_time(
     if window is not None:
         chunked = arch.attention.chunked
         windowed = {name: layer_times(ctx, kind, seq_len, window, chunked) for name, kind in inv.kinds.items()}
+    accumulate = grad_accumulation_bytes(layout) * params / ctx.hbm
     stages: list[_Stage] = []
     split = stage_layers(arch, layout)
     for j, layers in enumerate(split):
@@ -408,6 +411,8 @@ def step_time(
             tp_comm = max(0.0, tp_comm - model.comm_overlap * compute)
         if layout.overlap_ep:
             ep_comm = max(0.0, ep_comm - model.comm_overlap * compute)
+        compute += accumulate
+        backward += accumulate
         pp_comm = comm("pp", plan.per_microbatch)
         stages.append(_Stage(compute, tp_comm, cp_comm, ep_comm, pp_comm, backward))
     slowest = max(stages, key=lambda st: st.total)
@@ -476,6 +481,22 @@ def step_time(
         days=None if tokens is None else tokens / step_tokens * step / 86_400.0,
         assumptions=notes,
     )
+
+
+def grad_accumulation_bytes(layout: TrainLayout) -> float:
+    """Bytes per local parameter moved after each micro-batch's backward to add its weight gradients to the
+    accumulated ones (:attr:`TrainLayout.grad_accumulation`): none when fused into the weight-gradient GEMM
+    (Megatron-LM's gradient_accumulation_fusion); an in-place add reads the new gradient (2 bytes) and the
+    buffer and writes the buffer (2 + 2 x buffer bytes: 6 in fp16, 10 into fp32 main gradients); DeepSpeed's
+    BF16_Optimizer first casts the bf16 gradient to an fp32 temporary (2 + 4) and then adds it into the fp32
+    accumulator (4 + 4 + 4): 18 (DeepSpeed runtime/bf16_optimizer.py update_hp_grads, called by
+    runtime/pipe/engine.py after every micro-batch's backward, 2022). Leaves out the per-tensor kernel launches."""
+    if layout.grad_accumulation == "fused":
+        return 0.0
+    if layout.grad_accumulation == "cast-add":
+        return 2.0 + 4.0 + 3 * 4.0
+    buffer = ACTIVATION_BYTES[layout.grad_dtype] if layout.grad_dtype else PRECISION_BYTES[layout.precision][1]
+    return 2.0 + 2 * buffer
 
 
 def params_per_gpu(arch: Architecture, layout: TrainLayout) -> float:

@@ -107,6 +107,30 @@ def test_bubble_is_p_minus_one_over_v_stage_times() -> None:
     assert interleaved.breakdown["bubble_s"] == pytest.approx(plain.breakdown["bubble_s"] / 2, rel=1e-9)
 
 
+def test_gradient_accumulation_pass_by_hand() -> None:
+    arch, a100 = load_model("llama-2-7b"), load_hardware("a100-80gb")
+    # Llama-2-7B on pp 1, tp 1: every parameter is local. 6,738,415,616 parameters (Touvron et al. 2023's 7B,
+    # untied embedding and head of 32,000 x 4,096 each).
+    params = 6_738_415_616
+    hbm = 2039e9 * TimeModel().bandwidth_efficiency  # A100 80GB SXM: 2,039 GB/s
+
+    def step(**kw: object) -> float:
+        lay = TrainLayout(precision="fp16", micro_batch=1, **kw)  # type: ignore[arg-type]
+        return step_time(arch, a100, lay, seq_len=2048, global_batch=4).breakdown["compute_s"]
+
+    fused = step()
+    # An in-place add per micro-batch: read the new fp16 gradient (2 B) and the fp16 buffer (2 B), write it (2 B);
+    # into fp32 main gradients 2 + 4 + 4; DeepSpeed's BF16_Optimizer casts to an fp32 temporary first (2 + 4) and
+    # then adds (4 + 4 + 4). Four micro-batches each.
+    cases: list[tuple[dict[str, object], int]] = [
+        ({"grad_accumulation": "add"}, 6),
+        ({"grad_accumulation": "add", "grad_dtype": "fp32"}, 10),
+        ({"grad_accumulation": "cast-add"}, 18),
+    ]
+    for kw, per_param in cases:
+        assert step(**kw) - fused == pytest.approx(4 * per_param * params / hbm, rel=1e-9)
+
+
 def test_recompute_costs_a_forward_and_fp8_speeds_gemms() -> None:
     arch, h100 = load_model("llama-2-7b"), load_hardware("h100")
 

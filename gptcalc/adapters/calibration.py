@@ -122,6 +122,29 @@ JEAN_ZAY_INTER_NODE_GB_S = 4 * 100 / 8 / 8
 # backward: TrainSchedule.steps() appends ReduceTiedGrads, ReduceGrads and OptimizerStep to the schedule's final step
 # (microsoft/DeepSpeed deepspeed/runtime/pipe/schedule.py), so none of the data-parallel traffic overlaps compute.
 DEEPSPEED_PIPELINE = {"overlap_dp": False}
+# Narayanan et al.'s Table 1 runs as their reproduction script sets them (NVIDIA/Megatron-LM
+# examples/sc21/run_table_1.sh, commit de7dc40, 2021-08-10), keyed by the models' layer counts: the micro-batch
+# (MBS) and the interleaved pipeline chunks a stage (--num-layers-per-virtual-pipeline-stage 5, 5, 3, 1 for the
+# 76B, 145B, 310B and 530B models: 15, 10, 6 and 3 layers a stage, v = 3, 2, 2, 3; none for the others).
+SC21_TABLE_1 = {
+    24: (16, 1),
+    30: (16, 1),
+    36: (16, 1),
+    40: (8, 1),
+    48: (4, 1),
+    60: (2, 3),
+    80: (2, 2),
+    96: (1, 2),
+    105: (1, 3),
+    128: (1, 1),
+}
+# Gradient accumulation as each framework ran it (TrainLayout.grad_accumulation): Megatron-LM 2021 added each
+# micro-batch's gradients into main_grad in a backward hook (megatron/model/distributed.py, commit 386923b,
+# 2021-10; fp16 buffers for fp16 runs; the fused form arrived in 83b1e42, 2022-02); DeepSpeed's fp16 pipeline
+# engine (MT-NLG) leaves it to autograd's in-place .grad add; its BF16_Optimizer (BLOOM) casts each gradient to fp32
+# and adds it into the fp32 accumulator after every micro-batch (runtime/pipe/engine.py _exec_backward_pass and
+# runtime/bf16_optimizer.py update_hp_grads, 2022). Korthikanti et al. 2022 is taken as fused (not verified).
+GRAD_ACCUMULATION = {"A1a": "add", "A1b": "add", "A3": "add", "A7a": "cast-add"}
 
 
 def _hardware(text: str) -> Hardware:
@@ -203,6 +226,13 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "dropout": True,
             "zero": int(c.get("zero_stage", 1 if section in ("A1b",) else 0)),
         }
+        if section in GRAD_ACCUMULATION and not zero3:
+            lay["grad_accumulation"] = GRAD_ACCUMULATION[section]
+        if section == "A1a" and layers in SC21_TABLE_1:
+            lay["micro_batch"], lay["virtual_stages"] = SC21_TABLE_1[layers]
+            notes.append(
+                f"micro-batch {lay['micro_batch']}, {lay['virtual_stages']} pipeline chunk(s) a stage (sc21 script)"
+            )
         if section == "A3":
             lay.update(DEEPSPEED_PIPELINE)
             notes.append("DeepSpeed pipeline engine: gradients reduced after the last backward, not overlapped")
@@ -210,7 +240,7 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             # DeepSpeed's 2021 ZeRO-3 gathers each parameter tensor and does not overlap them with compute.
             lay.update(zero3_unit="tensor", overlap_dp=False)
             notes.append("DeepSpeed ZeRO-3: per-tensor gathers, not overlapped")
-        if "micro_batch" not in c:
+        if "micro_batch" not in c and not (section == "A1a" and layers in SC21_TABLE_1):
             notes.append("micro-batch 1 (not published)")
         gb = c.get("global_batch")
         if gb is None:
@@ -259,6 +289,7 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "precision": "bf16",
             "attention": "eager",
             "zero": 1,
+            "grad_accumulation": GRAD_ACCUMULATION["A7a"],
             **DEEPSPEED_PIPELINE,
         }
         notes.append(

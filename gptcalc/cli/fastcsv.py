@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 WIDTH = 17  # the longest %.10g of a float64: -1.234567891e-100
-CHUNK = 1 << 20  # rows per block: bounds the memory of the byte matrices (~150 bytes a row)
+CHUNK = 1 << 15  # rows per block: the byte matrices and temporaries stay in cache (~100 bytes a row)
 
 
 def numpy_or_none() -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import os
 import stat
 import tempfile
@@ -86,15 +88,19 @@ def write_csv(result: SweepResult, path: str | Path) -> None:
     """The sweep's columns as CSV, written atomically."""
 
     def write(handle: Any) -> None:
-        csv.writer(handle).writerow(list(result.columns))
+        header = io.StringIO(newline="")
+        csv.writer(header).writerow(list(result.columns))
+        handle.write(header.getvalue().encode())
         # Numbers need no quoting: one %-format per row is the csv module's output (\r\n endings), ~5x faster;
         # numpy, when installed, writes the same bytes for big sweeps ~2x faster again (gptcalc.cli.fastcsv).
         np = numpy_or_none() if result.points >= FAST_CSV_POINTS else None
         if np is not None:
             for block in csv_rows(np, list(result.columns.values())):
-                handle.write(block.decode("ascii"))
+                handle.write(block)
             return
         line = ",".join(["%.10g"] * len(result.columns)) + "\r\n"
-        handle.writelines(line % row for row in zip(*result.columns.values(), strict=True))
+        rows = zip(*result.columns.values(), strict=True)
+        while chunk := list(itertools.islice(rows, 65_536)):
+            handle.write("".join([line % row for row in chunk]).encode())
 
-    write_atomic(path, write)
+    write_atomic(path, write, binary=True)

@@ -56,6 +56,14 @@ class TrainLayout(Spec):
         description="Gradient (accumulation) format; None: the training format. Megatron-LM accumulates and reduces"
         " fp32 main gradients: 2 + 4 + 12 = 18 bytes a parameter with Adam.",
     )
+    grad_accumulation: Literal["fused", "add", "cast-add"] = Field(
+        default="fused",
+        description="How each micro-batch's weight gradients join the accumulated ones: 'fused' into the"
+        " weight-gradient GEMM's output (Megatron-LM's gradient_accumulation_fusion, 2022 on; nothing extra),"
+        " 'add' one in-place add per micro-batch over the stage's parameters (PyTorch autograd's .grad"
+        " accumulation; Megatron-LM 2021's main_grad.add_ hook), 'cast-add' a cast to an fp32 temporary and then"
+        " the add (DeepSpeed's BF16_Optimizer.update_hp_grads, as BLOOM 176B trained).",
+    )
     master_weights: bool = Field(
         default=True,
         description="Keep an fp32 master copy of the weights (mixed precision); False: pure bf16 training"
