@@ -60,7 +60,7 @@ def lla_quiet() -> None:
 def in_process() -> list[tuple[str, float, float | None, str, Callable[[float], bool]]]:
     """(what, gptcalc seconds, llm-analysis seconds or None, goal, goal test on the ratio or figure)."""
     import gptcalc as gc
-    from gptcalc.serving import estimate_serving
+    from gptcalc.serving import clear_caches, estimate_serving
     from gptcalc.specs.serving import ServingSetup
     from gptcalc.sweep import sweep
     from gptcalc.training import estimate_training
@@ -94,6 +94,12 @@ def in_process() -> list[tuple[str, float, float | None, str, Callable[[float], 
     g4, a100 = gc.load_model("gpt-4"), gc.load_hardware("a100-80gb")
     setup = ServingSetup(tp=8, pp=16, batch=256)
     ours = per_call(lambda: estimate_serving(g4, a100, setup), 100)
+
+    def first_call() -> None:
+        clear_caches()
+        estimate_serving(g4, a100, setup)
+
+    cold = per_call(first_call, 20)
     theirs = None
     if HAVE_LLA:
         theirs = per_call(
@@ -111,7 +117,12 @@ def in_process() -> list[tuple[str, float, float | None, str, Callable[[float], 
             ),
             100,
         )
-    rows.append(("GPT-4 serving on 128 GPUs (in process)", ours, theirs, "<= 1/3", lambda r: r <= 1 / 3))
+    rows.append(("GPT-4 serving on 128 GPUs (in process, repeated)", ours, theirs, "<= 1/3", lambda r: r <= 1 / 3))
+    # Shown, not a goal: a setup's first estimate resolves its engine and searches the batch at which decode turns
+    # compute-bound (~20 decode iterations); repeated estimates, and batch, price or SLO what-ifs of the same
+    # setup, reuse both (README "Speed").
+    first = "GPT-4 serving on 128 GPUs (in process, first call of a setup)"
+    rows.append((first, cold, theirs, "shown", lambda r: True))
 
     resolved = gc.resolve(gc.load_scenario("gpt-4-a100"))
     axis = gc.parse_axis("mfu=0.2..0.5:0.0000003")  # 1,000,001 points
@@ -194,9 +205,10 @@ def table(runs: int) -> tuple[str, list[str]]:
         ratio = None if theirs is None else ours / theirs
         their_cell = "not installed" if theirs is None else fmt_t(theirs)
         ratio_cell = "n/a" if ratio is None else f"{ratio:.2f}x"
-        met_cell = "n/a" if ratio is None else ("yes" if ok(ratio) else "no")
+        met_cell = "n/a" if ratio is None or goal == "shown" else ("yes" if ok(ratio) else "no")
         lines.append(f"| {what} | {fmt_t(ours)} | {their_cell} | {ratio_cell} | {goal} | {met_cell} |")
-        verdicts.append(f"{_verdict(met_cell)}  {what}: {ratio_cell} of llm-analysis's time (goal {goal})")
+        if goal != "shown":
+            verdicts.append(f"{_verdict(met_cell)}  {what}: {ratio_cell} of llm-analysis's time (goal {goal})")
     rows, theirs, csv_wall = cli(runs)
     for what, ours, lla in rows:
         ratio = None if lla is None else ours / lla

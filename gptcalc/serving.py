@@ -993,6 +993,13 @@ def _disaggregated(eng: Engine, arch: Architecture, hardware: Hardware) -> _Oper
 _KNEES: dict[tuple[Architecture, int, ServingSetup, int], tuple[Hardware, ServingModel | None, int | None]] = {}
 
 
+def clear_caches() -> None:
+    """Forget every engine, timed iteration and knee (benchmarks time a first call with this; results never
+    depend on it)."""
+    _ENGINES.entries.clear()
+    _KNEES.clear()
+
+
 def _knee(arch: Architecture, hardware: Hardware, setup: ServingSetup, model: ServingModel | None) -> int | None:
     """:func:`compute_bound_batch`, which does not depend on the batch, price or utilization: remembered for the
     rest of the setup (a batch sweep or an SLO search asks it once). Hardware and model are keyed by identity

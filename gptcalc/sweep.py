@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from gptcalc.accel import numpy_or_none
 from gptcalc.errors import InputError
 from gptcalc.scenario import fields_to_release, scenario_run_context
 from gptcalc.specs.base import Result, with_changes
@@ -80,6 +81,7 @@ def parse_axis(text: str) -> Axis:
 def _grid(lo: float, step: float, count: int) -> list[float]:
     """``lo + i * step`` for i < count without binary noise (0.30000000000000004): when lo and step are
     decimals of at most 12 places, (A + i B) / 10^p with whole A, B is the correctly rounded decimal."""
+    np = numpy_or_none(count)
     for places in range(13):
         scale = 10.0**places
         a, b = lo * scale, step * scale
@@ -90,7 +92,11 @@ def _grid(lo: float, step: float, count: int) -> list[float]:
             and abs(whole_a) + abs(whole_b) * count < 2**52
         ):
             fa, fb = float(whole_a), float(whole_b)
+            if np is not None:  # the same operations over a whole array (gptcalc.accel)
+                return ((fa + np.arange(count, dtype=np.float64) * fb) / scale).tolist()  # type: ignore[no-any-return]
             return [(fa + i * fb) / scale for i in range(count)]
+    if np is not None:
+        return (lo + np.arange(count, dtype=np.float64) * step).tolist()  # type: ignore[no-any-return]
     return [lo + i * step for i in range(count)]
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import Field
 
+from gptcalc.accel import numpy_or_none
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import FlopsPerToken, flops_per_token
 from gptcalc.oddities import input_warnings
@@ -290,10 +291,34 @@ def run_columns(
     v["energy_mwh"] = energy_kwh / const(1000.0)
     v["emissions_t"] = energy_kwh * lift(grid_kg_per_kwh) / const(1000.0)
 
+    np = numpy_or_none(max((len(c) for c in lists.values()), default=0))
+    arrays: dict[int, Any] = {}
+
     def evaluate(m: _Monomial) -> Column:
         if not m.powers:
             return m.coef
         (first, power), *rest = sorted(m.powers.items(), key=lambda kp: -kp[1])
+        if np is not None:
+            # The same operations in the same order over whole arrays (gptcalc.accel): identical floats.
+            for key in m.powers:
+                if key not in arrays:
+                    arrays[key] = np.asarray(lists[key], dtype=np.float64)
+            x = arrays[first]
+            if power == 1:
+                acc = m.coef * x
+            elif power == -1:
+                acc = m.coef / x
+            else:
+                acc = m.coef * x**power
+            for key, power in rest:
+                y = arrays[key]
+                if power == 1:
+                    acc = acc * y
+                elif power == -1:
+                    acc = acc / y
+                else:
+                    acc = acc * y**power
+            return acc.tolist()  # type: ignore[no-any-return]
         c, column = m.coef, lists[first]
         if power == 1:
             out = [c * x for x in column]

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gptcalc.cli.fastcsv import csv_rows, numpy_or_none
+from gptcalc.accel import numpy_or_none
+from gptcalc.cli.fastcsv import csv_rows
 
 np = numpy_or_none()
 pytestmark = pytest.mark.skipif(np is None, reason="numpy >= 2 not installed")

@@ -20,15 +20,6 @@ WIDTH = 17  # the longest %.10g of a float64: -1.234567891e-100
 CHUNK = 1 << 15  # rows per block: the byte matrices and temporaries stay in cache (~100 bytes a row)
 
 
-def numpy_or_none() -> Any:
-    """numpy when installed and new enough (2.0: ``numpy.strings``), else None."""
-    try:
-        import numpy
-    except ImportError:
-        return None
-    return numpy if hasattr(numpy, "strings") else None
-
-
 def csv_rows(np: Any, columns: Sequence[Sequence[float]]) -> Iterator[bytes]:
     """Blocks of ``",".join("%.10g" % v for v in row) + "\\r\\n"`` for every row, in order (numpy given).
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gptcalc.cli.fastcsv import csv_rows, numpy_or_none
+from gptcalc.accel import numpy_or_none
+from gptcalc.cli.fastcsv import csv_rows
 from gptcalc.errors import InputError
 from gptcalc.sweep import SweepResult
 
@@ -81,9 +82,6 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-FAST_CSV_POINTS = 100_000  # below this, importing numpy costs more than it saves
-
-
 def write_csv(result: SweepResult, path: str | Path) -> None:
     """The sweep's columns as CSV, written atomically."""
 
@@ -93,7 +91,7 @@ def write_csv(result: SweepResult, path: str | Path) -> None:
         handle.write(header.getvalue().encode())
         # Numbers need no quoting: one %-format per row is the csv module's output (\r\n endings), ~5x faster;
         # numpy, when installed, writes the same bytes for big sweeps ~2x faster again (gptcalc.cli.fastcsv).
-        np = numpy_or_none() if result.points >= FAST_CSV_POINTS else None
+        np = numpy_or_none(result.points)
         if np is not None:
             for block in csv_rows(np, list(result.columns.values())):
                 handle.write(block)
