@@ -6,6 +6,7 @@ so ep x expert_tp divides them; experts are split ep ways and each expert's matr
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from gptcalc.errors import LayoutError
@@ -102,7 +103,8 @@ def check_layout(
 
 def divisors(n: int, limit: int | None = None) -> list[int]:
     """Divisors of n in increasing order (at most ``limit`` of them)."""
-    out = [d for d in range(1, n + 1) if n % d == 0]
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]  # pairs d, n / d: O(sqrt n)
+    out = small + [n // d for d in reversed(small) if d * d != n]
     return out[:limit] if limit else out
 
 

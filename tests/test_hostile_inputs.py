@@ -87,6 +87,15 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["serve", "mixtral-8x7b", "--draft", "/dev/null"], 2, ["--draft:", "neither a preset"]),
     (["serve", "mixtral-8x7b", "--prefill-gpus", "0", "--decode-gpus", "8"], 2, ["--prefill-gpus", ">= 1"]),
     (["serve", "mixtral-8x7b", "--max-concurrency", "-5"], 2, ["--max-concurrency", ">= 1"]),
+    # A second fuzzing pass (500 inputs, written without reading this corpus): a bare exponent, sizes beyond any
+    # machine (a 401-digit head width ran to inf parameters; 10^30 norms a layer hung), a home folder that does not
+    # exist, a wrapper config inside a wrapper config 900 deep.
+    (["params", "llama-2-7b", "--set", "n_layers=e2"], 2, ["n_layers", "'e2'"]),
+    (["train", "llama-2-7b", "--tokens", "e2", "--gpus", "8", "--mfu", "0.4"], 2, ["--tokens", "cannot read 'e2'"]),
+    (["params", "{tmp}/huge_head.toml"], 2, ["head_dim", "401-digit", "2**53"]),
+    (["params", "{tmp}/huge_norms.toml"], 2, ["norms_per_layer", "less than or equal to 16"]),
+    (["params", "~nosuchuser-gptcalc/x.toml"], 2, ["cannot expand", "no home folder"]),
+    (["params", "{tmp}/wrapped/config.json"], 2, ["text_config", "itself a wrapper"]),
 ]
 
 # Legal but physically odd: a warning on stderr (and in --json), exit 0.
@@ -115,6 +124,14 @@ def hostile_dir(tmp_path: Path) -> Path:
     (tmp_path / "deep" / "config.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
     (tmp_path / "nomodeltype").mkdir()
     (tmp_path / "nomodeltype" / "config.json").write_text(json.dumps({"hidden_size": 4096, "num_hidden_layers": 32}))
+    small = 'n_layers = 4\nhidden_size = 256\nvocab_size = 1000\n[mlp]\nactivation = "swiglu"\nd_ff = 512\n'
+    (tmp_path / "huge_head.toml").write_text(small + f"[attention]\nn_heads = 8\nhead_dim = {10**400}\n")
+    (tmp_path / "huge_norms.toml").write_text(f"norms_per_layer = {10**30}\n" + small + "[attention]\nn_heads = 8\n")
+    wrapped: dict[str, Any] = {"model_type": "llama", "hidden_size": 64}
+    for _ in range(900):
+        wrapped = {"model_type": "w", "text_config": wrapped}
+    (tmp_path / "wrapped").mkdir()
+    (tmp_path / "wrapped" / "config.json").write_text(json.dumps(wrapped))
     return tmp_path
 
 
@@ -158,6 +175,21 @@ def test_thousands_groups_still_read(runner: CliRunner) -> None:
     a = json.loads(run(runner, *TRAIN_7B, "--gpus", "25,000", "--mfu", "0.4", "--json").stdout)
     b = json.loads(run(runner, *TRAIN_7B, "--gpus", "25k", "--mfu", "0.4", "--json").stdout)
     assert a["gpus"] == b["gpus"] == 25_000 and a["days"] == b["days"]
+
+
+def test_closed_stdout_is_one_line() -> None:
+    # `gptcalc ... >&-`: Python starts with sys.stdout None; the script says so on stderr and exits 2.
+    import subprocess
+    import sys
+
+    code = "import sys; sys.argv = ['gptcalc', 'params', 'llama-2-7b']; from gptcalc.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 0  # an open stdout: the control case
+    closed = subprocess.run(
+        [sys.executable, "-c", code], stderr=subprocess.PIPE, text=True, check=False, preexec_fn=lambda: os.close(1)
+    )
+    assert closed.returncode == 2 and closed.stderr.startswith("gptcalc: error: standard output is closed")
+    assert "Traceback" not in closed.stderr
 
 
 def test_link_to_a_regular_file_is_followed(runner: CliRunner, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ THIRD_PARTY: dict[str, set[str]] = {
     "specs": {"pydantic", "typing_extensions", "pandas"},  # Result.to_dataframe imports it lazily
     "adapters": {"pydantic", "typing_extensions", "tomli", "huggingface_hub"},
     "inventory": set(),
-    "questions": {"pydantic", "typing_extensions", "pandas"},
+    "questions": {"pydantic", "typing_extensions", "pandas", "numpy"},  # numpy: the optional gptcalc.accel
     "render": {"pydantic", "typing_extensions", "typer", "rich", "click", "matplotlib", "pandas", "numpy"},
 }
 FILE_CALLS = {"open", "print", "write_text", "write_bytes", "read_text", "read_bytes", "unlink", "mkdir", "touch"}

@@ -51,3 +51,25 @@ def test_same_errors_as_points() -> None:
     # days of 1e-300 make the solved MFU ~1e303 and the hardware-FLOPs product overflow: no silent answer.
     with pytest.raises(InputError, match="floating-point range"):
         run_columns(("cost_usd",), **FIXED, tokens=13e12, gpus=25_000.0, days=[1e-300, 1.0])
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"tokens": 13e12, "gpus": 25_000.0, "mfu": "grid"},  # solve days
+        {"tokens": "grid", "days": "grid", "mfu": 0.34},  # solve gpus: two columns, powers -1 and 1
+        {"tokens": 2e12, "gpus": "grid", "days": 10.0},  # solve mfu
+    ],
+)
+def test_numpy_columns_equal_python_columns(given: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Big columns go through numpy when installed (gptcalc.accel): the same operations, the same floats.
+    np = pytest.importorskip("numpy")
+    grid = (0.2 + np.arange(200_000) * 1.5e-6).tolist()
+    inputs = {
+        k: ([v * 1e12 for v in grid] if k != "mfu" and v == "grid" else grid) if v == "grid" else v
+        for k, v in given.items()
+    }
+    fast = run_columns(OUTPUTS, **FIXED, **inputs, owned=True)
+    monkeypatch.setattr("gptcalc.training.numpy_or_none", lambda points: None)
+    slow = run_columns(OUTPUTS, **FIXED, **inputs, owned=True)
+    assert fast == slow

@@ -2362,6 +2362,12 @@ def _text_model(
     text_type = text.setdefault("model_type", WRAPPERS.get(model_type))
     if text_type is None:
         raise ConfigImportError(f"{origin}: the text_config of model_type {model_type!r} names no model_type")
+    if text_type not in _BUILDERS and isinstance(text.get("text_config"), dict):
+        # transformers unwraps one level (get_text_config); a wrapper inside a wrapper is no model it builds.
+        raise ConfigImportError(
+            f"{origin}: the text_config of model_type {model_type!r} is itself a wrapper ({text_type!r} with a"
+            " text_config); expected a language model's config there"
+        )
     if "tie_word_embeddings" not in text and "tie_word_embeddings" in config and model_type in _OUTER_TIES:
         text["tie_word_embeddings"] = config["tie_word_embeddings"]
     if model_type in _OUTER_TIE_ONLY and text_type == WRAPPERS[model_type]:

@@ -50,7 +50,7 @@ def search_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
     env = os.environ.get("GPTCALC_PRESETS", "")
     named = [(str(p), "--presets") for p in extra] + [(p, "GPTCALC_PRESETS") for p in env.split(os.pathsep) if p]
     for raw, origin in named:
-        path = Path(raw).expanduser()
+        path = expand_user(raw, origin)
         if not path.is_dir():
             raise PresetError(f"{origin}: {raw!r} is not a folder")
         roots.append(path)
@@ -60,6 +60,14 @@ def search_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
 
 def is_path_reference(ref: str) -> bool:
     return ref.endswith(FILE_SUFFIXES) or "/" in ref or "\\" in ref or ref.startswith(".")
+
+
+def expand_user(raw: str, what: str) -> Path:
+    """``raw`` with a leading ``~`` or ``~user`` expanded; a user without a home folder is a :class:`PresetError`."""
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory"
+        raise PresetError(f"{what}: cannot expand {raw!r}: no home folder for that user") from None
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -123,7 +131,7 @@ def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> 
     """Resolve a name (or alias) or a file path to a preset file."""
     what = _SINGULAR[kind]
     if is_path_reference(ref):
-        path = Path(ref).expanduser()
+        path = expand_user(ref, what)
         if kind == "models" and path.is_dir() and (path / "config.json").is_file():
             return path / "config.json"  # a downloaded Hugging Face model folder
         if path.suffix not in FILE_SUFFIXES:

@@ -60,6 +60,11 @@ from gptcalc.cli.app import app  # noqa: E402  (after `selected`: importing it r
 
 def main() -> None:
     """Entry point of the ``gptcalc`` script."""
+    if sys.stdout is None or sys.stderr is None:
+        # Started with stdout or stderr closed (`gptcalc ... >&-`): Python leaves them None; say so where possible.
+        if sys.stderr is not None:
+            sys.stderr.write("gptcalc: error: standard output is closed; nothing to write the answer to\n")
+        raise SystemExit(2)
     app()
 
 

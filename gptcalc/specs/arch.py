@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, SerializerFunctionWrapHandler, Tag, model_serializer, model_validator
 
 from gptcalc.errors import InputError
-from gptcalc.specs.base import NonNegInt, PosInt, Spec
+from gptcalc.specs.base import NonNegInt, PosInt, SizedSpec
 from gptcalc.specs.defaults import DEFAULT_SEQ_LEN, DEFAULT_SERVING_CONTEXT
 
 NormKind = Literal["layernorm", "layernorm_nobias", "rmsnorm", "nonparametric"]
@@ -29,11 +29,11 @@ VISION_EXCLUDED = "vision tower and multimodal projector not counted"
 """Marks the description of a text model read out of a multimodal wrapper's text_config."""
 
 
-class StandardAttention(Spec):
+class StandardAttention(SizedSpec):
     """Multi-head attention with ``n_kv_heads`` key/value heads: MHA (= n_heads), GQA, or MQA (= 1)."""
 
     kind: Literal["standard"] = Field(default="standard", description="Attention family tag.")
-    n_heads: PosInt = Field(description="Query heads (a).")
+    n_heads: PosInt = Field(le=1 << 20, description="Query heads (a).")
     n_kv_heads: PosInt | None = Field(
         default=None, description="Key/value heads; None means n_heads (MHA), 1 is MQA, in between GQA."
     )
@@ -119,7 +119,7 @@ class StandardAttention(Spec):
         return self
 
 
-class LatentAttention(Spec):
+class LatentAttention(SizedSpec):
     """DeepSeek-V2/V3 multi-head latent attention (DeepSeek-AI 2024, arXiv:2405.04434, Sec. 2.1).
 
     Queries go through an optional low-rank bottleneck (``q_lora_rank``); keys and values share one
@@ -127,7 +127,7 @@ class LatentAttention(Spec):
     """
 
     kind: Literal["mla"] = Field(default="mla", description="Attention family tag.")
-    n_heads: PosInt = Field(description="Attention heads.")
+    n_heads: PosInt = Field(le=1 << 20, description="Attention heads.")
     q_lora_rank: PosInt | None = Field(
         default=None, description="Query compression rank d_c'; None: a direct query projection (V2-Lite)."
     )
@@ -196,7 +196,7 @@ Attention = Annotated[
 ]
 
 
-class MLP(Spec):
+class MLP(SizedSpec):
     """Feed-forward block: plain 2-matrix (up, down) or gated 3-matrix (gate, up, down)."""
 
     activation: Activation = Field(
@@ -216,7 +216,7 @@ class MLP(Spec):
         return 3 if self.gated else 2
 
 
-class MoE(Spec):
+class MoE(SizedSpec):
     """Mixture-of-Experts feed-forward (Shazeer et al. 2017; fine-grained + shared: DeepSeekMoE 2024).
 
     A layer ``i`` (0-based) is an MoE layer when ``i >= first_dense_layers``,
@@ -302,7 +302,7 @@ class MoE(Spec):
         return self.top_k
 
 
-class Mamba2(Spec):
+class Mamba2(SizedSpec):
     """A Mamba-2 state-space mixer (Dao & Gu 2024, "Transformers are SSMs", arXiv:2405.21060, Sec. 7.1 and
     Fig. 6; transformers' ``Mamba2Mixer`` / ``NemotronHMamba2Mixer``).
 
@@ -313,7 +313,7 @@ class Mamba2(Spec):
     """
 
     kind: Literal["mamba2"] = Field(default="mamba2", description="State-space family tag.")
-    n_heads: PosInt = Field(description="SSM heads (H; num_heads / mamba_num_heads).")
+    n_heads: PosInt = Field(le=1 << 20, description="SSM heads (H; num_heads / mamba_num_heads).")
     head_dim: PosInt = Field(description="Channels per SSM head (P; head_dim / mamba_head_dim).")
     state_size: PosInt = Field(description="State dimension per channel (N; state_size / ssm_state_size).")
     n_groups: PosInt = Field(default=1, description="Groups sharing B and C (G; n_groups), like GQA's kv heads.")
@@ -348,7 +348,7 @@ class Mamba2(Spec):
         return self
 
 
-class Mamba1(Spec):
+class Mamba1(SizedSpec):
     """A Mamba (selective SSM) mixer as Jamba uses it (Gu & Dao 2023, "Mamba", arXiv:2312.00752, Sec. 3.4 and
     Fig. 3; Lieber et al. 2024, Jamba; transformers' ``JambaMambaMixer``).
 
@@ -368,7 +368,7 @@ class Mamba1(Spec):
     inner_norms: bool = Field(default=True, description="RMSNorms on dt, B and C (Jamba).")
 
 
-class GatedDeltaNet(Spec):
+class GatedDeltaNet(SizedSpec):
     """A gated DeltaNet linear-attention mixer (Yang, Kautz & Hatamizadeh 2024, "Gated Delta Networks",
     arXiv:2412.06464; Qwen3-Next's ``Qwen3NextGatedDeltaNet``).
 
@@ -380,8 +380,10 @@ class GatedDeltaNet(Spec):
     """
 
     kind: Literal["gated_deltanet"] = Field(default="gated_deltanet", description="Linear-attention family tag.")
-    key_heads: PosInt = Field(description="Query/key heads (linear_num_key_heads).")
-    value_heads: PosInt = Field(description="Value heads (linear_num_value_heads); a multiple of key_heads.")
+    key_heads: PosInt = Field(le=1 << 20, description="Query/key heads (linear_num_key_heads).")
+    value_heads: PosInt = Field(
+        le=1 << 20, description="Value heads (linear_num_value_heads); a multiple of key_heads."
+    )
     key_head_dim: PosInt = Field(description="Width d_k of a query/key head (linear_key_head_dim).")
     value_head_dim: PosInt = Field(description="Width d_v of a value head (linear_value_head_dim).")
     conv_kernel: PosInt = Field(default=4, description="Width of the causal convolution (linear_conv_kernel_dim).")
@@ -404,7 +406,7 @@ class GatedDeltaNet(Spec):
         return self
 
 
-class KimiDeltaAttention(Spec):
+class KimiDeltaAttention(SizedSpec):
     """Kimi Delta Attention, KDA (Kimi Team 2025, "Kimi Linear", arXiv:2510.26692, Sec. 3; transformers'
     ``KimiLinearDeltaAttention``): a gated delta rule with a per-channel forget gate. q, k and v projections of
     ``heads x head_dim`` each, a bias-free depthwise conv over all three, the forget gate's low-rank f_a/f_b
@@ -413,13 +415,13 @@ class KimiDeltaAttention(Spec):
     per sequence is the conv window and a ``d x d`` matrix per head."""
 
     kind: Literal["kda"] = Field(default="kda", description="Linear-attention family tag.")
-    heads: PosInt = Field(description="Heads H (linear_num_heads / linear_attn_config.num_heads).")
+    heads: PosInt = Field(le=1 << 20, description="Heads H (linear_num_heads / linear_attn_config.num_heads).")
     head_dim: PosInt = Field(description="Head width d (linear_head_dim / linear_attn_config.head_dim).")
     conv_kernel: PosInt = Field(default=4, description="Width of the short convolution (short_conv_kernel_size).")
     chunk_size: PosInt = Field(default=64, description="Chunk length C of the chunkwise training/prefill kernel.")
 
 
-class LightningAttention(Spec):
+class LightningAttention(SizedSpec):
     """Lightning attention, MiniMax's linear attention (MiniMax 2025, "MiniMax-01", arXiv:2501.08313, Sec. 2.2;
     Qin et al. 2024, "Lightning Attention-2"; transformers' ``MiniMaxLightningAttention``): a SiLU-activated
     fused qkv projection of 3 x heads x head_dim, per-head exponential decay (fixed slopes, buffers), the
@@ -428,7 +430,7 @@ class LightningAttention(Spec):
     blocks through a ``head_dim x head_dim`` state per head, which is all a sequence keeps."""
 
     kind: Literal["lightning"] = Field(default="lightning", description="Linear-attention family tag.")
-    heads: PosInt = Field(description="Heads H (num_attention_heads).")
+    heads: PosInt = Field(le=1 << 20, description="Heads H (num_attention_heads).")
     head_dim: PosInt = Field(description="Head width d (head_dim, or hidden_size / num_attention_heads).")
     block_size: PosInt = Field(default=256, description="Block length B of the blockwise kernel (block_size).")
 
@@ -459,7 +461,7 @@ StateSpace = Annotated[
 ]
 
 
-class KvSharing(Spec):
+class KvSharing(SizedSpec):
     """The last ``layers`` layers reuse keys and values instead of computing their own (Gemma 4's
     num_kv_shared_layers; transformers' ``Gemma4TextAttention`` with ``kv_sharing_mode == "reuse"``): each reads
     the K/V of the last earlier layer of its own attention type (sliding or full), so it has no k/v projections
@@ -473,7 +475,7 @@ class KvSharing(Spec):
     )
 
 
-class PerLayerEmbedding(Spec):
+class PerLayerEmbedding(SizedSpec):
     """Per-layer input embeddings, PLE (Gemma 3n/Gemma 4; transformers' ``Gemma4TextModel.embed_tokens_per_layer``,
     ``per_layer_model_projection``, ``per_layer_projection_norm`` and each ``Gemma4TextDecoderLayer``'s
     ``per_layer_input_gate``, ``per_layer_projection`` and ``post_per_layer_input_norm``): a second token table of
@@ -523,7 +525,7 @@ SSM_BLOCKS: frozenset[str] = frozenset(
 )
 
 
-class Architecture(Spec):
+class Architecture(SizedSpec):
     """A decoder-only transformer, enough to count its parameters and FLOPs exactly."""
 
     name: str = Field(default="custom", description="Short name.")
@@ -540,7 +542,7 @@ class Architecture(Spec):
         description="layernorm (weight+bias), layernorm_nobias (weight; MPT, DBRX, Cohere), rmsnorm (weight) "
         "or nonparametric (no weights, OLMo).",
     )
-    norms_per_layer: NonNegInt = Field(default=2, description="Norms in each block (2 usual; Gemma 2: 4).")
+    norms_per_layer: NonNegInt = Field(default=2, le=16, description="Norms in each block (2 usual; Gemma 2: 4).")
     final_norm: bool = Field(default=True, description="A norm after the last block.")
     position_embedding: Literal["rotary", "learned", "alibi", "none"] = Field(
         default="rotary", description="learned adds a (max_position_embeddings x h) table."

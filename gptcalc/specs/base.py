@@ -6,12 +6,13 @@ import weakref
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from typing_extensions import Self
 
 from gptcalc.errors import InputError, SpecError
 
 _HASHES: dict[int, tuple[weakref.ref[Spec], int]] = {}
+MAX_EXACT_INT = 2**53
 
 
 class Spec(BaseModel):
@@ -49,6 +50,24 @@ class Spec(BaseModel):
             _HASHES.clear()
         _HASHES[id(self)] = (weakref.ref(self), value)
         return value
+
+
+class SizedSpec(Spec):
+    """A spec of model sizes (an architecture and its parts): every whole number is at most 2**53."""
+
+    @model_validator(mode="after")
+    def _exact_integers(self) -> Self:
+        # Every count and width here ends up in float arithmetic: beyond 2**53 a whole number is no longer
+        # exact, and products of such sizes run to infinity. Bounded fields say tighter limits of their own.
+        for name, value in self.__dict__.items():
+            values = value if isinstance(value, tuple) else (value,)
+            for v in values:
+                if type(v) is int and abs(v) > MAX_EXACT_INT:
+                    raise ValueError(
+                        f"{name}: a {len(str(abs(v)))}-digit number is beyond any model or machine (at most"
+                        f" 2**53 = {MAX_EXACT_INT:,})"
+                    )
+        return self
 
 
 S = TypeVar("S", bound=BaseModel)

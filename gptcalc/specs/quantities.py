@@ -129,8 +129,13 @@ def parse_number(text: str | float | int, *, name: str = "value", binary: bool =
                 f"{name}: cannot read {text!r}: a comma only separates thousands (25,000); write decimals with a"
                 " point (2.5) and give one value per flag"
             )
-        digits = digits.replace(",", "").replace("_", "")
-        value = float(digits) * table[match.group("suffix")]
+        try:  # the pattern lets through a bare exponent ("e2") and stray underscores ("1__0")
+            mantissa = float(digits.replace(",", ""))
+        except ValueError:
+            raise InputError(
+                f"{name}: cannot read {text!r} as a number (examples: 1.8T, 111B, 8k, 13e12, 0.34, 34%)"
+            ) from None
+        value = mantissa * table[match.group("suffix")]
         if match.group("pct"):
             value /= 100.0
         if match.group("sign") == "-":
