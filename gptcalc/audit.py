@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from pydantic import Field
 
+from gptcalc.errors import InputError
 from gptcalc.flops import flops_per_token
 from gptcalc.specs.base import Result
 from gptcalc.specs.conventions import get_convention
@@ -72,6 +73,11 @@ def audit(resolved: ResolvedScenario, tolerance: float = 0.05) -> Audit:
         if any(v is None for v in inputs.values()):
             return
         derived = propagate(lambda **kw: {"v": fn(**kw)}, {k: v for k, v in inputs.items() if v is not None})["v"]
+        if not isinstance(derived, Range):  # propagate leaves a non-finite value as it is
+            raise InputError(
+                f"claims: {quantity} derived from {derived_from} comes out as {derived}; check the claims and inputs"
+                " for extreme values"
+            )
         claimed_r = as_range(claimed) if claimed is not None else None
         rows.append(
             AuditRow(

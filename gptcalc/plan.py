@@ -51,7 +51,7 @@ class Plan(Result):
     loss: float = Field(description="Predicted loss (nats/token, MassiveText-calibrated).")
     gpu_hours: float
     cost_usd: float
-    gpus: float | None = Field(description="GPUs needed to finish in `days` (when days is given).")
+    gpus: int | None = Field(description="Whole GPUs needed to finish in `days` (when days is given).")
     days: float | None = Field(description="Days it takes on `gpus` (when gpus is given).")
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -180,7 +180,7 @@ def plan(
     n = count_params(arch).total
     tokens = budget_flops / (6.0 * n)
     gpu_hours = budget_flops / per_gpu_hour
-    need_gpus = gpu_hours / (days * 24.0) if days is not None else None
+    need_gpus = math.ceil(gpu_hours / (days * 24.0) - 1e-9) if days is not None else None  # whole GPUs
     need_days = gpu_hours / (gpus * 24.0) if gpus is not None else None
     return Plan(
         hardware=hardware.name,

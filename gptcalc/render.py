@@ -25,7 +25,15 @@ def console() -> Console:
 
     from rich.console import Console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # The reader left (`gptcalc ... | head -1`): rich's hook exits 1; what the reader wanted was written,
+            # so end as gptcalc.cli.main does, quietly with 0.
+            self.quiet = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0)
+
+    return _Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -85,6 +85,8 @@ def _grid(lo: float, step: float, count: int) -> list[float]:
     for places in range(13):
         scale = 10.0**places
         a, b = lo * scale, step * scale
+        if not (math.isfinite(a) and math.isfinite(b)):
+            break  # beyond float range at this many places: no decimal grid
         whole_a, whole_b = round(a), round(b)
         if (
             abs(a - whole_a) <= 1e-14 * abs(a)

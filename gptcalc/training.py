@@ -162,6 +162,17 @@ def run_numbers(
             f"run: {missing[0]} comes out as {out[missing[0]]:.3g} and {zero[0]} as {out[zero[0]]:.3g}: the inputs"
             " are beyond any physical scale; check for extreme values (tokens, gpus, days, mfu)"
         )
+    if out["mfu"] > 1:  # only a solved MFU can: a given one is checked to be at most 1
+        raise InputError(
+            f"mfu: the run needs {out['mfu']:.3g} x the GPUs' peak FLOP/s ({out['mfu']:.0%} MFU), more than any"
+            " hardware delivers; give more days or GPUs, or fewer tokens"
+        )
+    if out["hfu"] > 1:
+        raise InputError(
+            f"mfu: {out['mfu']:.3g} with recomputation makes the hardware run {out['hfu']:.3g} x its peak (HFU above"
+            " 100%); give an MFU of at most"
+            f" {out['mfu'] / out['hfu']:.3g} or less recomputation"
+        )
     return out
 
 
@@ -487,6 +498,8 @@ def estimate_training(
     ``goodput``, when given, scales it too.
     """
     costs = costs or CostAssumptions()
+    if goodput is not None and not 0 < goodput <= 1:
+        raise InputError(f"goodput: the share of wall time spent on useful steps must be in (0, 1], got {goodput:g}")
     predicted = None
     if mfu is None and days is None and tokens is not None and gpus is not None:
         from gptcalc.fit import predict_mfu  # the step-time model; imported only when it is needed

@@ -80,7 +80,8 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     # A model that does not fit blames the GPU count, not the batch (70B in bf16 is 140 GB > 80 GB).
     (["serve", "llama-2-70b", "--gpus", "1"], 2, ["--gpus", "does not fit"]),
     # Serving layouts: huge or fractional degrees, non-finite acceptance, a draft that is not a model.
-    (["serve", "mixtral-8x7b", "--ep", "1e300"], 2, ["ep", "more GPUs than the 8 experts", "1, 2, 4, 8"]),
+    (["serve", "mixtral-8x7b", "--ep", "1e300"], 2, ["--ep", "more than 65,536"]),
+    (["serve", "mixtral-8x7b", "--ep", "16"], 2, ["ep", "more GPUs than the 8 experts", "1, 2, 4, 8"]),
     (["serve", "mixtral-8x7b", "--tp", "1", "--ep", "2.5"], 2, ["--ep", "whole number"]),
     (["serve", "mixtral-8x7b", "--draft", "ngram", "--accept", "nan"], 2, ["--accept", "cannot read"]),
     (["serve", "mixtral-8x7b", "--draft", "ngram", "--draft-tokens", "1e300"], 2, ["--draft-tokens", "1 to 32"]),
@@ -96,6 +97,23 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["params", "{tmp}/huge_norms.toml"], 2, ["norms_per_layer", "less than or equal to 16"]),
     (["params", "~nosuchuser-gptcalc/x.toml"], 2, ["cannot expand", "no home folder"]),
     (["params", "{tmp}/wrapped/config.json"], 2, ["text_config", "itself a wrapper"]),
+    # A solved MFU above 100% (2T tokens in one day on 8 GPUs: 116 x peak) or an HFU above it is no run at all.
+    ([*TRAIN_7B, "--gpus", "8", "--days", "1"], 2, ["mfu", "116 x the GPUs' peak", "more days or GPUs"]),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.8", "--recompute", "full"], 2, ["HFU above 100%", "at most"]),
+    (["sweep", "gpt-4-a100", "--vary", "days=1,2"], 2, ["mfu", "x the GPUs' peak"]),
+    ([*TRAIN_7B, "--gpus", "8", "--goodput", "2"], 2, ["goodput", "(0, 1]"]),
+    (["train", "llama-2-7b", "--dataset", "{tmp}/few_tokens.toml", "--gpus", "8", "--mfu", "0.4"], 2, [">= 1"]),
+    (["memory", "llama-2-7b", "--hardware", "{tmp}/huge_memory.toml"], 2, ["memory_gib", "1048576"]),
+    (["memory", "llama-2-7b", "--serve", "--batch", "1e300"], 2, ["--batch", "more than"]),
+    (["memory", "mixtral-8x7b", "--ep", "8", "--dp", "8", "--capacity-factor", "1e300"], 2, ["capacity_factor"]),
+    (["serve", "llama-2-7b", "--prefill-gpus", "1e300", "--decode-gpus", "1"], 2, ["--prefill-gpus", "more than"]),
+    (["sweep", "llama-3.1-405b", "--vary", "tokens=1..1e300:1e299"], 2, ["floating-point range"]),
+    (["audit", "{tmp}/huge_claims.toml"], 2, ["claims", "extreme values"]),
+    (["presets", "--presets", "{tmp}/fifo_presets"], 2, ["f.toml", "not a regular file"]),
+    (["presets", "--presets", "{tmp}/alias_presets"], 2, ["aliases", "list of names"]),
+    (["show", "{tmp}/nan/config.json"], 2, ["hidden_size", "nan"]),
+    (["compare", "llama-2-7b", "mixtral-8x7b", "--tokens", "2T", "--gpus", "0.5"], 2, ["--tokens", "--hardware"]),
+    (["serve", "mixtral-8x7b", "--draft", "ngram", "--draft-tokens", "2.5"], 2, ["--draft-tokens", "1 to 32"]),
 ]
 
 # Legal but physically odd: a warning on stderr (and in --json), exit 0.
@@ -103,7 +121,8 @@ WARNINGS: list[tuple[list[str], str]] = [
     ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--pue", "0.5"], "PUE 0.5 is below 1"),
     ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.005"], "below 1%"),
     ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.9"], "above 80%"),
-    ([*TRAIN_7B, "--gpus", "8", "--days", "1"], "above 80%"),  # solved MFU: 2T x 6 x 6.7B / (8 x 1e15 x 86400)
+    # Solved MFU: 2T x 6 x 6.74B = 8.1e22 FLOP / (8 x 989.4 TFLOP/s x 130 days) = 0.91.
+    ([*TRAIN_7B, "--gpus", "8", "--days", "130"], "above 80%"),
     ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--seq-len", "1e12"], "context of 4,096"),
     (["flops", "llama-2-7b", "--seq-len", "8k"], "context of 4,096"),
     (["memory", "llama-2-7b", "--seq-len", "8k"], "context of 4,096"),
@@ -132,6 +151,19 @@ def hostile_dir(tmp_path: Path) -> Path:
         wrapped = {"model_type": "w", "text_config": wrapped}
     (tmp_path / "wrapped").mkdir()
     (tmp_path / "wrapped" / "config.json").write_text(json.dumps(wrapped))
+    (tmp_path / "few_tokens.toml").write_text("unique_tokens = 1e12\nepochs = 1e-320\nseq_len = 4096\n")
+    h100 = (Path(__file__).resolve().parent.parent / "presets" / "hardware" / "h100-sxm.toml").read_text()
+    (tmp_path / "huge_memory.toml").write_text(re.sub(r"(?m)^memory_gib = .*$", "memory_gib = 1e300", h100))
+    (tmp_path / "huge_claims.toml").write_text(
+        'model = "llama-2-7b"\nhardware = "h100"\ntokens = 2e12\nseq_len = 4096\ngpus = 64\nmfu = 0.4\n'
+        "[claims]\nflops = 1e300\ntokens = 1e300\ngpu_hours = 1e300\n"
+    )
+    (tmp_path / "fifo_presets" / "models").mkdir(parents=True)
+    os.mkfifo(tmp_path / "fifo_presets" / "models" / "f.toml")
+    (tmp_path / "alias_presets" / "hardware").mkdir(parents=True)
+    (tmp_path / "alias_presets" / "hardware" / "x.toml").write_text(h100.replace("aliases = [", "aliases = 5 #["))
+    (tmp_path / "nan").mkdir()
+    (tmp_path / "nan" / "config.json").write_text('{"model_type": "llama", "hidden_size": NaN, "num_hidden_layers": 4}')
     return tmp_path
 
 
@@ -248,3 +280,45 @@ def test_extreme_values_print_short(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert not re.search(r"\d{13,}", result.stdout), result.stdout
     assert "e+302" in result.stdout or "e+301" in result.stdout
+
+
+def _script(*args: str, env: dict[str, str] | None = None, **kw: Any) -> Any:
+    import subprocess
+    import sys
+
+    code = f"import sys; sys.argv = ['gptcalc', *{list(args)!r}]; from gptcalc.cli import main; main()"
+    return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, **(env or {})}, **kw)
+
+
+def test_ascii_terminal_gets_no_traceback() -> None:
+    import subprocess
+
+    proc = _script(
+        "serve", "llama-2-7b", env={"PYTHONIOENCODING": "ascii"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err and b"us per kernel" not in out  # µ became '?'
+    assert b"?s per kernel" in out
+
+
+def test_reader_leaving_the_pipe_ends_quietly() -> None:
+    import subprocess
+
+    proc = _script("calibrate", "--rows", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()  # `| head -c 100`
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0 and err == b""
+
+
+def test_matplotlib_that_cannot_start_is_one_line(tmp_path: Path) -> None:
+    import subprocess
+
+    pytest.importorskip("matplotlib")
+    args = ("sweep", "gpt-4-a100", "--vary", "mfu=0.2..0.5:0.05", "--png", str(tmp_path / "p.png"))
+    proc = _script(*args, env={"MPLBACKEND": "nosuchbackend"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and err.startswith(b"gptcalc: error: --png: matplotlib cannot start") and out == b""
+    assert not (tmp_path / "p.png").exists()

@@ -36,6 +36,7 @@ NOT_RUNNABLE = {
     "train llama-2-7b --tokens 2T --gpus 1,2 --mfu 0.4 --json": "the bad-input examples fail on purpose",
     "train llama-2-7b --tokens 2T --days 1e300 --mfu 0.4 --json": "the bad-input examples fail on purpose",
     "solve --total 1.8T --experts 16 --json": "the bad-input examples fail on purpose",
+    "train llama-2-7b --tokens 2T --gpus 8 --days 1 --json": "the bad-input examples fail on purpose",
 }
 
 

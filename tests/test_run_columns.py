@@ -32,7 +32,7 @@ OUTPUTS = tuple(TrainingRun.model_fields)  # every output of the run identity an
         {"tokens": 13e12, "gpus": 25_000.0, "mfu": [0.2, 0.3, 0.45]},  # solve days
         {"tokens": [1e12, 13e12], "days": [90.0, 100.0], "mfu": 0.34},  # solve gpus, two lists
         {"gpus": 1024.0, "days": 30.0, "mfu": [0.3, 0.4]},  # solve tokens
-        {"tokens": 2e12, "gpus": [8.0, 16.0], "days": 10.0},  # solve mfu
+        {"tokens": 1e9, "gpus": [8.0, 16.0], "days": 10.0},  # solve mfu (0.63 and 0.31)
     ],
 )
 def test_columns_match_points(given: dict[str, Any], owned: bool) -> None:
@@ -58,7 +58,7 @@ def test_same_errors_as_points() -> None:
     [
         {"tokens": 13e12, "gpus": 25_000.0, "mfu": "grid"},  # solve days
         {"tokens": "grid", "days": "grid", "mfu": 0.34},  # solve gpus: two columns, powers -1 and 1
-        {"tokens": 2e12, "gpus": "grid", "days": 10.0},  # solve mfu
+        {"tokens": 1e9, "gpus": "grid", "days": 1e4},  # solve mfu
     ],
 )
 def test_numpy_columns_equal_python_columns(given: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,6 +73,8 @@ def expand_user(raw: str, what: str) -> Path:
 def read_file(path: Path) -> dict[str, Any]:
     """Read a TOML or JSON file into a dict; a malformed file is a :class:`PresetError` naming it."""
     try:
+        if not path.is_file():  # a FIFO would block the read, a device never end it
+            raise PresetError(f"{path}: not a regular file")
         raw = path.read_bytes()
     except OSError as err:
         raise PresetError(f"{path}: cannot read ({err.strerror or err})") from None
@@ -119,12 +121,19 @@ def list_presets(kind: PresetKind, dirs: Sequence[str | Path] = ()) -> list[Pres
                     path=str(path),
                     description=" ".join(desc.split()),
                     source=" ".join(str(data.get("source", "")).split()),
-                    aliases=[str(a) for a in data.get("aliases", [])],
+                    aliases=_aliases(path, data),
                     shadowed=path.stem in seen,
                 )
             )
             seen.add(path.stem)
     return out
+
+
+def _aliases(path: Path, data: dict[str, Any]) -> list[str]:
+    aliases = data.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise PresetError(f"{path}: aliases: expected a list of names, got {aliases!r}")
+    return aliases
 
 
 def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> Path:

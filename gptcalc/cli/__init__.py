@@ -8,6 +8,7 @@ notebooks).
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 
@@ -65,7 +66,22 @@ def main() -> None:
         if sys.stderr is not None:
             sys.stderr.write("gptcalc: error: standard output is closed; nothing to write the answer to\n")
         raise SystemExit(2)
-    app()
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal or pipe that cannot encode a character (LANG=C, PYTHONIOENCODING=ascii) gets '?' for it
+        # (µ, box lines), never a UnicodeEncodeError.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left (`gptcalc ... | head -1`): what it wanted was written. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again, and exit 0 as a finished pipeline stage does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
 
 
 __all__ = ["app", "main"]

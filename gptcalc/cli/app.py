@@ -44,6 +44,8 @@ class OneLineErrors(TyperGroup):
             if not standalone_mode:
                 raise
             fail(" ".join(str(err).split()))
+        except BrokenPipeError:  # the reader of stdout left: gptcalc.cli.main ends quietly
+            raise
         except OSError as err:  # a path the user named (or stdout) that the system refuses: one line, no traceback
             if not standalone_mode:
                 raise

@@ -531,7 +531,15 @@ def compare_cmd(
         raise InputError("compare: give at least two models or scenarios")
     d = dirs(presets)
     run = None
-    if hardware is not None:
+    if hardware is None:
+        given = [f for f, v in (("--tokens", tokens), ("--gpus", gpus), ("--days", days), ("--mfu", mfu)) if v]
+        if price is not None:
+            given.append("--price")
+        if given:  # they would be ignored: a run needs the hardware it runs on
+            raise InputError(
+                f"{given[0]}: a run of the models needs --hardware (and three of --tokens/--gpus/--days/--mfu)"
+            )
+    else:
         run = RunForModels(
             hardware=load_hardware(hardware, d),
             tokens=parsing.value(tokens, "--tokens"),

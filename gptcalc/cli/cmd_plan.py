@@ -344,10 +344,16 @@ def _fmt(key: str, value: float) -> str:
 
 
 def _require_matplotlib() -> None:
+    import logging
+
+    # matplotlib logs its own setup notes (an unwritable MPLCONFIGDIR) on stderr: the CLI's stderr is for errors.
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise InputError("--png needs matplotlib: pip install 'gptcalc[plot]'") from None
+    except (ValueError, RuntimeError) as err:  # e.g. MPLBACKEND naming no backend: rcParams refuse it on import
+        raise InputError(f"--png: matplotlib cannot start: {' '.join(str(err).split())[:200]}") from None
 
 
 def _draw_png(result: Any, metric: str, claim: float | None, path: str) -> None:

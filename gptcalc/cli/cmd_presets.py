@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -43,6 +44,21 @@ def presets_cmd(kind: KindArg = None, presets: PresetsOpt = None, json_out: Json
         out.print()
 
 
+def _check(kind: PresetKind, path: Path, preset_dirs: list[Path]) -> None:
+    from gptcalc.adapters.load import load_dataset, load_hardware, load_model
+    from gptcalc.adapters.scenarios import load_scenario
+
+    ref = str(path)
+    if kind == "models":
+        load_model(ref, preset_dirs)
+    elif kind == "hardware":
+        load_hardware(ref, preset_dirs)
+    elif kind == "datasets":
+        load_dataset(ref, preset_dirs)
+    else:
+        load_scenario(ref, preset_dirs)
+
+
 @app.command("show", rich_help_panel="Models and presets")
 def show_cmd(
     name: Annotated[str, typer.Argument(help="Preset name or file.")],
@@ -63,6 +79,7 @@ def show_cmd(
         find_preset(kinds[0], name, dirs(presets))
     kind_found, path = found[0]
     data = read_file(path)
+    _check(kind_found, path, dirs(presets))  # an invalid preset gets the one-line error, not its raw numbers
     if json_out:
         print_json({"kind": kind_found, "name": path.stem, "path": str(path), "preset": data})
         return

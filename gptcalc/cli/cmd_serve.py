@@ -106,9 +106,10 @@ def _speculation(arch: Any, flags: dict[str, Any]) -> dict[str, Any] | None:
                 f"--accept: the chance one proposed token is accepted, between 0 and 1; got {flags['accept']}"
             )
     if flags.get("draft_tokens") is not None:
-        data["tokens"] = parse_int(flags["draft_tokens"], name="--draft-tokens")
-        if not 1 <= data["tokens"] <= 32:
-            raise InputError(f"--draft-tokens: proposals per step, 1 to 32; got {flags['draft_tokens']}")
+        value = parse_number(flags["draft_tokens"], name="--draft-tokens")
+        if not (1 <= value <= 32 and value == int(value)):
+            raise InputError(f"--draft-tokens: proposals per step, a whole number 1 to 32; got {flags['draft_tokens']}")
+        data["tokens"] = int(value)
     return data
 
 
@@ -121,7 +122,7 @@ def setup_from_flags(arch: Any, hw: Any, flags: dict[str, Any]) -> Any:
     gpus = None if flags["gpus"] is None else parse_int(flags["gpus"], name="--gpus")
     tp = None if flags["tp"] is None else parse_int(flags["tp"], name="--tp")
     pp = None if flags["pp"] is None else parse_int(flags["pp"], name="--pp")
-    ep = None if flags.get("ep") is None else parse_int(flags["ep"], name="--ep")
+    ep = None if flags.get("ep") is None else parse_int(flags["ep"], name="--ep", maximum=1 << 16)  # MoE.n_experts
     if ep is not None and ep > 1:
         # Experts over ep GPUs; attention data-parallel over ep/tp groups (tp 1 unless given, DeepSeek-V3's way).
         tp = tp or 1

@@ -16,7 +16,7 @@ class Dataset(Spec):
     tokens: PosFloat | None = Field(default=None, description="Tokens seen in training (with repeats).")
     unique_tokens: PosFloat | None = Field(default=None, description="Distinct tokens, repeated `epochs` times.")
     epochs: PosFloat = Field(default=1.0, description="Passes over unique_tokens.")
-    seq_len: PosInt = Field(description="Training sequence (context) length in tokens.")
+    seq_len: PosInt = Field(le=1 << 30, description="Training sequence (context) length in tokens, at most 2**30.")
 
     @model_validator(mode="after")
     def _one_count(self) -> Dataset:
@@ -24,6 +24,10 @@ class Dataset(Spec):
             raise ValueError("give exactly one of tokens or unique_tokens (with epochs)")
         if self.tokens is not None and self.epochs != 1.0:
             raise ValueError("epochs applies to unique_tokens; with tokens, leave epochs at 1")
+        if not self.total_tokens >= 1:
+            raise ValueError(
+                f"the run sees {self.total_tokens:.3g} tokens; tokens (or unique_tokens x epochs) must be >= 1"
+            )
         return self
 
     @property

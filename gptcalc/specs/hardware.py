@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -21,24 +21,28 @@ class Hardware(Spec):
     description: str = Field(default="", description="What this is.")
     source: str = Field(default="", description="Datasheet or documentation the numbers come from.")
     aliases: tuple[str, ...] = Field(default=(), description="Other names that select this preset.")
-    peak_tflops: dict[Dtype, PosFloat] = Field(
+    peak_tflops: dict[Dtype, Annotated[PosFloat, Field(le=1e9)]] = Field(
         description="Dense peak tensor throughput per number format, TFLOP/s. A missing format is unsupported."
     )
     memory_gib: PosFloat = Field(
+        le=1 << 20,
         description="Device memory. Vendors' 'GB' for HBM parts are GiB (HBM stacks are sized in GiB; "
-        "nvidia-smi shows 81,920 MiB for an A100 80GB)."
+        "nvidia-smi shows 81,920 MiB for an A100 80GB).",
     )
-    memory_bandwidth_gb_s: PosFloat = Field(description="Device memory bandwidth, 1e9 bytes/s.")
+    memory_bandwidth_gb_s: PosFloat = Field(le=1e9, description="Device memory bandwidth, 1e9 bytes/s.")
     intra_node_gb_s: PosFloat = Field(
+        le=1e9,
         description="Per-device bandwidth to peers in its node (NVLink, Infinity Fabric, ICI), one direction, "
-        "1e9 bytes/s: half the bidirectional figure datasheets print."
+        "1e9 bytes/s: half the bidirectional figure datasheets print.",
     )
     inter_node_gb_s: PosFloat = Field(
+        le=1e9,
         description="Per-device network bandwidth to other nodes, one direction, 1e9 bytes/s "
-        "(e.g. one 400 Gb/s NIC per GPU = 50)."
+        "(e.g. one 400 Gb/s NIC per GPU = 50).",
     )
     devices_per_node: PosInt = Field(
         default=8,
+        le=1 << 20,
         description="Devices sharing the fast scale-up links (an NVLink/xGMI node, an NVL72 rack, a TPU slice's ICI).",
     )
     pcie_only: bool = Field(
@@ -50,14 +54,17 @@ class Hardware(Spec):
     )
     intra_node_latency_us: PosFloat = Field(
         default=DEFAULT_INTRA_LATENCY_US,
+        le=1e9,
         description="Latency of one collective step inside the scale-up domain, microseconds (NCCL small-message).",
     )
     inter_node_latency_us: PosFloat = Field(
         default=DEFAULT_INTER_LATENCY_US,
+        le=1e9,
         description="Latency of one collective step across the scale-out network, microseconds (IB/RoCE/DCN).",
     )
     compute_units: PosInt | None = Field(
         default=None,
+        le=1 << 24,
         description="Streaming multiprocessors (NVIDIA), compute units (AMD) or cores that GEMM tiles are spread"
         " over; sets the wave quantization of small GEMMs. None: no quantization modelled.",
     )
@@ -71,12 +78,12 @@ class Hardware(Spec):
         description="Measured fraction of the dense peak that large GEMMs reach on this part (cuBLAS/hipBLASLt"
         " microbenchmarks); None: the time model's fitted default.",
     )
-    tdp_w: PosFloat = Field(description="Board power (TDP), watts.")
-    price_per_hour: PosFloat = Field(description="Typical rental price, USD per device-hour.")
+    tdp_w: PosFloat = Field(le=1e9, description="Board power (TDP), watts.")
+    price_per_hour: PosFloat = Field(le=1e9, description="Typical rental price, USD per device-hour.")
     price_date: str = Field(description="When that price was observed.")
     price_source: str = Field(description="Where that price comes from.")
     purchase_price_usd: PosFloat | None = Field(
-        default=None, description="Typical purchase price per device (for the owned-cluster cost model)."
+        default=None, le=1e12, description="Typical purchase price per device (for the owned-cluster cost model)."
     )
     purchase_source: str = Field(default="", description="Source of the purchase price.")
     efficiency_source: str = Field(default="", description="Measurements behind the efficiency fields.")

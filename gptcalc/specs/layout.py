@@ -94,7 +94,9 @@ class TrainLayout(Spec):
         " --overlap-moe-expert-parallel-comm); False: exposed.",
     )
     dropout: bool = Field(default=False, description="Dropout masks stored (GPT-3 era models; modern LLMs: no).")
-    capacity_factor: float = Field(default=DEFAULT_CAPACITY_FACTOR, gt=0, description="MoE expert capacity factor (c).")
+    capacity_factor: float = Field(
+        default=DEFAULT_CAPACITY_FACTOR, gt=0, le=1024, description="MoE expert capacity factor (c), at most 1,024."
+    )
 
     @property
     def gpus(self) -> int:

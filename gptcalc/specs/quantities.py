@@ -153,11 +153,14 @@ def parse_length(text: str | float | int, *, name: str = "length") -> int:
     return int(value)
 
 
-def parse_int(text: str | float | int, *, name: str = "value", minimum: int = 1) -> int:
-    """Parse a whole number with decimal suffixes (``25k`` GPUs), at least ``minimum``."""
+def parse_int(text: str | float | int, *, name: str = "value", minimum: int = 1, maximum: int = 2**53) -> int:
+    """Parse a whole number with decimal suffixes (``25k`` GPUs), from ``minimum`` to ``maximum`` (default 2**53,
+    the last whole number a float holds exactly: beyond it counts of GPUs or sequences are no machine's)."""
     value = parse_number(text, name=name)
     if value != int(value) or value < minimum:
         raise InputError(f"{name}: must be a whole number >= {minimum}, got {text!r}")
+    if value > maximum:
+        raise InputError(f"{name}: {text!r} is more than {maximum:,}; allowed {minimum:,} to {maximum:,}")
     return int(value)
 
 
