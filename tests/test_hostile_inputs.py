@@ -114,6 +114,8 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["show", "{tmp}/nan/config.json"], 2, ["hidden_size", "nan"]),
     (["compare", "llama-2-7b", "mixtral-8x7b", "--tokens", "2T", "--gpus", "0.5"], 2, ["--tokens", "--hardware"]),
     (["serve", "mixtral-8x7b", "--draft", "ngram", "--draft-tokens", "2.5"], 2, ["--draft-tokens", "1 to 32"]),
+    (["flops", "llama-2-7b", "--tokens", "1e308"], 2, ["--tokens", "floating-point range"]),
+    (["compare", "gpt-4-serve-a100", "gpt-4-serve-h100", "--hardware", "h100", "--price", "5"], 2, ["scenario"]),
 ]
 
 # Legal but physically odd: a warning on stderr (and in --json), exit 0.
@@ -322,3 +324,25 @@ def test_matplotlib_that_cannot_start_is_one_line(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and err.startswith(b"gptcalc: error: --png: matplotlib cannot start") and out == b""
     assert not (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_killed_mid_write_leaves_nothing(tmp_path: Path, signame: str) -> None:
+    # The signal arrives while the file is being written: the temporary file goes, the target never appears,
+    # and the process still ends by that signal.
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal\n"
+        "from gptcalc.cli.output import write_atomic\n"
+        "def write(handle):\n"
+        "    handle.write('x' * 1000)\n"
+        f"    os.kill(os.getpid(), signal.{signame})\n"
+        "    handle.write('never')\n"
+        f"write_atomic({str(tmp_path / 'out.csv')!r}, write)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == -getattr(signal, signame), done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -32,7 +33,7 @@ from gptcalc.errors import InputError
 from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_seconds
 from gptcalc.render import assumptions, cell, console, print_json, table
 from gptcalc.specs.defaults import DEFAULT_RECOMPUTE
-from gptcalc.specs.quantities import parse_int, parse_number, parse_range, scale
+from gptcalc.specs.quantities import Range, parse_int, parse_number, parse_range, scale
 
 RecomputeOpt = Annotated[
     str, typer.Option("--recompute", help="Activation recomputation for hardware FLOPs: none, selective, full.")
@@ -85,6 +86,11 @@ def flops_cmd(
     result = flops_per_token(arch, length, conv, _recompute(recompute))
     rows = compare_conventions(arch, length)
     total_tokens = parsing.value(tokens, "--tokens")
+    most = total_tokens.high if isinstance(total_tokens, Range) else total_tokens
+    if most is not None and not math.isfinite(most * result.training_per_token):
+        raise InputError(
+            f"--tokens: {tokens} tokens x {result.training_per_token:.3g} FLOPs each is beyond floating-point range"
+        )
     if json_out:
         payload: dict[str, Any] = result.model_dump()
         payload["conventions"] = [r.model_dump() for r in rows]
@@ -525,6 +531,7 @@ def compare_cmd(
     from gptcalc.adapters.scenarios import load_comparands
     from gptcalc.cli.report import cells
     from gptcalc.compare import compare
+    from gptcalc.specs.arch import Architecture
     from gptcalc.specs.run import RunForModels
 
     if len(refs) < 2:
@@ -549,8 +556,15 @@ def compare_cmd(
             dtype=dtype,
             costs=parsing.costs(price=price),
         )
+    comparands = load_comparands(refs, d)
+    if run is not None and not any(isinstance(item, Architecture) for _, item in comparands):
+        # The run flags apply to models only; scenarios bring their own hardware, run and price.
+        raise InputError(
+            "--hardware: the run flags apply to models, and every item here is a scenario with its own hardware,"
+            " run and price; change those with the scenario's --set"
+        )
     result = compare(
-        load_comparands(refs, d),
+        comparands,
         seq_len=parsing.length(seq_len, "--seq-len"),
         convention=parsing.convention(convention),
         run=run,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,45 @@ def write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool = 
     but a regular file. An existing target that is not a regular file (a device, FIFO, socket, folder, or a
     link to one) is refused; a link to a regular file is followed and the file it names is replaced. Every OS
     error becomes one :class:`InputError` naming the path."""
+    with _signals_raise():
+        _write_atomic(path, write, binary)
+
+
+class _Stopped(BaseException):
+    """A termination signal arrived while a file was being written (see :func:`_signals_raise`)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While a file is written, SIGTERM and SIGHUP raise (so the temporary file is removed on the way out), then
+    the signal is delivered again as it would have been: the process still ends by it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stopped(signum)
+
+    signums = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, stop) for s in signums}
+    stopped: int | None = None
+    try:
+        yield
+    except _Stopped as err:
+        stopped = err.signum
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if stopped is not None:
+        os.kill(os.getpid(), stopped)
+        raise SystemExit(128 + stopped)  # a handler that returned: end as the signal would have
+
+
+def _write_atomic(path: str | Path, write: Callable[[Any], None], binary: bool) -> None:
     given = Path(path)
     target = check_target(path)
     try:
