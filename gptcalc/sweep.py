@@ -19,6 +19,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import PrivateAttr
+
 from gptcalc.accel import numpy_or_none
 from gptcalc.errors import InputError
 from gptcalc.scenario import fields_to_release, scenario_run_context
@@ -138,6 +140,7 @@ class SweepResult(Result):
     columns: dict[str, list[float]]
     points: int
     notes: list[str]
+    _arrays: dict[str, Any] | None = PrivateAttr(default=None)
 
     def to_records(self) -> list[dict[str, float]]:
         """One dict per point."""
@@ -225,7 +228,9 @@ def sweep(
     for key, axis in zip(keys, axes, strict=True):
         if key is not None:
             inputs[key] = columns[axis.field]
-    out = run_columns(metrics, **inputs)
+    np = numpy_or_none(n)
+    arrays: dict[str, Any] | None = {} if np is not None else None
+    out = run_columns(metrics, **inputs, arrays=arrays)
     for m in metrics:
         value = out[m]
         columns[m] = value if isinstance(value, list) else [value] * n
@@ -236,7 +241,7 @@ def sweep(
         f"convention {s.convention}; ranged inputs not swept are held at their central value",
     ]
     # Built without validation: a million-point column of floats the code just computed needs none.
-    return SweepResult.model_construct(
+    result = SweepResult.model_construct(
         scenario=s.name,
         axes=list(axes),
         metrics=list(metrics),
@@ -245,6 +250,11 @@ def sweep(
         points=n,
         notes=notes,
     )
+    if np is not None and arrays is not None:
+        # The numpy arrays the columns came from, for a writer that wants them (gptcalc.cli.output's CSV): no
+        # second conversion of a million floats.
+        result._arrays = {k: arrays[k] if k in arrays else np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+    return result
 
 
 def series(result: SweepResult, metric: str) -> tuple[list[float], dict[str, list[float]]]:

@@ -231,6 +231,7 @@ def run_columns(
     gpus: Column | None = None,
     days: Column | None = None,
     mfu: Column | None = None,
+    arrays: dict[str, Any] | None = None,
 ) -> dict[str, Column]:
     """:func:`run_numbers` on whole columns: each input is a number (the same at every point) or a list of
     positive values (one per point, all lists the same length); each requested output comes back as a list, or
@@ -240,6 +241,8 @@ def run_columns(
     cost a sum of two), built symbolically and evaluated in one pass over the points, so a million-point sweep
     costs one list comprehension per requested output. The checks are :func:`run_numbers`' own, run at the
     corners of the varied inputs (each quantity is monotonic in each input, so the corners hold its extremes).
+    Big columns go through numpy when it is installed (:mod:`gptcalc.accel`; the same floats); ``arrays``, when
+    given, receives each output computed that way as its numpy array too.
     """
     missing = [k for k, v in (("tokens", tokens), ("gpus", gpus), ("days", days), ("mfu", mfu)) if v is None]
     if len(missing) != 1:
@@ -303,7 +306,7 @@ def run_columns(
     v["emissions_t"] = energy_kwh * lift(grid_kg_per_kwh) / const(1000.0)
 
     np = numpy_or_none(max((len(c) for c in lists.values()), default=0))
-    arrays: dict[int, Any] = {}
+    as_array: dict[int, Any] = {}
 
     def evaluate(m: _Monomial) -> Column:
         if not m.powers:
@@ -312,9 +315,9 @@ def run_columns(
         if np is not None:
             # The same operations in the same order over whole arrays (gptcalc.accel): identical floats.
             for key in m.powers:
-                if key not in arrays:
-                    arrays[key] = np.asarray(lists[key], dtype=np.float64)
-            x = arrays[first]
+                if key not in as_array:
+                    as_array[key] = np.asarray(lists[key], dtype=np.float64)
+            x = as_array[first]
             if power == 1:
                 acc = m.coef * x
             elif power == -1:
@@ -322,14 +325,14 @@ def run_columns(
             else:
                 acc = m.coef * x**power
             for key, power in rest:
-                y = arrays[key]
+                y = as_array[key]
                 if power == 1:
                     acc = acc * y
                 elif power == -1:
                     acc = acc / y
                 else:
                     acc = acc * y**power
-            return acc.tolist()  # type: ignore[no-any-return]
+            return acc  # type: ignore[no-any-return]  # an array: made a list (and kept, if asked) below
         c, column = m.coef, lists[first]
         if power == 1:
             out = [c * x for x in column]
@@ -351,7 +354,9 @@ def run_columns(
     for name in outputs:
         if name == "owned_cost_usd" or (name == "cost_usd" and owned):
             a, b = (evaluate(t) for t in owned_terms)
-            if isinstance(a, list) and isinstance(b, list):
+            if np is not None and (isinstance(a, np.ndarray) or isinstance(b, np.ndarray)):
+                result[name] = a + b  # type: ignore[operator]
+            elif isinstance(a, list) and isinstance(b, list):
                 result[name] = [x + y for x, y in zip(a, b, strict=True)]
             elif isinstance(a, list):
                 result[name] = [x + b for x in a]  # type: ignore[operator]
@@ -363,6 +368,12 @@ def run_columns(
             result[name] = evaluate(v["rental_cost_usd"])
         else:
             result[name] = evaluate(v[name])
+    if np is not None:
+        for name, value in result.items():
+            if isinstance(value, np.ndarray):
+                if arrays is not None:
+                    arrays[name] = value
+                result[name] = value.tolist()
     return result
 
 

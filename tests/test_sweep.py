@@ -236,3 +236,24 @@ def test_extreme_inputs(runner: CliRunner, args: list[str], fragments: list[str]
 def test_fit_serve_exact_gpus(runner: CliRunner) -> None:
     data = json.loads(run(runner, "fit", "llama-2-7b", "--serve", "--gpus", "4", "--json").stdout)
     assert {r["gpus"] for r in data["rows"]} == {4}
+
+
+def test_big_sweep_through_numpy_equals_pure_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 100,001 points go through numpy when installed (gptcalc.accel): the same grid, columns and CSV bytes as
+    # the pure-Python path.
+    pytest.importorskip("numpy")
+    resolved = resolve(load_scenario("gpt-4-a100"))
+    axes = [parse_axis("mfu=0.2..0.5:0.000003")]
+    fast = sweep(resolved, axes)
+    assert fast.points == 100_001 and fast._arrays is not None
+    assert all(fast._arrays[k].tolist() == v for k, v in fast.columns.items())
+    for module in ("gptcalc.sweep", "gptcalc.training", "gptcalc.cli.output"):
+        monkeypatch.setattr(f"{module}.numpy_or_none", lambda points=0: None)
+    slow = sweep(resolved, axes)
+    assert slow._arrays is None and slow.columns == fast.columns
+    from gptcalc.cli.output import write_csv
+
+    write_csv(slow, tmp_path / "slow.csv")
+    monkeypatch.undo()
+    write_csv(fast, tmp_path / "fast.csv")
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()

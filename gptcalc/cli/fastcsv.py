@@ -61,16 +61,16 @@ _TABLES: dict[str, Any] = {}
 
 
 def _tables(np: Any) -> dict[str, Any]:
-    """Powers of ten 10^-300..10^300 (Python's correctly rounded ones), and for 0..99999 its five digits and
-    its count of trailing zeros."""
+    """Powers of ten 10^-300..10^300 (Python's correctly rounded ones), and for 0..9999 its four digits (as one
+    4-byte word, copied whole) and its count of trailing zeros (4 for 0)."""
     if not _TABLES:
-        k = np.arange(100_000)
-        digits = np.stack([(k // 10 ** (4 - j)) % 10 + ord("0") for j in range(5)], axis=1).astype(np.uint8)
-        zeros = np.zeros(100_000, dtype=np.int64)
+        k = np.arange(10_000)
+        digits = np.stack([(k // 10 ** (3 - j)) % 10 + ord("0") for j in range(4)], axis=1).astype(np.uint8)
+        zeros = np.zeros(10_000, dtype=np.int64)
         for j in range(1, 5):
             zeros += k % 10**j == 0
         _TABLES["pow10"] = np.array([10.0**p for p in range(-300, 301)])
-        _TABLES["digits"] = np.ascontiguousarray(digits).view("S5").ravel()
+        _TABLES["digits"] = np.ascontiguousarray(digits).view(np.uint32).ravel()
         _TABLES["zeros"] = zeros
     return _TABLES
 
@@ -95,12 +95,16 @@ def _g10(np: Any, x: Any, out: Any) -> None:
     n[carry] = 1e9
     e[carry] += 1
     n[~ok] = 1e9
-    high, low = np.divmod(n.astype(np.int64), 100_000)
-    halves = np.empty((rows, 2), dtype="S5")
-    halves[:, 0] = t["digits"][high]
-    halves[:, 1] = t["digits"][low]
-    digits = halves.view(np.uint8).reshape(rows, 10)
-    sig = np.where(low != 0, 10 - t["zeros"][low], 5 - t["zeros"][high])
+    # n = 10^8 a + 10^4 b + c with a of two digits: three words of four characters, the first two of a's "00".
+    rest, c = np.divmod(n.astype(np.int64), 10_000)
+    a, b = np.divmod(rest, 10_000)
+    words = np.empty((rows, 3), dtype=np.uint32)
+    words[:, 0] = t["digits"][a]
+    words[:, 1] = t["digits"][b]
+    words[:, 2] = t["digits"][c]
+    digits = words.view(np.uint8).reshape(rows, 12)[:, 2:]
+    zeros = t["zeros"]
+    sig = 10 - np.where(c != 0, zeros[c], np.where(b != 0, 4 + zeros[b], 8 + zeros[a]))
     # One layout per (exponent, significant digits, sign), applied as slice copies to each stretch of rows that
     # shares it: the rows as they are when they come in long stretches (a sweep's columns are mostly monotonic),
     # else sorted by layout first. Key 0 (no such layout) marks the values Python formats.

@@ -135,7 +135,9 @@ def write_csv(result: SweepResult, path: str | Path) -> None:
         # numpy, when installed, writes the same bytes for big sweeps ~2x faster again (gptcalc.cli.fastcsv).
         np = numpy_or_none(result.points)
         if np is not None:
-            for block in csv_rows(np, list(result.columns.values())):
+            arrays = result._arrays or {}  # the sweep's own arrays, when it made them: no second conversion
+            columns = [arrays.get(k, v) for k, v in result.columns.items()]
+            for block in csv_rows(np, columns):
                 handle.write(block)
             return
         line = ",".join(["%.10g"] * len(result.columns)) + "\r\n"
