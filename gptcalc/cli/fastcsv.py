@@ -105,10 +105,12 @@ def _g10(np: Any, x: Any, out: Any) -> None:
     digits = words.view(np.uint8).reshape(rows, 12)[:, 2:]
     zeros = t["zeros"]
     sig = 10 - np.where(c != 0, zeros[c], np.where(b != 0, 4 + zeros[b], 8 + zeros[a]))
-    # One layout per (exponent, significant digits, sign), applied as slice copies to each stretch of rows that
-    # shares it: the rows as they are when they come in long stretches (a sweep's columns are mostly monotonic),
-    # else sorted by layout first. Key 0 (no such layout) marks the values Python formats.
-    key = (((e + 300) * 11 + sig) * 2 + np.signbit(x)).astype(np.int16)
+    # One layout per exponent and sign, applied as slice copies to each stretch of rows that shares it: the rows as
+    # they are when they come in long stretches (a sweep's columns are mostly monotonic), else sorted by layout
+    # first. Each layout has all ten digits; a row's trailing zeros beyond its significant digits (and a point
+    # left with nothing after it) are then set to NUL, which the caller drops with the padding. Key 0 (no layout)
+    # marks the values Python formats.
+    key = ((e + 300) * 2 + np.signbit(x)).astype(np.int16)
     key[~ok] = 0
     starts = np.flatnonzero(np.diff(key)) + 1
     if len(starts) <= rows // 256:
@@ -117,19 +119,35 @@ def _g10(np: Any, x: Any, out: Any) -> None:
         order = np.argsort(key, kind="stable")
         ordered = key[order]
         starts = np.flatnonzero(np.diff(ordered)) + 1
-        digits = digits[order]
+        digits, sig = digits[order], sig[order]
         target = np.zeros((rows, WIDTH), dtype=np.uint8)
     bounds = [0, *starts.tolist(), rows]
     for lo, hi in itertools.pairwise(bounds):
         k = int(ordered[lo])
         if k:
-            _apply(_layout((k // 2) // 11 - 300, (k // 2) % 11, bool(k % 2)), digits[lo:hi], target[lo:hi])
+            exp = k // 2 - 300
+            layout = _layout(exp, 10, bool(k % 2))
+            _apply(layout, digits[lo:hi], target[lo:hi])
+            _trim(layout, exp, sig[lo:hi], target[lo:hi])
     if order is not None:
         out[order] = target
     if not ok.all():
         for i in np.flatnonzero(~ok).tolist():
             text = f"{float(x[i]):.10g}".encode()
             out[i, : len(text)] = np.frombuffer(text, dtype=np.uint8)
+
+
+def _trim(layout: list[int | str], e: int, sig: Any, out: Any) -> None:
+    """NUL out what ``%g`` leaves off a ten-digit ``layout`` of exponent e, row by row: digits at or beyond a row's
+    ``sig`` significant ones (but never the integer digits of a positional number), and the point when no digit
+    follows it."""
+    positional = -4 <= e < 10
+    whole = e + 1 if positional and e >= 0 else 0  # positional numbers print every integer digit
+    for p, c in enumerate(layout):
+        if isinstance(c, int) and c >= whole and c >= 1:
+            out[:, p] *= sig > c
+        elif c == "." and not (positional and e < 0):  # "0.000ddd" always keeps its point
+            out[:, p] *= sig > max(whole, 1)
 
 
 def _apply(layout: list[int | str], digits: Any, out: Any) -> None:
