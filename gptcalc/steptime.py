@@ -386,6 +386,11 @@ def step_time(
     accumulate = grad_accumulation_bytes(layout) * params / ctx.hbm
     stages: list[_Stage] = []
     split = stage_layers(arch, layout)
+    # Each kind's collectives, timed once (every layer of a kind sends the same).
+    kind_comms = {
+        name: (comm("ep", items), comm("tp", items), comm("cp", items) if cp > 1 else 0.0)
+        for name, items in plan.per_layer.items()
+    }
     for j, layers in enumerate(split):
         compute = backward = ep_comm = cp_comm = tp_comm = 0.0
         for i in layers:
@@ -393,12 +398,12 @@ def step_time(
             f, b, r = (windowed if inv.windows[i] is not None else times)[name]
             compute += f + b + r
             backward += b
-            layer_comms = plan.per_layer[name]
-            ep_comm += comm("ep", layer_comms)
-            tp_comm += comm("tp", layer_comms)
+            ep_c, tp_c, cp_c = kind_comms[name]
+            ep_comm += ep_c
+            tp_comm += tp_c
             if cp > 1:
                 # The K/V ring hides behind the attention-heavy half of the layer's compute.
-                cp_comm += max(0.0, comm("cp", layer_comms) - (f + b) * 0.5)
+                cp_comm += max(0.0, cp_c - (f + b) * 0.5)
         if j == 0:
             compute += 3 * ctx.overhead  # embedding lookup forward, gradient scatter
         if j == len(split) - 1:
