@@ -35,7 +35,7 @@ from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import FlopsPerToken, flops_per_token
 from gptcalc.oddities import input_warnings
 from gptcalc.specs.arch import Architecture
-from gptcalc.specs.base import Result
+from gptcalc.specs.base import Result, trusted
 from gptcalc.specs.conventions import FlopsConvention, RecomputeMode
 from gptcalc.specs.costs import CostAssumptions
 from gptcalc.specs.defaults import DEFAULT_DTYPE
@@ -439,6 +439,9 @@ class TrainingEstimate(Result):
     )
 
 
+_ESTIMATE_FIELDS = tuple(TrainingEstimate.model_fields)
+
+
 def run_context(
     arch: Architecture,
     hardware: Hardware,
@@ -589,20 +592,23 @@ def estimate_training(
     elif goodput is not None:
         notes.insert(2, f"goodput {goodput:.0%}: the given MFU is scaled by the share of wall time spent on steps")
     odd = input_warnings(arch=arch, seq_len=seq_len, mfu=ranged["mfu"], pue=costs.pue)
-    return TrainingEstimate(
-        warnings=odd,
-        model=arch.name,
-        hardware=hardware.name,
-        dtype=dtype,
-        seq_len=seq_len,
-        solved_for=solved,
-        cost_model=costs.cost_model,
-        flops_per_token=fpt,
-        peak_flops=peak,
-        price_per_gpu_hour=price if isinstance(price, Range) else Range.exact(price),
-        assumptions=notes,
+    values: dict[str, Any] = {
+        "warnings": odd,
+        "model": arch.name,
+        "hardware": hardware.name,
+        "dtype": dtype,
+        "seq_len": seq_len,
+        "solved_for": solved,
+        "cost_model": costs.cost_model,
+        "flops_per_token": fpt,
+        "peak_flops": float(peak),
+        "price_per_gpu_hour": price if isinstance(price, Range) else Range.exact(float(price)),
+        "assumptions": notes,
         **{k: v for k, v in ranged.items() if k in _RUN_FIELDS},
-    )
+    }
+    # Every value was just computed and checked (run_numbers: finite, positive; ranges ordered by construction):
+    # built without a second validation of its fourteen ranges.
+    return trusted(TrainingEstimate, {name: values[name] for name in _ESTIMATE_FIELDS})
 
 
 def tokens_for_flops(
