@@ -90,3 +90,15 @@ def test_flops_per_token_cache_keys_on_every_argument() -> None:
     assert long.attention_forward == pytest.approx(2 * short.attention_forward)
     assert flops_per_token(arch, 2048, recompute="full").hardware_training_per_token > short.training_per_token
     assert flops_per_token(arch, 2048) is short  # remembered
+
+
+def test_unvalidated_results_pass_their_own_validation() -> None:
+    # Estimates are built from computed values without validation: the same values validate as the schema says.
+    from gptcalc.serving import ServingEstimate
+    from gptcalc.training import TrainingEstimate, estimate_training
+
+    arch, hw = load_model("llama-2-70b"), load_hardware("h100")
+    est = estimate_training(arch, hw, seq_len=4096, tokens=2e12, gpus=2048, mfu=Range(low=0.3, mid=0.35, high=0.4))
+    assert TrainingEstimate.model_validate(est.model_dump()).model_dump() == est.model_dump()
+    serve = estimate_serving(arch, hw, ServingSetup(tp=8, batch=16))
+    assert ServingEstimate.model_validate(serve.model_dump()).model_dump() == serve.model_dump()
