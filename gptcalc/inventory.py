@@ -1078,8 +1078,9 @@ def collectives(
     * cp, per layer with attention: 3 (cp - 1) sends of the local K and V (forward once, backward twice);
     * ep, per MoE layer: 4 all-to-alls (dispatch and combine, forward and backward; 6 with full
       recomputation) of the ``c k T h / expert_tp`` routed activations;
-    * pp, per micro-batch: the stage output sent forward and its gradient back, ``T h`` (split by tp under
-      sequence parallelism);
+    * pp, per micro-batch: the stage output sent forward and its gradient back, ``T h / t`` per GPU (without
+      sequence parallelism each rank sends a 1/t slice and the receiving stage all-gathers it over tp: Narayanan
+      et al. 2021 Sec. 4.1, the scatter/gather optimisation);
     * dp with ZeRO-3 (FSDP), per micro-batch: the weights all-gathered for forward and again for backward and
       the gradients reduce-scattered, one collective per block (PyTorch FSDP) or per tensor (DeepSpeed);
     * dp otherwise, per step: the gradients all-reduced (ZeRO-0), or reduce-scattered and the updated weights
@@ -1108,7 +1109,12 @@ def collectives(
         per_layer[name] = tuple(comms)
     per_micro: list[Collective] = []
     if layout.pp > 1:
-        per_micro.append(Collective("send-recv", "pp", layout.pp, hidden / (t if layout.sp else 1), 2))
+        # Each tensor-parallel rank sends its 1/t of the stage output. Without sequence parallelism the output is
+        # replicated over the tp ranks: each sends a 1/t slice and the next stage all-gathers it (Megatron-LM's
+        # scatter-gather optimisation, default since 2021; DeepSpeed's pipeline engine partitions it the same way).
+        per_micro.append(Collective("send-recv", "pp", layout.pp, hidden / t, 2))
+        if t > 1 and not layout.sp:
+            per_micro.append(Collective("all-gather", "tp", t, hidden, 2))
     per_step: list[Collective] = []
     d = layout.dp
     if d > 1:

@@ -418,7 +418,7 @@ def step_time(
             ep_comm = max(0.0, ep_comm - model.comm_overlap * compute)
         compute += accumulate
         backward += accumulate
-        pp_comm = comm("pp", plan.per_microbatch)
+        pp_comm = comm("pp", plan.per_microbatch) + comm("tp", plan.per_microbatch)  # sends and their all-gathers
         stages.append(_Stage(compute, tp_comm, cp_comm, ep_comm, pp_comm, backward))
     slowest = max(stages, key=lambda st: st.total)
     mean = sum(st.total for st in stages) / len(stages)

@@ -72,6 +72,6 @@ def test_error_table_does_not_regress(loaded: tuple[list, list]) -> None:  # typ
     cases, skipped = loaded
     result = calibrate(cases, [s.model_dump() for s in skipped])
     assert result.overall.n == 265
-    assert result.overall.median_abs_error <= 0.056
+    assert result.overall.median_abs_error <= 0.053
     assert result.overall.within >= 0.95
     assert 0.97 <= result.overall.median <= 1.08

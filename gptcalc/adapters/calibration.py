@@ -288,6 +288,8 @@ def _case(row: dict[str, Any]) -> CalibrationCase | Unrepresented:
             "recompute": "full",
             "precision": "bf16",
             "attention": "eager",
+            # tr11-176B-ml.slurm passes no --sequence-parallel (Megatron-DeepSpeed had none in 2022).
+            "sequence_parallel": False,
             "zero": 1,
             "grad_accumulation": GRAD_ACCUMULATION["A7a"],
             **DEEPSPEED_PIPELINE,
