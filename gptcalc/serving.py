@@ -1359,7 +1359,13 @@ def gpus_for_throughput(estimate: ServingEstimate, target_tokens_per_second: flo
     """Replicas (rounded up) times GPUs per replica needed for ``target`` output tokens per second."""
     if target_tokens_per_second <= 0:
         raise InputError(f"target tokens/s: must be > 0, got {target_tokens_per_second}")
-    return math.ceil(target_tokens_per_second / estimate.tokens_per_second) * estimate.gpus
+    replicas = target_tokens_per_second / estimate.tokens_per_second
+    if not replicas * estimate.gpus <= 2**53:
+        raise InputError(
+            f"target tokens/s: {target_tokens_per_second:g} needs {replicas:.3g} replicas of {estimate.gpus:,} GPUs,"
+            " beyond any deployment (at most 2**53 GPUs)"
+        )
+    return math.ceil(replicas) * estimate.gpus
 
 
 def claimed_cost(estimate: ServingEstimate, basis: str) -> float:

@@ -396,6 +396,8 @@ def check_run_inputs(
         high = value.high if isinstance(value, Range) else float(value)
         if not low > 0:
             raise InputError(f"{name}: must be > 0, got {value}")
+        if key == "tokens" and low < 1:
+            raise InputError(f"{name}: a run trains on at least one token, got {value}")
         if key == "gpus" and any(v != int(v) for v in (low, high)):
             raise InputError(f"{name}: whole GPUs only, got {value}")
         if key == "mfu" and high > 1:

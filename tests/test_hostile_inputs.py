@@ -115,6 +115,11 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["compare", "llama-2-7b", "mixtral-8x7b", "--tokens", "2T", "--gpus", "0.5"], 2, ["--tokens", "--hardware"]),
     (["serve", "mixtral-8x7b", "--draft", "ngram", "--draft-tokens", "2.5"], 2, ["--draft-tokens", "1 to 32"]),
     (["flops", "llama-2-7b", "--tokens", "1e308"], 2, ["--tokens", "floating-point range"]),
+    (["flops", "llama-2-7b", "--tokens", "0.5"], 2, ["--tokens", "at least one token"]),
+    ([*TRAIN_7B[:2], "--tokens", "0.5", "--gpus", "8", "--mfu", "0.4"], 2, ["tokens", "at least one token"]),
+    (["memory", "llama-2-7b", "--seq-len", "1e300"], 2, ["--seq-len", "1,073,741,824"]),
+    (["memory", "llama-2-7b", "--serve", "--context", "1e300"], 2, ["--context", "1,073,741,824"]),
+    (["serve", "mixtral-8x7b", "--gpus", "2", "--target-tps", "1e300"], 2, ["target tokens/s", "replicas"]),
     (["compare", "gpt-4-serve-a100", "gpt-4-serve-h100", "--hardware", "h100", "--price", "5"], 2, ["scenario"]),
 ]
 
@@ -125,7 +130,7 @@ WARNINGS: list[tuple[list[str], str]] = [
     ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.9"], "above 80%"),
     # Solved MFU: 2T x 6 x 6.74B = 8.1e22 FLOP / (8 x 989.4 TFLOP/s x 130 days) = 0.91.
     ([*TRAIN_7B, "--gpus", "8", "--days", "130"], "above 80%"),
-    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--seq-len", "1e12"], "context of 4,096"),
+    ([*TRAIN_7B, "--gpus", "8", "--mfu", "0.4", "--seq-len", "1M"], "context of 4,096"),
     (["flops", "llama-2-7b", "--seq-len", "8k"], "context of 4,096"),
     (["memory", "llama-2-7b", "--seq-len", "8k"], "context of 4,096"),
 ]

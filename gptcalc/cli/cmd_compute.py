@@ -86,6 +86,9 @@ def flops_cmd(
     result = flops_per_token(arch, length, conv, _recompute(recompute))
     rows = compare_conventions(arch, length)
     total_tokens = parsing.value(tokens, "--tokens")
+    least = total_tokens.low if isinstance(total_tokens, Range) else total_tokens
+    if least is not None and least < 1:
+        raise InputError(f"--tokens: at least one token, got {tokens}")
     most = total_tokens.high if isinstance(total_tokens, Range) else total_tokens
     if most is not None and not math.isfinite(most * result.training_per_token):
         raise InputError(

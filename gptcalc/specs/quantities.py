@@ -145,11 +145,16 @@ def parse_number(text: str | float | int, *, name: str = "value", binary: bool =
     return value
 
 
+MAX_LENGTH = 1 << 30  # tokens: a sequence or context length beyond any model's (Dataset.seq_len has the same bound)
+
+
 def parse_length(text: str | float | int, *, name: str = "length") -> int:
     """Parse a token length where ``8k`` means 8,192 (binary multiples), returning a positive int."""
     value = parse_number(text, name=name, binary=True)
     if value <= 0 or value != int(value):
         raise InputError(f"{name}: must be a positive whole number of tokens, got {text!r}")
+    if value > MAX_LENGTH:
+        raise InputError(f"{name}: {text!r} is more than {MAX_LENGTH:,} tokens (2**30), longer than any context")
     return int(value)
 
 
