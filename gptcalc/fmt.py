@@ -46,6 +46,12 @@ def fmt_si(value: float, unit: str = "", *, billions: str = "G") -> str:
     return f"{sig3(value)}{unit}" if unit else sig3(value)
 
 
+def fmt_whole(value: float) -> str:
+    """A count of GPUs or batches: ``25,000`` with separators; beyond 10^15, scientific (``1.11e+299``), never a
+    long row of digits."""
+    return f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
+
+
 def fmt_count(value: float) -> str:
     """Parameter or token counts: ``1.83T``, ``111B``, ``46.7B``."""
     return fmt_si(value, billions="B")

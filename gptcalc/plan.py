@@ -28,6 +28,7 @@ from gptcalc.specs.hardware import Hardware
 from gptcalc.training import HOURS_PER_DAY, delivered_flops
 
 ASPECT = 128  # d_model / n_layers
+MIN_PLAN_FLOPS = 1e15  # ~1 GPU-second: below it no model worth shaping trains
 MAX_PLAN_FLOPS = 1e32  # ~1e19 parameters at the optimum: far past any model the width search can shape
 
 
@@ -175,12 +176,20 @@ def plan(
             f"plan: the limits allow {budget_flops:.3g} FLOPs, beyond the {MAX_PLAN_FLOPS:.0e} this planner"
             " shapes models for"
         )
+    if budget_flops < MIN_PLAN_FLOPS:
+        raise InputError(
+            f"plan: the limits allow {budget_flops:.3g} FLOPs, below the {MIN_PLAN_FLOPS:.0e} (a few GPU-seconds)"
+            " this planner shapes models for"
+        )
     optimal = compute_optimal(budget_flops, fit)
     arch = suggest_architecture(optimal.params)
     n = count_params(arch).total
     tokens = budget_flops / (6.0 * n)
     gpu_hours = budget_flops / per_gpu_hour
-    need_gpus = math.ceil(gpu_hours / (days * 24.0) - 1e-9) if days is not None else None  # whole GPUs
+    need = gpu_hours / (days * 24.0) if days is not None else None
+    if need is not None and not need <= 2**53:
+        raise InputError(f"days: finishing in {days:g} days takes {need:.3g} GPUs, beyond any cluster")
+    need_gpus = math.ceil(need - 1e-9) if need is not None else None  # whole GPUs
     need_days = gpu_hours / (gpus * 24.0) if gpus is not None else None
     return Plan(
         hardware=hardware.name,

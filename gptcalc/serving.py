@@ -1063,6 +1063,11 @@ def estimate_serving(
     local = b * setup.verified_per_step / setup.pp
     experts = expected_distinct_experts(moe.n_experts, moe.k, local) if moe else None
     dollars_per_second = setup.gpus * price_mid / 3600.0 / util
+    if not (math.isfinite(dollars_per_second) and dollars_per_second > 0 and util >= 0.001):
+        raise InputError(
+            f"price/utilization: ${price_mid:g}/GPU-hour at {util:g} utilization puts the cost out of floating-point"
+            " range; give a price above $1e-300 and a utilization from 0.001 to 1"
+        )
     per_input = dollars_per_second * op.prefill_share / setup.prompt
     per_output = dollars_per_second * op.decode_share / out_len
     blended = dollars_per_second / (rps * context)
@@ -1406,8 +1411,8 @@ def implied_by_cost(
     doubling search then bisection finds the smallest batch whose full-utilization cost meets the claim;
     batches beyond memory are evaluated on the roofline alone and flagged.
     """
-    if claim_per_1k <= 0:
-        raise InputError(f"claim: cost per 1k tokens must be > 0, got {claim_per_1k}")
+    if not claim_per_1k >= 1e-12:  # a millionth of a cent per million tokens: below it no utilization is finite
+        raise InputError(f"claim: cost per 1k tokens must be at least $1e-12, got {claim_per_1k:g}")
     full = setup.model_copy(update={"utilization": 1.0})
     here = estimate_serving(arch, hardware, full, allow_overflow=True, knee=False)
     cost_here = claimed_cost(here, basis)

@@ -106,6 +106,7 @@ def run_numbers(
     gpus: float | None = None,
     days: float | None = None,
     mfu: float | None = None,
+    check_hfu: bool = True,
 ) -> dict[str, float]:
     """Solve ``tokens * flops_per_token = gpus * peak * mfu * days * 86400`` for the one unknown, then cost it.
 
@@ -167,13 +168,16 @@ def run_numbers(
             f"mfu: the run needs {out['mfu']:.3g} x the GPUs' peak FLOP/s ({out['mfu']:.0%} MFU), more than any"
             " hardware delivers; give more days or GPUs, or fewer tokens"
         )
-    if out["hfu"] > 1:
-        raise InputError(
-            f"mfu: {out['mfu']:.3g} with recomputation makes the hardware run {out['hfu']:.3g} x its peak (HFU above"
-            " 100%); give an MFU of at most"
-            f" {out['mfu'] / out['hfu']:.3g} or less recomputation"
-        )
+    if check_hfu and out["hfu"] > 1:
+        raise _hfu_error(out["mfu"], out["hfu"])
     return out
+
+
+def _hfu_error(mfu: float, hfu: float) -> InputError:
+    return InputError(
+        f"mfu: {mfu:.3g} with recomputation makes the hardware run {hfu:.3g} x its peak (HFU above 100%); give an"
+        f" MFU of at most {mfu / hfu:.3g} or less recomputation"
+    )
 
 
 _RUN_FIELDS = frozenset(TrainingRun.model_fields)
@@ -269,7 +273,9 @@ def run_columns(
     varied = {k: (min(c), max(c)) for k, c in named.items() if isinstance(c, list)}
     scalars = {k: c for k, c in named.items() if c is not None and not isinstance(c, list)}
     for corner in itertools.product(*varied.values()):
-        run_numbers(**scalars, **dict(zip(varied, corner, strict=True)), owned=owned)
+        # HFU mixes two FLOP counts that vary together with the model (a corner would pair one model's hardware
+        # FLOPs with another's model FLOPs): it is checked on the points themselves below.
+        run_numbers(**scalars, **dict(zip(varied, corner, strict=True)), owned=owned, check_hfu=False)
     lists: dict[int, list[float]] = {}
 
     def lift(value: Column) -> _Monomial:
@@ -350,6 +356,13 @@ def run_columns(
                 out = [x * y**power for x, y in zip(out, other, strict=True)]
         return out
 
+    hfu = evaluate(v["hfu"])
+    worst = max(hfu) if isinstance(hfu, list) else float(hfu) if isinstance(hfu, float) else float(hfu.max())
+    if worst > 1:
+        raise InputError(
+            f"mfu: with recomputation the hardware would run at up to {worst:.3g} x its peak (HFU above 100%); give a"
+            " lower MFU or less recomputation"
+        )
     result: dict[str, Column] = {}
     for name in outputs:
         if name == "owned_cost_usd" or (name == "cost_usd" and owned):

@@ -120,6 +120,16 @@ CORPUS: list[tuple[list[str], int, list[str]]] = [
     (["memory", "llama-2-7b", "--seq-len", "1e300"], 2, ["--seq-len", "1,073,741,824"]),
     (["memory", "llama-2-7b", "--serve", "--context", "1e300"], 2, ["--context", "1,073,741,824"]),
     (["serve", "mixtral-8x7b", "--gpus", "2", "--target-tps", "1e300"], 2, ["target tokens/s", "replicas"]),
+    # The helper's last pass: tiny limits for plan, a range where step needs one number, a price or utilization
+    # that puts the cost out of range, a matmul efficiency of nearly nothing, an unreachable SLO under --json.
+    (["plan", "--budget", "10M", "--days", "1e-300"], 2, ["days", "beyond any cluster"]),
+    (["plan", "--budget", "10M", "--flops", "4.9e-324"], 2, ["plan", "below the 1e+15"]),
+    (["step", "llama-2-7b", "--gpus", "8", "--tokens", "1T..2T"], 2, ["--tokens", "not a range"]),
+    (["serve", "mixtral-8x7b", "--gpus", "2", "--price", "4.9e-324"], 2, ["price/utilization", "range"]),
+    (["serve", "mixtral-8x7b", "--gpus", "2", "--utilization", "4.9e-324"], 2, ["price/utilization"]),
+    (["step", "llama-2-7b", "--gpus", "8", "--matmul-efficiency", "4.9e-324"], 2, ["0.001 to 1"]),
+    (["serve", "llama-2-7b", "--ttft-slo", "0", "--json"], 2, ["not reachable"]),
+    (["audit", "gpt-4-serve-a100", "--set", "claims.cost_per_1k_tokens=4.9e-324"], 2, ["claim", "at least"]),
     (["compare", "gpt-4-serve-a100", "gpt-4-serve-h100", "--hardware", "h100", "--price", "5"], 2, ["scenario"]),
 ]
 
@@ -279,6 +289,17 @@ def test_full_disk_is_one_line(runner: CliRunner, tmp_path: Path, monkeypatch: p
     result = run(runner, *SWEEP, "--csv", str(target))
     assert_one_line(result, 2, [str(target), os.strerror(errno.ENOSPC)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_model_sweeps_check_hfu_point_by_point(runner: CliRunner) -> None:
+    # One-layer and 120-layer GPT-4s in one sweep: each point is a legal run (no recomputation: HFU = MFU).
+    result = run(runner, "sweep", "gpt-4-a100", "--vary", "model.n_layers=1,120", "--json")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_huge_counts_print_short(runner: CliRunner) -> None:
+    result = run(runner, "scenario", "gpt-4-a100", "--set", "gpus=1e300")
+    assert result.exit_code == 0 and not re.search(r"\d{16,}", result.stdout), result.stdout
 
 
 def test_extreme_values_print_short(runner: CliRunner) -> None:

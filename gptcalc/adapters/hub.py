@@ -86,9 +86,12 @@ def checkpoint_bytes(repo_id: str) -> int | None:
         return None
     try:
         total = json.loads(path.read_text()).get("metadata", {}).get("total_size")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
-    return int(total) if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0 else None
+    # A byte count: a whole number from 1 byte to 2**53 (a petabyte-scale checkpoint is ~2**50); anything else in
+    # the index (inf, 0.5, a 300-digit number) says nothing about the checkpoint.
+    ok = isinstance(total, (int, float)) and not isinstance(total, bool) and 1 <= total <= 2**53
+    return int(total) if ok and float(total).is_integer() else None
 
 
 _DTYPES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "float8_e4m3fn": "fp8", "float8_e5m2": "fp8"}

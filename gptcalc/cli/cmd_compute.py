@@ -30,7 +30,7 @@ from gptcalc.cli.options import (
     model_and_hardware,
 )
 from gptcalc.errors import InputError
-from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_seconds
+from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_seconds, fmt_whole
 from gptcalc.render import assumptions, cell, console, print_json, table
 from gptcalc.specs.defaults import DEFAULT_RECOMPUTE
 from gptcalc.specs.quantities import Range, parse_int, parse_number, parse_range, scale
@@ -365,7 +365,7 @@ def scenario_cmd(
     out = console()
     out.print(f"[bold]{s.name}[/]: {' '.join(s.description.split())}")
     out.print(f"[dim]Source: {s.source}[/dim]\n")
-    print_estimate(out, est, f"{s.model} on {est.gpus.mid:,.0f} x {est.hardware}")
+    print_estimate(out, est, f"{s.model} on {fmt_whole(est.gpus.mid)} x {est.hardware}")
 
 
 def _serving_scenario(
@@ -482,7 +482,7 @@ def audit_cmd(
     fmts = {
         "flops": fmt_flops,
         "days": lambda x: f"{x:.3g}",
-        "gpus": lambda x: f"{x:,.0f}",
+        "gpus": fmt_whole,
         "mfu": fmt_pct,
         "gpu_hours": fmt_count,
         "cost_usd": lambda x: "$" + fmt_count(x),

@@ -19,7 +19,7 @@ from gptcalc.cli.options import (
     dirs,
 )
 from gptcalc.errors import InputError
-from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_usd, sig3
+from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_usd, fmt_whole, sig3
 from gptcalc.render import assumptions, console, print_json, table, to_jsonable
 from gptcalc.specs.quantities import parse_int, parse_number
 
@@ -100,7 +100,7 @@ def plan_cmd(
         ["cost", fmt_usd(p.cost_usd)],
     ]
     if p.gpus is not None:
-        rows.append([f"GPUs to finish in {days} days", f"{p.gpus:,.0f}"])
+        rows.append([f"GPUs to finish in {days} days", fmt_whole(p.gpus)])
     if p.days is not None:
         rows.append([f"days on {gpus} GPUs", sig3(p.days)])
     out.print(table(f"Plan on {hw.name} at {fmt_pct(p.mfu)} MFU", ["", ""], rows))

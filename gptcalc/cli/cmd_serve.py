@@ -408,11 +408,11 @@ def _slo(
         tpot_slo=None if tpot is None else parse_number(tpot, name="--tpot-slo"),
         target_rps=None if target is None else parse_number(target, name="--target-rate"),
     )
+    if not res.reachable:  # the same one line and exit 2 with --json: a script sees the failure in the exit code
+        raise InfeasibleError(f"--ttft-slo/--tpot-slo: not reachable: {res.reason}")
     if json_out:
         print_json(res)
         return
-    if not res.reachable:
-        raise InfeasibleError(f"--ttft-slo/--tpot-slo: not reachable: {res.reason}")
     out = console()
     rows = [
         ["batch", f"{res.batch:,}" if res.batch is not None else "-"],

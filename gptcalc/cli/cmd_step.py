@@ -52,8 +52,8 @@ def time_model(efficiency: str | None) -> Any:
     if efficiency is None:
         return TimeModel()
     value = parse_number(efficiency, name="--matmul-efficiency")
-    if not 0 < value <= 1:
-        raise InputError(f"--matmul-efficiency: a fraction of the peak in (0, 1], got {efficiency!r}")
+    if not 0.001 <= value <= 1:
+        raise InputError(f"--matmul-efficiency: a fraction of the peak, 0.001 to 1, got {efficiency!r}")
     return TimeModel(matmul_fraction=value)
 
 
@@ -237,7 +237,7 @@ def step_cmd(
         layout,
         seq_len=length,
         global_batch=gb,
-        tokens=parsing.value(tokens, "--tokens") if tokens else None,  # type: ignore[arg-type]
+        tokens=parsing.scalar(tokens, "--tokens") if tokens else None,
         model=time_model(efficiency),
         convention=parsing.convention(convention),
     )

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from gptcalc.training import TrainingEstimate
-from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_si, fmt_usd, sig3
+from gptcalc.fmt import fmt_count, fmt_flops, fmt_pct, fmt_si, fmt_usd, fmt_whole, sig3
 
 
 def _days(x: float) -> str:
@@ -19,7 +19,7 @@ def _days(x: float) -> str:
 
 
 def _gpus(x: float) -> str:
-    return f"{x:,.0f}" if x >= 100 or x == int(x) else sig3(x)
+    return fmt_whole(x) if x >= 100 or x == int(x) else sig3(x)
 
 
 ESTIMATE_ROWS = (

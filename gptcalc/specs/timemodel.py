@@ -24,6 +24,7 @@ class TimeModel(Spec):
     )
     matmul_fraction: Fraction | None = Field(
         default=None,
+        ge=0.001,
         description="What-if: every large GEMM at this fraction of the dense peak, replacing the hardware's best case"
         " x the achieved share (gptcalc step/memory --matmul-efficiency).",
     )
