@@ -6,8 +6,9 @@ nearest as ``%.10g`` rounds the exact binary value. The scaled value ``x x 10^(9
 with a relative error of a few units in the last place (~5e-6 absolute at 1e10), so a value whose scaled
 fraction lies within 1e-4 of one half (a possible rounding tie), or whose ``log10`` put ``e`` one too high,
 is formatted by Python instead, as are zeros, non-finite values and magnitudes beyond 1e±290. Values of
-one exponent, count of significant digits and sign share one layout (``%g``'s rules: positional for
--4 <= e < 10, else ``d.ddde±XX``; trailing zeros dropped), applied to all of them at once.
+one exponent and sign share one layout of all ten digits (``%g``'s rules: positional for -4 <= e < 10, else
+``d.ddde±XX``), applied to all of them at once; each row's trailing zeros (and a point with nothing after it)
+are then set to NUL, which the writer drops with the padding.
 """
 
 from __future__ import annotations
