@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gptcalc.adapters.load import load_dataset, load_hardware, load_model
-from gptcalc.adapters.presets import KINDS, list_presets, load_spec
+from gptcalc.adapters.presets import KINDS, find_preset, list_presets, load_spec
 from gptcalc.errors import PresetError, SpecError
 from gptcalc.params import count_params
 from gptcalc.specs.hardware import Hardware
@@ -87,6 +87,19 @@ def test_user_folder_adds_and_shadows(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [i.shadowed for i in listed] == [False, True]
     monkeypatch.setenv("GPTCALC_PRESETS", str(tmp_path))
     assert load_model("tiny").hidden_size == 64
+
+
+def test_aliases_follow_search_order_and_shadowing(tmp_path: Path) -> None:
+    # A user preset's alias wins over the shipped one; a shipped file shadowed by a user file of the same name
+    # no longer answers to its own aliases (list_presets marks it shadowed); the alias lookup agrees with it.
+    _write(tmp_path, "models", "mine", 'aliases = ["fav"]\n' + TINY)
+    assert find_preset("models", "fav", [tmp_path]).name == "mine.toml"
+    shipped = find_preset("hardware", "h100")
+    _write(tmp_path, "hardware", shipped.stem, shipped.read_text().replace('aliases = ["h100"]', "aliases = []"))
+    with pytest.raises(PresetError, match="unknown preset 'h100'"):
+        find_preset("hardware", "h100", [tmp_path])
+    listed = {i.path: i for i in list_presets("hardware", [tmp_path])}
+    assert listed[str(shipped)].shadowed and "h100" in listed[str(shipped)].aliases
 
 
 def test_missing_user_folder(tmp_path: Path) -> None:

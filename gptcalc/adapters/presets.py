@@ -162,13 +162,37 @@ def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> 
         candidate = root / kind / f"{ref}.toml"
         if candidate.is_file():
             return candidate
-    for info in list_presets(kind, dirs):
-        if ref in info.aliases and not info.shadowed:
-            return Path(info.path)
+    found = _by_alias(kind, ref, roots)
+    if found is not None:
+        return found
     names = sorted(
         {i.name for i in list_presets(kind, dirs)} | {a for i in list_presets(kind, dirs) for a in i.aliases}
     )
     raise PresetError(f"{what}: unknown preset {ref!r}; available: {', '.join(names)}")
+
+
+def _by_alias(kind: PresetKind, ref: str, roots: Sequence[Path]) -> Path | None:
+    """The preset whose ``aliases`` hold ``ref``, in search order, a shadowed file never answering (as
+    :func:`list_presets` marks them). Only files whose text mentions ``ref`` are parsed: most CLI calls name their
+    hardware by an alias (``h100``), and parsing every preset of a kind would take most of a call's start-up."""
+    seen: set[str] = set()
+    for root in roots:
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            if path.stem in seen:
+                continue
+            seen.add(path.stem)
+            if not path.is_file():
+                continue  # a FIFO or folder named like a preset: list_presets names it when it matters
+            try:
+                text = path.read_bytes().decode("utf-8", "replace")
+            except OSError as err:
+                raise PresetError(f"{path}: cannot read ({err.strerror or err})") from None
+            if ref in text and ref in _aliases(path, read_file(path)):
+                return path
+    return None
 
 
 def load_spec(cls: type[M], kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> M:
