@@ -63,9 +63,11 @@ class SizedSpec(Spec):
             values = value if isinstance(value, tuple) else (value,)
             for v in values:
                 if type(v) is int and abs(v) > MAX_EXACT_INT:
+                    # str() of an int stops at 4,300 digits (CPython's limit): count those beyond it from the bits.
+                    digits = len(str(abs(v))) if v.bit_length() < 14_000 else int(v.bit_length() * 0.30103) + 1
                     raise ValueError(
-                        f"{name}: a {len(str(abs(v)))}-digit number is beyond any model or machine (at most"
-                        f" 2**53 = {MAX_EXACT_INT:,})"
+                        f"{name}: a {digits}-digit number is beyond any model or machine (at most 2**53 ="
+                        f" {MAX_EXACT_INT:,})"
                     )
         return self
 
