@@ -65,9 +65,10 @@ and acceptance that varies along the sequence (``speculative`` alone multiplies 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import Field
 
@@ -94,6 +95,7 @@ from gptcalc.specs.serving import ServingModel, ServingSetup
 from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import TILE, KernelContext, Link, link, matmul_shape
 
+V = TypeVar("V")
 DEFAULT_SERVING_MODEL = ServingModel()  # frozen: one instance serves every call that gives none
 ACT_BYTES = 2.0  # activations, logits inputs and all-reduce payloads in bf16/fp16
 LOGIT_BYTES = 8.0  # per vocabulary entry when sampling: write fp32 logits, read them back for softmax/top-k
@@ -303,15 +305,14 @@ class Engine:
     def of(cls, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel | None = None) -> Engine:
         """The engine of ``setup``: resolved once per architecture, hardware, serving model and setup less its
         batch and prices (a batch sweep, a knee or SLO search asks again), then given this setup."""
-        sm = sm or DEFAULT_SERVING_MODEL
-        eng = _ENGINES.get(arch, hw, setup, sm)
-        if eng is None:
+        model = sm or DEFAULT_SERVING_MODEL
+
+        def given_setup() -> Engine:
             neutral = setup.model_copy(update={"batch": 1, "price_per_gpu_hour": None, "utilization": 1.0})
-            base = _ENGINES.get(arch, hw, neutral, sm)
-            if base is None:
-                base = _ENGINES.put(arch, hw, neutral, sm, cls._resolve(arch, hw, neutral, sm))
-            eng = _ENGINES.put(arch, hw, setup, sm, replace(base, setup=setup))
-        return eng
+            base = _ENGINES.get(arch, hw, neutral, model, lambda: cls._resolve(arch, hw, neutral, model))
+            return replace(base, setup=setup)
+
+        return _ENGINES.get(arch, hw, setup, model, given_setup)
 
     @classmethod
     def _resolve(cls, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel) -> Engine:
@@ -675,27 +676,33 @@ class Engine:
         return self._with_draft(both, draft), pure + draft
 
 
-class _EngineCache:
-    """Engines by architecture, hardware, setup and serving model. Hardware (unhashable: its peak table is a
-    dict) and the serving model are keyed by identity, as :func:`_knee` does: the cache holds them, so an id is
-    not reused while an entry lives."""
+class _SetupCache(Generic[V]):
+    """Values by architecture, hardware, setup and serving model, computed once. Hardware (unhashable: its peak
+    table is a dict) and the serving model are keyed by identity: the cache holds them, so an id is not reused
+    while an entry lives."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: dict[tuple[Architecture, int, ServingSetup, int], tuple[Hardware, ServingModel, Engine]] = {}
+        self.entries: dict[tuple[Architecture, int, ServingSetup, int], tuple[Hardware, object, V]] = {}
 
-    def get(self, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel) -> Engine | None:
-        hit = self.entries.get((arch, id(hw), setup, id(sm)))
-        return hit[2] if hit is not None and hit[0] is hw and hit[1] is sm else None
-
-    def put(self, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel, eng: Engine) -> Engine:
+    def get(
+        self, arch: Architecture, hw: Hardware, setup: ServingSetup, sm: ServingModel | None, make: Callable[[], V]
+    ) -> V:
+        key = (arch, id(hw), setup, id(sm))
+        hit = self.entries.get(key)
+        if hit is not None and hit[0] is hw and hit[1] is sm:
+            return hit[2]
+        value = make()
         if len(self.entries) >= self.size:
             self.entries.clear()
-        self.entries[(arch, id(hw), setup, id(sm))] = (hw, sm, eng)
-        return eng
+        self.entries[key] = (hw, sm, value)
+        return value
+
+    def clear(self) -> None:
+        self.entries.clear()
 
 
-_ENGINES = _EngineCache(128)
+_ENGINES: _SetupCache[Engine] = _SetupCache(128)
 
 
 @lru_cache(maxsize=256)
@@ -990,30 +997,21 @@ def _disaggregated(eng: Engine, arch: Architecture, hardware: Hardware) -> _Oper
     )
 
 
-_KNEES: dict[tuple[Architecture, int, ServingSetup, int], tuple[Hardware, ServingModel | None, int | None]] = {}
+_KNEES: _SetupCache[int | None] = _SetupCache(256)
 
 
 def clear_caches() -> None:
     """Forget every engine, timed iteration and knee (benchmarks time a first call with this; results never
     depend on it)."""
-    _ENGINES.entries.clear()
+    _ENGINES.clear()
     _KNEES.clear()
 
 
 def _knee(arch: Architecture, hardware: Hardware, setup: ServingSetup, model: ServingModel | None) -> int | None:
     """:func:`compute_bound_batch`, which does not depend on the batch, price or utilization: remembered for the
-    rest of the setup (a batch sweep or an SLO search asks it once). Hardware and model are keyed by identity
-    (the cache holds them, so an id is not reused while its entry lives)."""
+    rest of the setup (a batch sweep or an SLO search asks it once)."""
     neutral = setup.model_copy(update={"batch": setup.min_batch, "price_per_gpu_hour": None, "utilization": 1.0})
-    key = (arch, id(hardware), neutral, id(model))
-    hit = _KNEES.get(key)
-    if hit is not None and hit[0] is hardware and hit[1] is model:
-        return hit[2]
-    if len(_KNEES) >= 256:
-        _KNEES.clear()
-    knee = compute_bound_batch(arch, hardware, neutral, model=model)
-    _KNEES[key] = (hardware, model, knee)
-    return knee
+    return _KNEES.get(arch, hardware, neutral, model, lambda: compute_bound_batch(arch, hardware, neutral, model=model))
 
 
 def estimate_serving(
