@@ -22,7 +22,8 @@ parallel schedule. Per micro-batch on one GPU of a pipeline stage, with T = b s 
 * **collectives** by topology (:func:`link`): tensor parallelism 4 all-reduces (or reduce-scatter + all-gather
   pairs under sequence parallelism) of T h per layer, exposed (Narayanan et al. 2021 Sec. 3.2); expert
   all-to-all 4 per MoE layer; context parallelism's ring exchange of K and V, hidden behind the attention
-  compute it overlaps; pipeline sends of the stage output, exposed.
+  compute it overlaps; pipeline sends of 1/tp of the stage output (all-gathered by the next stage without
+  sequence parallelism: Narayanan et al. 2021 Sec. 4.1), exposed.
 
 Then the schedule: 1F1B over m micro-batches with v interleaved chunks takes ``m max_j t_j + (p-1)/v mean_j t_j``
 (Narayanan et al. 2021 Sec. 2.2; uneven stages: the slowest sets the pace), the data-parallel gradient
