@@ -135,8 +135,7 @@ class KvCache(NamedTuple):
         return math.ceil(self.heads / tp) * self.per_head
 
 
-@dataclass(frozen=True)
-class AttentionCore:
+class AttentionCore(NamedTuple):
     """Scores and context of one layer: per key, ``2 q_width`` FLOPs for Q.K^T and ``2 v_width`` for A.V.
 
     Widths of the tensors it stores for backward (Korthikanti et al. 2022, Sec. 4.1): the query, key and value
@@ -166,8 +165,7 @@ class AttentionCore:
         return 2 * (self.q_width + self.out_width)
 
 
-@dataclass(frozen=True)
-class SsmCore:
+class SsmCore(NamedTuple):
     """The Mamba-2 SSD core of one layer (Dao & Gu 2024, "Transformers are SSMs", arXiv:2405.21060).
 
     Notation of the paper: H heads, P channels per head, N state size, G groups sharing B and C, Q chunk
@@ -230,8 +228,7 @@ class SsmCore:
         return conv + h * self.head_dim * self.state
 
 
-@dataclass(frozen=True)
-class DeltaNetCore:
+class DeltaNetCore(NamedTuple):
     """The gated DeltaNet core of one layer (Yang, Kautz & Hatamizadeh 2024, arXiv:2412.06464): ``heads``
     value heads, each with a ``d_k x d_v`` state (queries and keys repeated over the value heads of a key
     head), a causal conv over ``conv_dim`` channels of width ``conv_kernel``, chunk length ``chunk``."""
@@ -268,8 +265,7 @@ class DeltaNetCore:
         return conv + vh * self.d_k * self.d_v
 
 
-@dataclass(frozen=True)
-class LightningCore:
+class LightningCore(NamedTuple):
     """MiniMax's lightning attention core of one layer (MiniMax 2025, "MiniMax-01", Sec. 2.2; Qin et al. 2024,
     "Lightning Attention-2", Alg. 1): ``heads`` heads of width ``d``, blocks of ``block`` tokens, a ``d x d``
     state per head and no convolution."""
@@ -1029,8 +1025,7 @@ CollectiveKind = Literal["all-reduce", "all-gather", "reduce-scatter", "all-to-a
 Group = Literal["tp", "cp", "ep", "pp", "dp"]
 
 
-@dataclass(frozen=True)
-class Collective:
+class Collective(NamedTuple):
     """``calls`` collectives of one kind over the ``size`` ranks of a parallel ``group``, ``bytes`` per GPU each."""
 
     kind: CollectiveKind
@@ -1048,8 +1043,7 @@ class Collective:
         return factor * self.bytes * self.calls
 
 
-@dataclass(frozen=True)
-class CommPlan:
+class CommPlan(NamedTuple):
     """The communication of one training step: per layer of each kind and per micro-batch (each repeated by the
     schedule), and once per step."""
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -181,11 +180,11 @@ def kind_activation_bytes(arch: Architecture, kind: LayerKind, layout: TrainLayo
 # ------------------------------------------------------------------------------------------- training
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(NamedTuple):
     """One pipeline stage: its layers by kind and whether it holds the embedding or the output head."""
 
-    index: int
+    number: int
+    """0-based position in the pipeline."""
     dense_layers: int
     moe_layers: int
     first: bool
@@ -214,10 +213,10 @@ def stages(arch: Architecture, pp: int, pp_layers: tuple[int, ...] | None = None
             for i in layers:
                 counts[inv.layer_kinds[i]] = counts.get(inv.layer_kinds[i], 0) + 1
             kinds = tuple(sorted(counts.items()))
-            out.append(Stage(index=j, dense_layers=0, moe_layers=0, first=j == 0, last=j == pp - 1, kinds=kinds))
+            out.append(Stage(number=j, dense_layers=0, moe_layers=0, first=j == 0, last=j == pp - 1, kinds=kinds))
             continue
         dense, moe, _ = inv.stage_counts(layers)
-        out.append(Stage(index=j, dense_layers=dense, moe_layers=moe, first=j == 0, last=j == pp - 1))
+        out.append(Stage(number=j, dense_layers=dense, moe_layers=moe, first=j == 0, last=j == pp - 1))
     return tuple(out)
 
 
@@ -235,8 +234,7 @@ class TrainingMemory(Result):
     notes: list[str]
 
 
-@dataclass(frozen=True)
-class ModelSizes:
+class ModelSizes(NamedTuple):
     """Per-layer parameter counts reused across many layouts (fit search)."""
 
     attention: int
@@ -343,7 +341,7 @@ def stage_bytes(
     weights = w_b * (dense_like / (dp if zero >= 3 else 1) + experts / (dp_e if zero >= 3 else 1))
     grads = g_b * (dense_like / (dp if zero >= 2 else 1) + experts / (dp_e if zero >= 2 else 1))
     optim = k_b * (dense_like / (dp if zero >= 1 else 1) + experts / (dp_e if zero >= 1 else 1))
-    in_flight = min(pp - st.index, m)
+    in_flight = min(pp - st.number, m)
     factor = float(in_flight)
     if layout.virtual_stages > 1 and pp > 1:
         factor *= 1 + (pp - 1) / (pp * layout.virtual_stages)
@@ -374,7 +372,7 @@ def stage_bytes(
     if st.last:
         # Logits in the compute dtype plus an fp32 copy for the loss, vocabulary-parallel.
         edges += s_b * arch.vocab_size * (p + 4) / tp + hidden
-    return StageBytes(st.index, dense_like + experts, weights, grads, optim, acts, edges, in_flight)
+    return StageBytes(st.number, dense_like + experts, weights, grads, optim, acts, edges, in_flight)
 
 
 def hybrid_activation_bytes(arch: Architecture, layout: TrainLayout, seq_len: int) -> dict[str, float]:

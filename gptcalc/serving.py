@@ -125,8 +125,7 @@ class PhaseTime(Result):
     bytes: float = Field(description="Bytes read and written by the iteration on one GPU (all stages).")
 
 
-@dataclass(frozen=True)
-class Work:
+class Work(NamedTuple):
     """What one iteration does, summed over the sequences in it: ``tokens`` new tokens, ``logits`` rows that
     sample, ``kv_read`` cached tokens read (sum over sequences of their context), ``key_products`` sum over new
     tokens of the keys each attends to; the ``_w`` variants on sliding-window layers."""
@@ -138,7 +137,7 @@ class Work:
     kv_read_w: float
     key_products_w: float
 
-    def __add__(self, other: Work) -> Work:
+    def plus(self, other: Work) -> Work:
         return Work(
             self.tokens + other.tokens,
             self.logits + other.logits,
@@ -181,14 +180,29 @@ def decode_work(sequences: float, context: float, window: int | None, per_step: 
     return Work(tokens, tokens, sequences * context, tokens * context, sequences * w_ctx, tokens * w_ctx)
 
 
-@dataclass
 class _Tally:
-    gemm: float = 0.0
-    attention: float = 0.0
-    memory_ops: float = 0.0
-    comm: float = 0.0
-    flops: float = 0.0
-    bytes: float = 0.0
+    """Seconds by part, FLOPs and bytes of one iteration, summed kind by kind. Mutable; a plain class because
+    creating a dataclass costs about a millisecond of the CLI's start-up."""
+
+    __slots__ = ("attention", "bytes", "comm", "flops", "gemm", "memory_ops")
+
+    def __init__(
+        self,
+        gemm: float = 0.0,
+        attention: float = 0.0,
+        memory_ops: float = 0.0,
+        comm: float = 0.0,
+        flops: float = 0.0,
+        bytes: float = 0.0,
+    ) -> None:
+        self.gemm, self.attention, self.memory_ops, self.comm, self.flops, self.bytes = (
+            gemm,
+            attention,
+            memory_ops,
+            comm,
+            flops,
+            bytes,
+        )
 
     def add(self, o: _Tally, f: float = 1.0) -> None:
         self.gemm += f * o.gemm
@@ -667,7 +681,7 @@ class Engine:
         context = s.prompt + s.output / 2
         dec = decode_work(sequences, context, self.window, s.verified_per_step)
         joining = sequences * s.tokens_per_step / s.output
-        work = dec + prefill_work(joining, s.prompt, self.window, self.chunked)
+        work = dec.plus(prefill_work(joining, s.prompt, self.window, self.chunked))
         micro = min(s.pp, sequences)
         fixed = self.sm.iteration_overhead_s
         draft = self.draft_step(sequences, context)
@@ -929,8 +943,7 @@ def kv_transfer_time(arch: Architecture, hardware: Hardware, setup: ServingSetup
     return nbytes / (setup.replica_gpus * bw) + lat * 1e-6
 
 
-@dataclass(frozen=True)
-class _Operating:
+class _Operating(NamedTuple):
     """How a setup's requests flow: latencies, completed requests per second, and the replica seconds per
     request spent on prompts and on output (for the cost split)."""
 

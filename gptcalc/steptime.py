@@ -40,7 +40,7 @@ allocator stalls; whole runs lose more (restarts, checkpoints), which :attr:`Tim
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -83,8 +83,7 @@ class StepTime(Result):
     assumptions: list[str]
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """Per-GPU bandwidth (bytes/s, after collective efficiency) of a group, and the latency of one step inside a
     node and across nodes (s); ``nodes``: how many nodes the group spans."""
 
@@ -164,8 +163,7 @@ def all_to_all_time(nbytes: float, n: int, ln: Link) -> float:
     return (n - 1) / n * nbytes / ln.bandwidth + math.ceil(math.log2(n)) * ln.latency
 
 
-@dataclass(frozen=True)
-class KernelContext:
+class KernelContext(NamedTuple):
     """Everything the per-operator timing needs, resolved once per call."""
 
     hw: Hardware

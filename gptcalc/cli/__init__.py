@@ -12,6 +12,8 @@ import io
 import os
 import sys
 
+from gptcalc.cli import plugins
+
 # The module of each command; MODULES is the order of `gptcalc --help`.
 MODULES = ("cmd_presets", "cmd_params", "cmd_compute", "cmd_step", "cmd_memory", "cmd_serve", "cmd_plan")
 COMMANDS: dict[str, str] = {
@@ -42,8 +44,10 @@ def _selection() -> tuple[str, ...] | None:
     first = sys.argv[1] if script and len(sys.argv) > 1 else ""
     if script:
         # The CLI validates its own specs: looking for pydantic plugins would scan every installed package's
-        # metadata (~30 ms) on the first validation. A user's own setting of the variable wins.
+        # metadata (~30 ms) on the first validation, and importing the lookup costs as much again
+        # (gptcalc.cli.plugins). A user's own setting of the variable wins.
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        plugins.install()
     if first in COMMANDS:
         global invoked
         invoked = first

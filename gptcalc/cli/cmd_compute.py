@@ -1,7 +1,5 @@
 """``gptcalc flops``, ``train``, ``scenario``, ``audit``, ``compare``."""
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable
 from typing import Annotated, Any

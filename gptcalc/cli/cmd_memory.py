@@ -1,7 +1,5 @@
 """``gptcalc memory`` and ``gptcalc fit``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

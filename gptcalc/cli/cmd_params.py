@@ -1,7 +1,5 @@
 """``gptcalc params``: the exact parameter budget of a model."""
 
-from __future__ import annotations
-
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, ModelArg, PresetsOpt, SetOpt, StrictOpt, approximate_note, dirs
 from gptcalc.fmt import fmt_bytes, fmt_count

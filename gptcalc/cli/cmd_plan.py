@@ -1,7 +1,5 @@
 """``gptcalc plan``, ``solve``, ``sweep``, ``sensitivity``."""
 
-from __future__ import annotations
-
 import json
 import sys
 from functools import partial

@@ -1,7 +1,5 @@
 """``gptcalc presets`` and ``gptcalc show``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

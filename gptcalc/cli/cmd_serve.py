@@ -1,7 +1,5 @@
 """``gptcalc serve``: latency, throughput and cost of serving, with a batch sweep."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """``gptcalc step`` (one training step, predicted per operator) and ``gptcalc calibrate`` (the error table)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
