@@ -33,6 +33,7 @@ from gptcalc.memory import (
     Activations,
     ModelSizes,
     Stage,
+    distinct_stages,
     layer_activations,
     overhead_bytes,
     serving_memory,
@@ -43,7 +44,7 @@ from gptcalc.memory import (
 from gptcalc.parallel import divisors
 from gptcalc.params import count_params
 from gptcalc.specs.arch import Architecture, LatentAttention
-from gptcalc.specs.base import Result
+from gptcalc.specs.base import Result, trusted
 from gptcalc.specs.conventions import FlopsConvention
 from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
 from gptcalc.specs.hardware import GIB, Hardware
@@ -136,7 +137,8 @@ def fit_training(
     capacity = float(hardware.memory_bytes)
     tps = tp_options(arch, hardware)
     pps = divisors(arch.n_layers)
-    stage_cache = {pp: stages(arch, pp) for pp in pps}
+    # Only the first stage of each kind can be the most loaded (memory.distinct_stages): found once per pp.
+    stage_cache = {pp: distinct_stages(stages(arch, pp)) for pp in pps}
     memo: dict[tuple[Any, ...], Activations] = {}
     evaluated = 0
     fitting: list[tuple[TrainLayout, float]] = []
@@ -156,27 +158,28 @@ def fit_training(
     # loaded GPU holds at least states / N, plus the overhead allowance. Counts below it are not evaluated.
     states = count_params(arch).total * state_bytes_per_param(precision, optimizer)
     floor = states * (1 + OVERHEAD_FRACTION) / max(capacity - OVERHEAD_GIB * GIB, 1.0)
+    # Every layout here has valid field values: the defaults, and tp/pp/dp/ep/zero/recompute/micro-batch from the
+    # enumeration above (check_layout's cross-field rules are applied by step_time to each fitting layout).
+    defaults = {**_defaults(), "precision": precision, "optimizer": optimizer}
     for count in sorted(by_count):
         if count < floor:
             continue
         for tp, pp, dp in by_count[count]:
             for ep in ep_options(arch, dp):
-                base = TrainLayout.model_construct(
-                    **{
-                        **_defaults(),
-                        "tp": tp,
-                        "pp": pp,
-                        "dp": dp,
-                        "ep": ep,
-                        "precision": precision,
-                        "optimizer": optimizer,
-                    }
-                )
+                base = {
+                    **defaults,
+                    "tp": tp,
+                    "pp": pp,
+                    "dp": dp,
+                    "ep": ep,
+                    "precision": precision,
+                    "optimizer": optimizer,
+                }
                 # The most frugal settings: ZeRO-2 or -3 (FSDP's gather buffers can outweigh its sharding when a
                 # block is large next to the whole), full or selective recomputation (a one-layer stage keeps
                 # more under full), micro-batch 1. If none fits, nothing in the group does.
                 frugal = [
-                    base.model_copy(update={"zero": z, "recompute": rc, "micro_batch": 1})
+                    trusted(TrainLayout, {**base, "zero": z, "recompute": rc, "micro_batch": 1})
                     for z in (3, 2)
                     for rc in ("full", "selective")
                 ]
@@ -190,7 +193,7 @@ def fit_training(
                     for rc in reversed(RECOMPUTE_ORDER):
                         fits_rc = False
                         for mb in MICRO_BATCHES:
-                            layout = base.model_copy(update={"zero": zero, "recompute": rc, "micro_batch": mb})
+                            layout = trusted(TrainLayout, {**base, "zero": zero, "recompute": rc, "micro_batch": mb})
                             evaluated += 1
                             total = _total(arch, sizes, layout, seq_len, stage_cache[pp], memo)
                             if total > capacity:

@@ -40,6 +40,7 @@ allocator stalls; whole runs lose more (restarts, checkpoints), which :attr:`Tim
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import NamedTuple
 
 from pydantic import Field
@@ -302,6 +303,21 @@ class _Stage:
         return self.compute + self.tp + self.cp + self.ep + self.pp
 
 
+@lru_cache(maxsize=256)
+def _stage_groups(arch: Architecture, split: tuple[range, ...]) -> tuple[tuple[tuple[str, bool, int], ...], ...]:
+    """Each stage's layers as (kind, on a sliding window, count): layers of one kind and window take the same
+    time, so a stage is timed per group rather than per layer (fit times dozens of layouts of 100+ layers)."""
+    inv = inventory(arch)
+    out = []
+    for layers in split:
+        counts: dict[tuple[str, bool], int] = {}
+        for i in layers:
+            key = (inv.layer_kinds[i], inv.windows[i] is not None)
+            counts[key] = counts.get(key, 0) + 1
+        out.append(tuple((name, windowed, n) for (name, windowed), n in counts.items()))
+    return tuple(out)
+
+
 def step_time(
     arch: Architecture,
     hardware: Hardware,
@@ -390,19 +406,20 @@ def step_time(
         name: (comm("ep", items), comm("tp", items), comm("cp", items) if cp > 1 else 0.0)
         for name, items in plan.per_layer.items()
     }
-    for j, layers in enumerate(split):
+    # Sends to the next stage and their all-gathers: the same for every stage.
+    pp_comm = comm("pp", plan.per_microbatch) + comm("tp", plan.per_microbatch)
+    for j, groups in enumerate(_stage_groups(arch, split)):
         compute = backward = ep_comm = cp_comm = tp_comm = 0.0
-        for i in layers:
-            name = inv.layer_kinds[i]
-            f, b, r = (windowed if inv.windows[i] is not None else times)[name]
-            compute += f + b + r
-            backward += b
+        for name, is_windowed, n in groups:
+            f, b, r = (windowed if is_windowed else times)[name]
+            compute += n * (f + b + r)
+            backward += n * b
             ep_c, tp_c, cp_c = kind_comms[name]
-            ep_comm += ep_c
-            tp_comm += tp_c
+            ep_comm += n * ep_c
+            tp_comm += n * tp_c
             if cp > 1:
                 # The K/V ring hides behind the attention-heavy half of the layer's compute.
-                cp_comm += max(0.0, cp_c - (f + b) * 0.5)
+                cp_comm += n * max(0.0, cp_c - (f + b) * 0.5)
         if j == 0:
             compute += 3 * ctx.overhead  # embedding lookup forward, gradient scatter
         if j == len(split) - 1:
@@ -417,7 +434,6 @@ def step_time(
             ep_comm = max(0.0, ep_comm - model.comm_overlap * compute)
         compute += accumulate
         backward += accumulate
-        pp_comm = comm("pp", plan.per_microbatch) + comm("tp", plan.per_microbatch)  # sends and their all-gathers
         stages.append(_Stage(compute, tp_comm, cp_comm, ep_comm, pp_comm, backward))
     slowest = max(stages, key=lambda st: st.total)
     mean = sum(st.total for st in stages) / len(stages)
