@@ -81,3 +81,30 @@ def test_script_run_installs_it_and_answers() -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == 6_738_415_616  # Llama-2-7B, as transformers instantiates it
     assert "METADATA False" in done.stderr
+
+
+def test_script_run_collects_garbage_less_often() -> None:
+    from gptcalc.cli import GC_THRESHOLD
+
+    code = (
+        "import gc, sys, runpy\n"
+        "sys.argv = ['gptcalc', 'params', 'llama-2-7b', '--json']\n"
+        "try:\n"
+        "    runpy.run_module('gptcalc', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('THRESHOLD', gc.get_threshold()[0], gc.isenabled(), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert f"THRESHOLD {GC_THRESHOLD} True" in done.stderr
+    # A library import (a notebook, the tests) leaves the interpreter's collector as it was.
+    lib = subprocess.run(
+        [sys.executable, "-c", "import gc, gptcalc.cli; print(gc.get_threshold()[0])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    bare = subprocess.run(
+        [sys.executable, "-c", "import gc; print(gc.get_threshold()[0])"], capture_output=True, text=True, timeout=60
+    )
+    assert lib.stdout.strip() == bare.stdout.strip() != str(GC_THRESHOLD)

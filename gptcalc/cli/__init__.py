@@ -8,11 +8,14 @@ notebooks).
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import sys
 
 from gptcalc.cli import plugins
+
+GC_THRESHOLD = 100_000  # allocations between young-generation collections in a run of the script
 
 # The module of each command; MODULES is the order of `gptcalc --help`.
 MODULES = ("cmd_presets", "cmd_params", "cmd_compute", "cmd_step", "cmd_memory", "cmd_serve", "cmd_plan")
@@ -48,6 +51,11 @@ def _selection() -> tuple[str, ...] | None:
         # (gptcalc.cli.plugins). A user's own setting of the variable wins.
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         plugins.install()
+        # A run of the script is short: a young-generation collection every 100,000 allocations rather than
+        # every 700 keeps cyclic garbage bounded while sparing start-up (imports build ~100k objects) most of the
+        # collections. Measured: serve 971 -> 949M instructions, the 1e6-point --csv sweep 1.86 -> 1.59 s, peak
+        # memory unchanged (tests/test_startup.py).
+        gc.set_threshold(GC_THRESHOLD)
     if first in COMMANDS:
         global invoked
         invoked = first
