@@ -362,7 +362,7 @@ def predict_mfu(
 ) -> PredictedMfu:
     """MFU of a run on ``gpus`` GPUs from its layout (or the best layout :func:`fit_training` finds at exactly
     that count), times the time model's goodput for restarts, checkpoints and failures."""
-    model = model or TimeModel()
+    model = model or TimeModel.defaults()
     chosen = layout is None
     if layout is None:
         fit = fit_training(arch, hardware, seq_len=seq_len, gpus=gpus, top=1, convention=convention)

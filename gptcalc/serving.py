@@ -96,7 +96,7 @@ from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import TILE, KernelContext, Link, link, matmul_shape
 
 V = TypeVar("V")
-DEFAULT_SERVING_MODEL = ServingModel()  # frozen: one instance serves every call that gives none
+DEFAULT_SERVING_MODEL = ServingModel.defaults()  # frozen: one instance serves every call that gives none
 ACT_BYTES = 2.0  # activations, logits inputs and all-reduce payloads in bf16/fp16
 LOGIT_BYTES = 8.0  # per vocabulary entry when sampling: write fp32 logits, read them back for softmax/top-k
 
@@ -333,7 +333,7 @@ class Engine:
         w = setup.weights_dtype
         fp8 = setup.compute_dtype == "fp8" or (setup.compute_dtype is None and w == "fp8" and "fp8" in hw.peak_tflops)
         bf16_peak = hw.peak_flops("fp16" if w == "fp16" else "bf16")
-        bf16_eff = (hw.matmul_efficiency or TimeModel().best_case_gemm) * sm.gemm_efficiency
+        bf16_eff = (hw.matmul_efficiency or TimeModel.defaults().best_case_gemm) * sm.gemm_efficiency
         if setup.compute_efficiency is not None:
             bf16_eff = setup.compute_efficiency
         fp8_eff = setup.compute_efficiency or sm.fp8_gemm_efficiency
@@ -341,8 +341,8 @@ class Engine:
         overhead = sm.kernel_overhead_us * 1e-6
         ctx = KernelContext(
             hw=hw,
-            model=TimeModel(),
-            layout=TrainLayout(),
+            model=TimeModel.defaults(),
+            layout=TrainLayout.defaults(),
             act_bytes=ACT_BYTES,
             gemm_peak=hw.peak_flops("fp8") if fp8 else bf16_peak,
             gemm_eff=fp8_eff if fp8 else bf16_eff,
@@ -354,7 +354,7 @@ class Engine:
             overhead=overhead,
             fp8=fp8,
         )
-        attn = (hw.attention_efficiency or TimeModel().best_case_attention) * bf16_peak
+        attn = (hw.attention_efficiency or TimeModel.defaults().best_case_attention) * bf16_peak
         tm = TimeModel(collective_efficiency=sm.collective_efficiency)
         tp_link = link(hw, setup.tp, 1, tm)
         spec = setup.speculation

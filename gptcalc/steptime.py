@@ -335,7 +335,7 @@ def step_time(
     ``dtype`` names the peak MFU is quoted against (default: the layout's precision; FP8 runs quote their
     bf16 peak, as NeMo and llm-foundry do).
     """
-    model = model or TimeModel()
+    model = model or TimeModel.defaults()
     if global_batch <= 0:
         raise InputError(f"global batch: must be >= 1 sequence, got {global_batch}")
     if seq_len <= 0:

@@ -536,7 +536,7 @@ def estimate_training(
         count = as_range(gpus)
         if not count.is_exact or not float(count.mid).is_integer():
             raise InputError(f"--gpus: predicting the MFU needs one whole GPU count, got {gpus}")
-        model = time_model or TimeModel()
+        model = time_model or TimeModel.defaults()
         if goodput is not None:
             model = model.model_copy(update={"goodput": goodput})
         predicted = predict_mfu(

@@ -48,7 +48,7 @@ def time_model(efficiency: str | None) -> Any:
     from gptcalc.specs.timemodel import TimeModel
 
     if efficiency is None:
-        return TimeModel()
+        return TimeModel.defaults()
     value = parse_number(efficiency, name="--matmul-efficiency")
     if not 0.001 <= value <= 1:
         raise InputError(f"--matmul-efficiency: a fraction of the peak, 0.001 to 1, got {efficiency!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from typing_extensions import Self
@@ -12,6 +12,7 @@ from typing_extensions import Self
 from gptcalc.errors import InputError, SpecError
 
 _HASHES: dict[int, tuple[weakref.ref[Spec], int]] = {}
+_DEFAULTS: dict[type[Spec], Spec] = {}
 MAX_EXACT_INT = 2**53
 
 
@@ -20,6 +21,9 @@ class Spec(BaseModel):
     (a :class:`gptcalc.errors.GptcalcError`) naming the class and field, however the spec is built."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True, defer_build=True)
+
+    DEFAULTS_VALID: ClassVar[bool] = True
+    """Whether every field at its default makes a valid spec (:meth:`defaults` then skips validation)."""
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -30,6 +34,20 @@ class Spec(BaseModel):
     # Mark this __init__ as pydantic's own, so that nested specs are still validated inside pydantic-core (one
     # error with the full field path) rather than through this wrapper.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def defaults(cls) -> Self:
+        """The spec with every field at its default, built once per class without validation. Code that needs the
+        default time or serving model, or the default layout, takes this one and skips building the class's
+        validator. For classes whose defaults alone are no valid spec (``DEFAULTS_VALID = False``: a run needs three
+        of its four quantities) it validates, and so raises as ``cls()`` does. tests/test_specs_defaults.py checks
+        every spec against ``cls()``."""
+        if not cls.DEFAULTS_VALID:
+            return cls()
+        hit = _DEFAULTS.get(cls)
+        if hit is None:
+            hit = _DEFAULTS[cls] = cls.model_construct()
+        return hit  # type: ignore[return-value]
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Self:

@@ -38,6 +38,8 @@ class Run(Spec):
     """One training run: three of tokens, GPUs, days and MFU fixed, the fourth solved for (the run identity
     tokens x FLOPs/token = GPUs x peak x MFU x days x 86,400; Kaplan et al. 2020, PaLM App. B)."""
 
+    DEFAULTS_VALID = False
+
     tokens: PosValue | None = Field(default=None, description="Training tokens.")
     gpus: PosValue | None = Field(default=None, description="Accelerators.")
     days: PosValue | None = Field(default=None, description="Wall-clock days.")

@@ -34,6 +34,8 @@ class Speculation(Spec):
     ``(1 - accept^(tokens+1)) / (1 - accept)`` tokens on average (Leviathan et al. 2023, Eq. 1: acceptances
     i.i.d., the first rejection ends the step, the target's own token is always kept)."""
 
+    DEFAULTS_VALID = False
+
     method: SpeculationMethod = Field(default="draft", description="Where the proposals come from.")
     draft: Architecture | None = Field(default=None, description="The draft model (method 'draft' only).")
     accept: float = Field(
