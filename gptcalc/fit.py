@@ -19,7 +19,8 @@ for batch x context and allowance fit; they are ranked by GPU count, then by the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import product
 from typing import Any
 
@@ -166,25 +167,16 @@ def fit_training(
             continue
         for tp, pp, dp in by_count[count]:
             for ep in ep_options(arch, dp):
-                base = {
-                    **defaults,
-                    "tp": tp,
-                    "pp": pp,
-                    "dp": dp,
-                    "ep": ep,
-                    "precision": precision,
-                    "optimizer": optimizer,
-                }
+                group = _Group(
+                    {**defaults, "tp": tp, "pp": pp, "dp": dp, "ep": ep},
+                    partial(_total, arch, sizes, seq_len=seq_len, stage_list=stage_cache[pp], memo=memo),
+                )
                 # The most frugal settings: ZeRO-2 or -3 (FSDP's gather buffers can outweigh its sharding when a
                 # block is large next to the whole), full or selective recomputation (a one-layer stage keeps
                 # more under full), micro-batch 1. If none fits, nothing in the group does.
-                frugal = [
-                    trusted(TrainLayout, {**base, "zero": z, "recompute": rc, "micro_batch": 1})
-                    for z in (3, 2)
-                    for rc in ("full", "selective")
-                ]
-                evaluated += len(frugal)
-                if min(_total(arch, sizes, f, seq_len, stage_cache[pp], memo) for f in frugal) > capacity:
+                fits = any(group.total(z, rc, 1)[1] <= capacity for z in (3, 2) for rc in ("full", "selective"))
+                if not fits:
+                    evaluated += group.evaluated
                     continue
                 # Memory rises with the micro-batch and, below ZeRO-2 and from selective to none, with each step
                 # away from the frugal end: walk from it and stop at the first setting that no longer fits.
@@ -193,9 +185,7 @@ def fit_training(
                     for rc in reversed(RECOMPUTE_ORDER):
                         fits_rc = False
                         for mb in MICRO_BATCHES:
-                            layout = trusted(TrainLayout, {**base, "zero": zero, "recompute": rc, "micro_batch": mb})
-                            evaluated += 1
-                            total = _total(arch, sizes, layout, seq_len, stage_cache[pp], memo)
+                            layout, total = group.total(zero, rc, mb)
                             if total > capacity:
                                 break
                             fitting.append((layout, total))
@@ -205,6 +195,7 @@ def fit_training(
                         fits_any = fits_any or fits_rc
                     if not fits_any and zero <= 2:
                         break
+                evaluated += group.evaluated
         if fitting:
             break
     if not fitting:
@@ -240,6 +231,28 @@ def fit_training(
             " fit them even sharded over every GPU",
         ],
     )
+
+
+class _Group:
+    """The layouts of one (tp, pp, dp, ep): each (ZeRO stage, recomputation, micro-batch) is built and its memory
+    evaluated once, whether the frugal check or the walk asks first."""
+
+    def __init__(self, base: dict[str, Any], evaluate: Callable[[TrainLayout], float]) -> None:
+        self.base, self.evaluate = base, evaluate
+        self.seen: dict[tuple[int, str, int], tuple[TrainLayout, float]] = {}
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.seen)
+
+    def total(self, zero: int, recompute: str, micro_batch: int) -> tuple[TrainLayout, float]:
+        key = (zero, recompute, micro_batch)
+        hit = self.seen.get(key)
+        if hit is None:
+            values = {**self.base, "zero": zero, "recompute": recompute, "micro_batch": micro_batch}
+            layout = trusted(TrainLayout, values)
+            hit = self.seen[key] = (layout, self.evaluate(layout))
+        return hit
 
 
 def _defaults() -> dict[str, Any]:
