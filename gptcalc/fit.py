@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -50,9 +50,11 @@ from gptcalc.specs.conventions import FlopsConvention
 from gptcalc.specs.defaults import DEFAULT_DTYPE, DEFAULT_OPTIMIZER
 from gptcalc.specs.hardware import GIB, Hardware
 from gptcalc.specs.layout import TrainLayout
-from gptcalc.specs.serving import ServingSetup
 from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import step_time
+
+if TYPE_CHECKING:  # a serving setup reaches fewest_gpus_setup already built; fit's callers need no import of it
+    from gptcalc.specs.serving import ServingSetup
 
 RECOMPUTE_ORDER = ("none", "selective", "full")  # least to most frugal
 MICRO_BATCHES = (1, 2, 4, 8)

@@ -51,7 +51,7 @@ from gptcalc.inventory import Collective, LayerKind, Matmul, collectives, invent
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_attention_context_parallel
 from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
-from gptcalc.specs.base import Result
+from gptcalc.specs.base import Result, trusted
 from gptcalc.specs.conventions import FlopsConvention
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.layout import TrainLayout
@@ -478,28 +478,33 @@ def step_time(
         f"MFU against the dense {dtype or ('fp16' if layout.precision == 'fp16' else 'bf16')} peak;"
         f" FLOPs: {fpt.convention.name}",
     ]
-    return StepTime(
-        global_batch=global_batch,
-        microbatches=m,
-        step_time_s=step,
-        tokens_per_second_per_gpu=step_tokens / step / gpus,
-        model_tflops_per_gpu=model_flops / step / gpus / 1e12,
-        mfu=model_flops / (gpus * peak * step),
-        hfu=step_tokens * fpt.hardware_training_per_token / (gpus * peak * step),
-        breakdown={
-            "compute_s": compute_s,
-            "tp_comm_s": tp_s,
-            "cp_comm_s": cp_s,
-            "ep_comm_s": ep_s,
-            "pp_comm_s": pp_s,
-            "bubble_s": bubble,
-            "dp_exposed_s": dp_exposed,
-            "optimizer_s": optimizer,
-            "overhead_s": model.step_overhead_s,
-        },
-        dp_comm_s=dp_comm,
-        days=None if tokens is None else tokens / step_tokens * step / 86_400.0,
-        assumptions=notes,
+    # Built unchecked (specs.base.trusted): every value is a number this function just computed; fit times
+    # dozens of layouts per call.
+    return trusted(
+        StepTime,
+        dict(
+            global_batch=global_batch,
+            microbatches=m,
+            step_time_s=step,
+            tokens_per_second_per_gpu=step_tokens / step / gpus,
+            model_tflops_per_gpu=model_flops / step / gpus / 1e12,
+            mfu=model_flops / (gpus * peak * step),
+            hfu=step_tokens * fpt.hardware_training_per_token / (gpus * peak * step),
+            breakdown={
+                "compute_s": compute_s,
+                "tp_comm_s": tp_s,
+                "cp_comm_s": cp_s,
+                "ep_comm_s": ep_s,
+                "pp_comm_s": pp_s,
+                "bubble_s": bubble,
+                "dp_exposed_s": dp_exposed,
+                "optimizer_s": optimizer,
+                "overhead_s": model.step_overhead_s,
+            },
+            dp_comm_s=dp_comm,
+            days=None if tokens is None else tokens / step_tokens * step / 86_400.0,
+            assumptions=notes,
+        ),
     )
 
 
