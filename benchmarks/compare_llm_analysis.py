@@ -20,6 +20,7 @@ import argparse
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -187,7 +188,56 @@ def cli(runs: int) -> tuple[list[tuple[str, float, float | None]], float | None,
     return rows, theirs, csv_wall
 
 
-def table(runs: int) -> tuple[str, list[str]]:
+def instructions(argv: list[str]) -> int | None:
+    """Instructions one fresh process executes, counted by valgrind's callgrind (None without valgrind). Unlike wall
+    time they do not move with the machine's load: the same call gives the same count to within ~1%."""
+    if shutil.which("valgrind") is None:
+        return None
+    env = {**os.environ, "COLUMNS": "100"}
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    return int(found.group(1)) if found else None
+
+
+def instruction_table() -> str:
+    """The CLI calls' instruction counts beside llm-analysis's (callgrind runs ~50x slower: two at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    gptcalc = [sys.executable, "-m", "gptcalc"]
+    argvs = [gptcalc + a for a in CLI]
+    if HAVE_LLA:
+        argvs.append([sys.executable, "-m", "llm_analysis.analysis", *LLA_CLI])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = list(pool.map(instructions, argvs))
+    if any(c is None for c in counts):
+        return "Instruction counts: valgrind is not installed (they need `valgrind --tool=callgrind`)."
+    theirs = counts[-1] if HAVE_LLA else None
+    lines = [
+        "| CLI call | gptcalc instructions | llm-analysis 0.2.2 | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for a, ours in zip(CLI, counts, strict=False):
+        assert ours is not None
+        ratio = "n/a" if theirs is None else f"{ours / theirs:.2f}x"
+        their_cell = "not installed" if theirs is None else f"{theirs / 1e6:,.0f}M"
+        lines.append(f"| gptcalc {' '.join(a)} | {ours / 1e6:,.0f}M | {their_cell} | {ratio} |")
+    lines.append("")
+    lines.append(
+        "Instructions executed by each whole call (interpreter start-up included), counted once by `valgrind"
+        " --tool=callgrind`: a measure of the work that the machine's load does not move, unlike the wall times"
+        " above."
+    )
+    return "\n".join(lines)
+
+
+def table(runs: int, command: str) -> tuple[str, list[str]]:
     """The Markdown table, and one line per goal saying its ratio or figure and whether it is met."""
     verdicts: list[str] = []
     fmt_t = lambda s: f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"  # noqa: E731
@@ -230,11 +280,11 @@ def table(runs: int) -> tuple[str, list[str]]:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines.append("")
     lines.append(
-        f"Measured by `python benchmarks/compare_llm_analysis.py --write-readme` on {os.cpu_count()} CPUs"
+        f"Measured by `{command}` on {os.cpu_count()} CPUs"
         f" (load average {load:.1f} at the end), Python {sys.version.split()[0]}; the llm-analysis CLI call is"
         " its `train` of Llama-2-70B (`python -m llm_analysis.analysis train ...`), run before each round of the"
-        " gptcalc calls (best of the rounds for each); gptcalc's modules compiled to bytecode first, as a wheel install"
-        " does."
+        f" gptcalc calls (best of the {runs} rounds for each); gptcalc's modules compiled to bytecode first, as a wheel"
+        " install does."
     )
     return "\n".join(lines), verdicts
 
@@ -254,13 +304,21 @@ def write_readme(block: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="fresh processes per CLI figure (best)")
+    parser.add_argument("--runs", type=int, default=15, help="fresh processes per CLI figure (best)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count each CLI call's instructions with valgrind"
+    )
     parser.add_argument("--write-readme", action="store_true", help="rewrite README.md's Speed table")
     args = parser.parse_args()
     if not HAVE_LLA:
         print("llm-analysis is not installed (pip install llm-analysis==0.2.2): measuring gptcalc alone")
     print(f"compiled gptcalc's bytecode in {ensure_bytecode()}")
-    block, verdicts = table(args.runs)
+    command = "python benchmarks/compare_llm_analysis.py" + "".join(
+        f" {flag}" for flag, on in ((f"--runs {args.runs}", True), ("--instructions", args.instructions)) if on
+    )
+    block, verdicts = table(args.runs, command + (" --write-readme" if args.write_readme else ""))
+    if args.instructions:
+        block += "\n\n" + instruction_table()
     print(block)
     print()
     print("\n".join(verdicts))
