@@ -34,7 +34,7 @@ from pydantic import Field
 
 from gptcalc.inventory import inventory
 from gptcalc.specs.arch import Architecture
-from gptcalc.specs.base import Result
+from gptcalc.specs.base import Result, trusted
 
 
 class LayerCount(Result):
@@ -98,25 +98,32 @@ def count_params(arch: Architecture) -> ParamCount:
     fields: dict[str, Any] = {**totals}  # exact ints from the inventory: nothing to validate
     total = Breakdown.model_construct(**fields)
     active = Breakdown.model_construct(**{**fields, "routed_experts": routed_active})
+    # Exact whole numbers from the inventory, built unchecked as the breakdowns are (specs.base.trusted).
     layers = [
-        LayerCount(
-            kind=name,
-            count=inv.count(name),
-            params_each=kind.params(),
-            active_each=kind.params(experts=top_k or 0) if known_k else None,
+        trusted(
+            LayerCount,
+            {
+                "kind": name,
+                "count": inv.count(name),
+                "params_each": kind.params(),
+                "active_each": kind.params(experts=top_k or 0) if known_k else None,
+            },
         )
         for name, kind in inv.kinds.items()
     ]
     layers.sort(key=lambda layer: layer.kind)
     emb = inv.embedding_params + (0 if inv.tied else inv.head_matrix)
-    return ParamCount(
-        model=arch.name,
-        total=total_n,
-        active=active_n if known_k else None,
-        embedding=emb,
-        non_embedding=total_n - emb,
-        one_routed_expert=inv.component_params("routed_experts", experts=1),
-        breakdown=total,
-        active_breakdown=active if known_k else None,
-        layers=layers,
+    return trusted(
+        ParamCount,
+        {
+            "model": arch.name,
+            "total": total_n,
+            "active": active_n if known_k else None,
+            "embedding": emb,
+            "non_embedding": total_n - emb,
+            "one_routed_expert": inv.component_params("routed_experts", experts=1),
+            "breakdown": total,
+            "active_breakdown": active if known_k else None,
+            "layers": layers,
+        },
     )
