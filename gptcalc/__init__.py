@@ -36,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "resolve_serving": "gptcalc.adapters.scenarios",
     "architecture_from_hf": "gptcalc.adapters.hf_config",
     "apply_overrides": "gptcalc.adapters.overrides",
-    "list_presets": "gptcalc.adapters.presets",
+    "list_presets": "gptcalc.adapters.catalog",
     # math
     "inventory": "gptcalc.inventory",
     "count_params": "gptcalc.params",

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from gptcalc.specs.base import Result
-from gptcalc.specs.calibration import CalibrationCase
-from gptcalc.specs.serving import ServingCase, ServingModel
+from gptcalc.specs.calibration import CalibrationCase, ServingCase
+from gptcalc.specs.serving import ServingModel
 from gptcalc.specs.timemodel import TimeModel
 from gptcalc.steptime import step_time
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
+from gptcalc.adapters.catalog import list_presets
 from gptcalc.adapters.load import load_hardware
-from gptcalc.adapters.presets import list_presets
 
 NAMES = sorted(i.name for i in list_presets("hardware") if not i.shadowed)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gptcalc.adapters.catalog import list_presets
 from gptcalc.adapters.load import load_dataset, load_hardware, load_model
-from gptcalc.adapters.presets import KINDS, find_preset, list_presets, load_spec
+from gptcalc.adapters.presets import KINDS, find_preset, load_spec
 from gptcalc.errors import PresetError, SpecError
 from gptcalc.params import count_params
 from gptcalc.specs.hardware import Hardware

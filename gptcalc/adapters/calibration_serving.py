@@ -29,9 +29,9 @@ from gptcalc.adapters.calibration import llama
 from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import validate_spec
-from gptcalc.specs.calibration import Unrepresented
+from gptcalc.specs.calibration import Metric, ServingCase, Unrepresented
 from gptcalc.specs.hardware import Hardware
-from gptcalc.specs.serving import Metric, ServingCase, ServingSetup
+from gptcalc.specs.serving import ServingSetup
 
 GROUPS = {
     "B2a": "TRT-LLM 0.9 static-batching throughput",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gptcalc.adapters import hub
 from gptcalc.adapters.overrides import apply_overrides
@@ -11,8 +12,10 @@ from gptcalc.adapters.presets import find_preset, load_spec, read_file
 from gptcalc.errors import SpecError
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import validate_spec
-from gptcalc.specs.dataset import Dataset
 from gptcalc.specs.hardware import Hardware
+
+if TYPE_CHECKING:  # imported where a dataset is loaded: most commands load none
+    from gptcalc.specs.dataset import Dataset
 
 PresetDirs = Sequence[str | Path]
 
@@ -67,4 +70,6 @@ def load_hardware(ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[st
 
 def load_dataset(ref: str, preset_dirs: PresetDirs = (), overrides: Iterable[str] = ()) -> Dataset:
     """A dataset preset by name or file."""
+    from gptcalc.specs.dataset import Dataset
+
     return apply_overrides(load_spec(Dataset, "datasets", ref, preset_dirs), list(overrides))

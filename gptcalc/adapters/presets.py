@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from gptcalc.errors import PresetError
-from gptcalc.specs.base import Result, validate_spec
+from gptcalc.specs.base import validate_spec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -91,44 +91,6 @@ def read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-class PresetInfo(Result):
-    """One preset file as listed."""
-
-    kind: str
-    name: str
-    path: str
-    description: str
-    source: str
-    aliases: list[str]
-    shadowed: bool
-
-
-def list_presets(kind: PresetKind, dirs: Sequence[str | Path] = ()) -> list[PresetInfo]:
-    """Every preset of ``kind`` in search order; later files with a name already seen are ``shadowed``."""
-    seen: set[str] = set()
-    out: list[PresetInfo] = []
-    for root in search_dirs(dirs):
-        folder = root / kind
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            data = read_file(path)
-            desc = str(data.get("description", "")).strip()
-            out.append(
-                PresetInfo(
-                    kind=kind,
-                    name=path.stem,
-                    path=str(path),
-                    description=" ".join(desc.split()),
-                    source=" ".join(str(data.get("source", "")).split()),
-                    aliases=_aliases(path, data),
-                    shadowed=path.stem in seen,
-                )
-            )
-            seen.add(path.stem)
-    return out
-
-
 def _aliases(path: Path, data: dict[str, Any]) -> list[str]:
     aliases = data.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
@@ -165,6 +127,8 @@ def find_preset(kind: PresetKind, ref: str, dirs: Sequence[str | Path] = ()) -> 
     found = _by_alias(kind, ref, roots)
     if found is not None:
         return found
+    from gptcalc.adapters.catalog import list_presets  # the listing, only to name what there is
+
     names = sorted(
         {i.name for i in list_presets(kind, dirs)} | {a for i in list_presets(kind, dirs) for a in i.aliases}
     )

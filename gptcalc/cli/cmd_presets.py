@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gptcalc.adapters.presets import KINDS, PresetKind, find_preset, list_presets, read_file
+from gptcalc.adapters.catalog import list_presets
+from gptcalc.adapters.presets import KINDS, PresetKind, find_preset, read_file
 from gptcalc.cli.app import app
 from gptcalc.cli.options import JsonOpt, PresetsOpt, dirs
 from gptcalc.errors import InputError

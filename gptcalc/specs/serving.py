@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import Fraction, NonNegFloat, PosFloat, PosInt, Spec
 from gptcalc.specs.defaults import DEFAULT_DTYPE
-from gptcalc.specs.hardware import Dtype, Hardware
+from gptcalc.specs.hardware import Dtype
 from gptcalc.specs.quantities import FractionValue, PosValue
 
 WeightDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
@@ -274,21 +274,3 @@ class ServingSetup(Spec):
                     f" (stage {self.stage_gpus} x pp {self.pp})"
                 )
         return self
-
-
-Metric = Literal["output_tokens_per_s_per_gpu", "ttft_s", "decode_tokens_per_s"]
-
-
-class ServingCase(Spec):
-    """One serving measurement gptcalc can represent."""
-
-    name: str
-    section: str
-    group: str
-    arch: Architecture
-    hardware: Hardware
-    setup: ServingSetup
-    metric: Metric = Field(description="What was measured.")
-    measured: float = Field(description="The measurement in the metric's unit (tokens/s, or seconds for TTFT).")
-    source: str
-    notes: list[str] = Field(default_factory=list, description="Assumptions made where the source is silent.")
