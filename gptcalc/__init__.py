@@ -17,7 +17,7 @@ _EXPORTS: dict[str, str] = {
     "Hardware": "gptcalc.specs.hardware",
     "Dataset": "gptcalc.specs.dataset",
     "TrainingScenario": "gptcalc.specs.scenario",
-    "ServingScenario": "gptcalc.specs.scenario",
+    "ServingScenario": "gptcalc.specs.serving_scenario",
     "TrainLayout": "gptcalc.specs.layout",
     "ServingSetup": "gptcalc.specs.serving",
     "Speculation": "gptcalc.specs.serving",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gptcalc.adapters.load import load_dataset, load_hardware, load_model
 from gptcalc.adapters.overrides import apply_overrides, coerce, parse_assignment
@@ -19,8 +19,11 @@ from gptcalc.specs.arch import Architecture
 from gptcalc.specs.base import validate_spec
 from gptcalc.specs.hardware import Hardware
 from gptcalc.specs.quantities import Value
-from gptcalc.specs.scenario import ResolvedScenario, ServingScenario, TrainingScenario, scenario_kind
-from gptcalc.specs.serving import ServingSetup
+from gptcalc.specs.scenario import ResolvedScenario, TrainingScenario, scenario_kind
+
+if TYPE_CHECKING:  # the serving specs load with a serving scenario only
+    from gptcalc.specs.serving import ServingSetup
+    from gptcalc.specs.serving_scenario import ServingScenario
 
 
 def load_scenario(ref: str, preset_dirs: Sequence[str | Path] = ()) -> TrainingScenario | ServingScenario:
@@ -29,11 +32,13 @@ def load_scenario(ref: str, preset_dirs: Sequence[str | Path] = ()) -> TrainingS
     data = read_file(path)
     data.setdefault("name", path.stem)
     if scenario_kind(data) == "serving":
+        from gptcalc.specs.serving_scenario import ServingScenario
+
         return validate_spec(ServingScenario, data, origin=str(path))
     return validate_spec(TrainingScenario, data, origin=str(path))
 
 
-S = TypeVar("S", TrainingScenario, ServingScenario)
+S = TypeVar("S", "TrainingScenario", "ServingScenario")
 
 
 def override_scenario(scenario: S, assignments: Iterable[str]) -> S:
@@ -129,8 +134,8 @@ def load_comparands(
             out.append((name, load_model(name, dirs)))
             continue
         scenario = load_scenario(name, dirs)
-        if isinstance(scenario, ServingScenario):
-            out.append((name, resolve_serving(scenario, dirs)))
-        else:
+        if isinstance(scenario, TrainingScenario):
             out.append((name, resolve(scenario, dirs)))
+        else:
+            out.append((name, resolve_serving(scenario, dirs)))
     return out

@@ -274,11 +274,11 @@ def train_cmd(
 
 def _scenario(name: str, presets: Any, sets: list[str], flags: dict[str, str | None]) -> Any:
     from gptcalc.adapters.scenarios import load_scenario, override_scenario, resolve
-    from gptcalc.specs.scenario import ServingScenario
+    from gptcalc.specs.scenario import TrainingScenario
 
     d = dirs(presets)
     sc = load_scenario(name, d)
-    if isinstance(sc, ServingScenario):  # callers dispatch serving scenarios before this
+    if not isinstance(sc, TrainingScenario):  # callers dispatch serving scenarios before this
         raise InputError(f"{name}: a serving scenario, not a training run")
     assignments = list(sets)
     for key, text in flags.items():
@@ -311,12 +311,12 @@ def scenario_cmd(
     from gptcalc.adapters.scenarios import load_scenario
     from gptcalc.cli.report import print_estimate
     from gptcalc.scenario import evaluate, fields_to_release
-    from gptcalc.specs.scenario import ServingScenario
+    from gptcalc.specs.scenario import TrainingScenario
 
     d = dirs(presets)
     base = load_scenario(name, d)
     sets = list(set_ or [])
-    if isinstance(base, ServingScenario):
+    if not isinstance(base, TrainingScenario):
         _serving_scenario(
             base,
             d,
@@ -449,13 +449,13 @@ def audit_cmd(
     """Each claimed figure of a scenario beside what the model and the other claims imply."""
     from gptcalc.adapters.scenarios import load_scenario, override_scenario, resolve_serving
     from gptcalc.audit import audit
-    from gptcalc.specs.scenario import ServingScenario
+    from gptcalc.specs.scenario import TrainingScenario
 
     tol = parse_range(tolerance, name="--tolerance")
     if not isinstance(tol, float) or not 0 <= tol < 1:
         raise InputError(f"--tolerance: a single fraction in [0, 1), got {tolerance!r}")
     base = load_scenario(name, dirs(presets))
-    if isinstance(base, ServingScenario):
+    if not isinstance(base, TrainingScenario):
         from gptcalc.serving import implied_by_cost
 
         sc = override_scenario(base, list(set_ or []))

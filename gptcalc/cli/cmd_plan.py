@@ -303,11 +303,11 @@ def sweep_cmd(
 def _training_scenario(command: str, name: str, presets: Any, sets: list[str] | None, hint: str = "") -> Any:
     """Load, override and resolve a training scenario; a serving one is a one-line error."""
     from gptcalc.adapters.scenarios import load_scenario, override_scenario, resolve
-    from gptcalc.specs.scenario import ServingScenario
+    from gptcalc.specs.scenario import TrainingScenario
 
     d = dirs(presets)
     base = load_scenario(name, d)
-    if isinstance(base, ServingScenario):
+    if not isinstance(base, TrainingScenario):
         raise InputError(f"{command}: {name} is a serving scenario; {command} covers training scenarios{hint}")
     return resolve(override_scenario(base, list(sets or [])), d)
 

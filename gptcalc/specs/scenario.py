@@ -21,7 +21,6 @@ from gptcalc.specs.defaults import DEFAULT_CONVENTION, DEFAULT_DTYPE, DEFAULT_RE
 from gptcalc.specs.hardware import Dtype, Hardware
 from gptcalc.specs.layout import TrainLayout
 from gptcalc.specs.quantities import FractionValue, PosValue
-from gptcalc.specs.serving import ServingSetup
 
 
 class Claims(Spec):
@@ -73,31 +72,6 @@ class TrainingScenario(Spec):
     model_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted model fields to change.")
     hardware_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted hardware fields to change.")
     claims: Claims = Field(default_factory=Claims, description="What the source claims, for the audit.")
-
-
-class ServingClaims(Spec):
-    """Figures a source states about serving."""
-
-    cost_per_1k_tokens: PosValue | None = Field(default=None, description="USD per 1,000 tokens claimed.")
-    basis: Literal["blended", "output", "input"] = Field(
-        default="blended", description="Which tokens the claimed price covers."
-    )
-    source: str = Field(default="", description="Where the claims come from.")
-
-
-class ServingScenario(Spec):
-    """A named serving deployment."""
-
-    kind: Literal["serving"] = Field(default="serving", description="Scenario kind.")
-    name: str = Field(default="custom", description="Short name.")
-    description: str = Field(default="", description="What this is.")
-    source: str = Field(default="", description="Where its numbers come from.")
-    model: str = Field(description="Model preset name or file.")
-    hardware: str = Field(description="Hardware preset name or alias.")
-    serving: ServingSetup = Field(default_factory=ServingSetup, description="Layout, traffic, prices.")
-    model_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted model fields to change.")
-    hardware_overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted hardware fields to change.")
-    claims: ServingClaims = Field(default_factory=ServingClaims, description="What the source claims.")
 
 
 def scenario_kind(value: Any) -> str:
