@@ -55,7 +55,7 @@ _EXPORTS: dict[str, str] = {
     "fit_training": "gptcalc.fit",
     "fit_serving": "gptcalc.fit",
     "estimate_serving": "gptcalc.serving",
-    "implied_by_cost": "gptcalc.serving",
+    "implied_by_cost": "gptcalc.serving_load",
     "compute_optimal": "gptcalc.scaling",
     "loss": "gptcalc.scaling",
     "plan": "gptcalc.plan",

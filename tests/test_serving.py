@@ -9,12 +9,8 @@ import pytest
 from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.adapters.scenarios import load_scenario, resolve_serving
 from gptcalc.errors import InfeasibleError, InputError, LayoutError
-from gptcalc.serving import (
-    estimate_serving,
-    expected_distinct_experts,
-    gpus_for_throughput,
-    implied_by_cost,
-)
+from gptcalc.serving import estimate_serving, expected_distinct_experts
+from gptcalc.serving_load import gpus_for_throughput, implied_by_cost
 from gptcalc.specs.serving import ServingSetup
 
 H100_BW = 3.35e12

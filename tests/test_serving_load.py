@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from gptcalc.adapters.load import load_hardware, load_model
 from gptcalc.errors import InfeasibleError
-from gptcalc.serving import estimate_serving, max_rate_for_ttft, queue_wait, slo_search, under_load
+from gptcalc.serving import estimate_serving
+from gptcalc.serving_load import max_rate_for_ttft, queue_wait, slo_search, under_load
 from gptcalc.specs.serving import ServingSetup
 from tests.conftest import run
 

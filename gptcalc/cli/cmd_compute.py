@@ -377,7 +377,8 @@ def _serving_scenario(
 ) -> None:
     from gptcalc.adapters.scenarios import override_scenario, resolve_serving
     from gptcalc.cli.cmd_serve import print_serving, serving_payload
-    from gptcalc.serving import estimate_serving, implied_by_cost
+    from gptcalc.serving import estimate_serving
+    from gptcalc.serving_load import implied_by_cost
 
     wrong = [flag for flag, value in training_flags.items() if value is not None]
     if wrong:
@@ -456,7 +457,7 @@ def audit_cmd(
         raise InputError(f"--tolerance: a single fraction in [0, 1), got {tolerance!r}")
     base = load_scenario(name, dirs(presets))
     if not isinstance(base, TrainingScenario):
-        from gptcalc.serving import implied_by_cost
+        from gptcalc.serving_load import implied_by_cost
 
         sc = override_scenario(base, list(set_ or []))
         if sc.claims.cost_per_1k_tokens is None:

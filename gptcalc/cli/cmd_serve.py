@@ -235,7 +235,7 @@ def serve_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Latency, throughput and cost per million tokens of serving a model (roofline per phase)."""
-    from gptcalc.serving import estimate_serving, gpus_for_throughput, under_load
+    from gptcalc.serving import estimate_serving
 
     arch, hw = model_and_hardware(model, hardware, presets, set_)
     flags = dict(
@@ -303,11 +303,15 @@ def serve_cmd(
     est = estimate_serving(arch, hw, setup)
     load = None
     if rate is not None:
+        from gptcalc.serving_load import under_load
+
         load = under_load(est, parse_number(rate, name="--rate"))
     if note is not None:
         est = est.model_copy(update={"assumptions": [note, *est.assumptions]})
     needed = None
     if target is not None:
+        from gptcalc.serving_load import gpus_for_throughput
+
         needed = gpus_for_throughput(est, parse_number(target, name="--target-tps"))
     if json_out:
         payload = serving_payload(est)
@@ -346,7 +350,8 @@ def _shape(setup: Any) -> str:
 
 def _sweep(arch: Any, hw: Any, setup: Any, spec: str, json_out: bool) -> None:
     from gptcalc.charts import line_chart
-    from gptcalc.serving import batch_grid, estimate_serving
+    from gptcalc.serving import estimate_serving
+    from gptcalc.serving_load import batch_grid
     from gptcalc.specs.quantities import as_range
 
     rng = as_range(parsing.value(spec, "--sweep-batch") or 0.0)
@@ -396,7 +401,7 @@ def _slo(
     arch: Any, hw: Any, setup: Any, ttft: str | None, tpot: str | None, target: str | None, json_out: bool
 ) -> None:
     """--ttft-slo / --tpot-slo: the highest rate per replica meeting them, GPUs for a target rate, $ there."""
-    from gptcalc.serving import slo_search
+    from gptcalc.serving_load import slo_search
 
     res = slo_search(
         arch,
