@@ -959,6 +959,26 @@ def _layer(
     )
 
 
+StageKinds = tuple[tuple[tuple[LayerKindName, bool], int], ...]
+"""One pipeline stage's layers as ((layer kind, on a sliding window), count) pairs."""
+
+
+@lru_cache(maxsize=256)
+def stage_kind_counts(arch: Architecture, split: tuple[range, ...]) -> tuple[StageKinds, ...]:
+    """Each stage of ``split`` (the layers of each pipeline stage) as its (layer kind, windowed) counts: layers of
+    one kind and window do the same work, so the training step and the serving engine time a stage per group
+    rather than per layer."""
+    inv = inventory(arch)
+    out = []
+    for layers in split:
+        counts: dict[tuple[LayerKindName, bool], int] = {}
+        for i in layers:
+            key = (inv.layer_kinds[i], inv.windows[i] is not None)
+            counts[key] = counts.get(key, 0) + 1
+        out.append(tuple(counts.items()))
+    return tuple(out)
+
+
 @lru_cache(maxsize=256)
 def inventory(arch: Architecture) -> Inventory:
     """The operator inventory of ``arch`` (module docstring), built once per architecture."""

@@ -67,14 +67,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import Field
 
 from gptcalc.errors import InfeasibleError, InputError
 from gptcalc.flops import mean_keys
-from gptcalc.inventory import Inventory, LayerKind, LayerKindName, inventory
+from gptcalc.inventory import Inventory, LayerKind, LayerKindName, StageKinds, inventory, stage_kind_counts
 from gptcalc.memory import (
     DTYPE_BYTES,
     ServingMemory,
@@ -299,7 +298,7 @@ class Engine:
     pp_link: Link | None = None
     draft: Engine | None = None
     chunked: bool = False
-    stage_keys: tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...] = ()
+    stage_keys: tuple[StageKinds, ...] = ()
     """Per stage: (layer kind, windowed) and how many such layers it holds (what a stage's time depends on)."""
     stage_groups: tuple[tuple[int, int], ...] = ()
     """Distinct stages (same layers, same edges): a representative index and how many stages are like it."""
@@ -361,7 +360,11 @@ class Engine:
         draft = None
         if spec is not None and spec.draft is not None:
             draft = cls.of(spec.draft, hw, draft_setup(spec.draft, setup), sm)
-        inv, keys, kv_bytes = inventory(arch), _stage_keys(arch, setup.pp), DTYPE_BYTES[setup.kv_dtype]
+        inv, keys, kv_bytes = (
+            inventory(arch),
+            stage_kind_counts(arch, split_layers(arch.n_layers, setup.pp)),
+            DTYPE_BYTES[setup.kv_dtype],
+        )
         return cls(
             arch=arch,
             hw=hw,
@@ -719,21 +722,7 @@ class _SetupCache(Generic[V]):
 _ENGINES: _SetupCache[Engine] = _SetupCache(128)
 
 
-@lru_cache(maxsize=256)
-def _stage_keys(arch: Architecture, pp: int) -> tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...]:
-    """Per pipeline stage of :func:`gptcalc.parallel.split_layers`: its (layer kind, windowed) counts."""
-    inv = inventory(arch)
-    out = []
-    for layers in split_layers(arch.n_layers, pp):
-        counts: dict[tuple[LayerKindName, bool], int] = {}
-        for i in layers:
-            key = (inv.layer_kinds[i], inv.windows[i] is not None)
-            counts[key] = counts.get(key, 0) + 1
-        out.append(tuple(counts.items()))
-    return tuple(out)
-
-
-def _stage_groups(keys: tuple[tuple[tuple[tuple[LayerKindName, bool], int], ...], ...]) -> tuple[tuple[int, int], ...]:
+def _stage_groups(keys: tuple[StageKinds, ...]) -> tuple[tuple[int, int], ...]:
     """Stages with the same layers and the same edges (embedding first, head last) take the same time: the first
     index of each such group and its size, in stage order."""
     last = len(keys) - 1

@@ -40,14 +40,13 @@ allocator stalls; whole runs lose more (restarts, checkpoints), which :attr:`Tim
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import NamedTuple
 
 from pydantic import Field
 
 from gptcalc.errors import InputError
 from gptcalc.flops import core_flops_per_query, flops_per_token
-from gptcalc.inventory import Collective, LayerKind, Matmul, collectives, inventory
+from gptcalc.inventory import Collective, LayerKind, Matmul, collectives, inventory, stage_kind_counts
 from gptcalc.memory import ACTIVATION_BYTES, PRECISION_BYTES, require_attention_context_parallel
 from gptcalc.parallel import check_layout, stage_layers
 from gptcalc.specs.arch import Architecture
@@ -303,21 +302,6 @@ class _Stage:
         return self.compute + self.tp + self.cp + self.ep + self.pp
 
 
-@lru_cache(maxsize=256)
-def _stage_groups(arch: Architecture, split: tuple[range, ...]) -> tuple[tuple[tuple[str, bool, int], ...], ...]:
-    """Each stage's layers as (kind, on a sliding window, count): layers of one kind and window take the same
-    time, so a stage is timed per group rather than per layer (fit times dozens of layouts of 100+ layers)."""
-    inv = inventory(arch)
-    out = []
-    for layers in split:
-        counts: dict[tuple[str, bool], int] = {}
-        for i in layers:
-            key = (inv.layer_kinds[i], inv.windows[i] is not None)
-            counts[key] = counts.get(key, 0) + 1
-        out.append(tuple((name, windowed, n) for (name, windowed), n in counts.items()))
-    return tuple(out)
-
-
 def step_time(
     arch: Architecture,
     hardware: Hardware,
@@ -408,9 +392,9 @@ def step_time(
     }
     # Sends to the next stage and their all-gathers: the same for every stage.
     pp_comm = comm("pp", plan.per_microbatch) + comm("tp", plan.per_microbatch)
-    for j, groups in enumerate(_stage_groups(arch, split)):
+    for j, groups in enumerate(stage_kind_counts(arch, split)):
         compute = backward = ep_comm = cp_comm = tp_comm = 0.0
-        for name, is_windowed, n in groups:
+        for (name, is_windowed), n in groups:
             f, b, r = (windowed if is_windowed else times)[name]
             compute += n * (f + b + r)
             backward += n * b
