@@ -67,14 +67,12 @@ def test_enabled_plugins_keep_pydantic_loader(value: str | None) -> None:
 
 def test_script_run_installs_it_and_answers() -> None:
     # The gptcalc script sets the variable (unless the user did) and answers without importing the lookup.
+    # The script ends without the interpreter's teardown (gptcalc.cli._exit_now) but runs exit callbacks first.
     code = (
-        "import sys, runpy\n"
+        "import atexit, sys, runpy\n"
+        "atexit.register(lambda: print('METADATA', 'importlib.metadata' in sys.modules, file=sys.stderr))\n"
         "sys.argv = ['gptcalc', 'params', 'llama-2-7b', '--json']\n"
-        "try:\n"
-        "    runpy.run_module('gptcalc', run_name='__main__')\n"
-        "except SystemExit as stop:\n"
-        "    assert not stop.code, stop.code\n"
-        "print('METADATA', 'importlib.metadata' in sys.modules, file=sys.stderr)\n"
+        "runpy.run_module('gptcalc', run_name='__main__')\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
@@ -87,13 +85,10 @@ def test_script_run_collects_garbage_less_often() -> None:
     from gptcalc.cli import GC_THRESHOLD
 
     code = (
-        "import gc, sys, runpy\n"
+        "import atexit, gc, sys, runpy\n"
+        "atexit.register(lambda: print('THRESHOLD', gc.get_threshold()[0], gc.isenabled(), file=sys.stderr))\n"
         "sys.argv = ['gptcalc', 'params', 'llama-2-7b', '--json']\n"
-        "try:\n"
-        "    runpy.run_module('gptcalc', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('THRESHOLD', gc.get_threshold()[0], gc.isenabled(), file=sys.stderr)\n"
+        "runpy.run_module('gptcalc', run_name='__main__')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert f"THRESHOLD {GC_THRESHOLD} True" in done.stderr
@@ -108,3 +103,46 @@ def test_script_run_collects_garbage_less_often() -> None:
         [sys.executable, "-c", "import gc; print(gc.get_threshold()[0])"], capture_output=True, text=True, timeout=60
     )
     assert lib.stdout.strip() == bare.stdout.strip() != str(GC_THRESHOLD)
+
+
+TEARDOWN = """
+import atexit, sys, runpy
+
+class Witness:
+    def __del__(self):  # runs in the interpreter's teardown, which a finished script run skips
+        sys.stderr.write("TEARDOWN\\n")
+
+sys.modules["__main__"].witness = Witness()
+atexit.register(lambda: sys.stderr.write("CALLBACK\\n"))
+sys.argv = ["gptcalc", *sys.argv[1:]]
+runpy.run_module("gptcalc", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(["params", "llama-2-7b", "--json"], 0), (["params", "no-such-model"], 2), (["flops", "--tokens", "-1"], 2)],
+)
+def test_finished_script_run_skips_teardown_only(argv: list[str], code: int) -> None:
+    done = subprocess.run([sys.executable, "-c", TEARDOWN, *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code
+    lines = done.stderr.splitlines()
+    # Exit callbacks ran, the interpreter's teardown did not, and the answer or the one-line error was written whole.
+    assert "CALLBACK" in lines and "TEARDOWN" not in lines
+    if code == 0:
+        assert json.loads(done.stdout)["total"] == 6_738_415_616
+    else:
+        assert lines[0].startswith("gptcalc: error: ") and done.stdout == ""
+
+
+def test_library_use_keeps_teardown() -> None:
+    # gptcalc.cli.main() outside the script (a test, a notebook) raises SystemExit as before and exits normally.
+    code = TEARDOWN.replace('sys.argv = ["gptcalc", *sys.argv[1:]]', 'sys.argv = ["python", *sys.argv[1:]]').replace(
+        'runpy.run_module("gptcalc", run_name="__main__")',
+        "from gptcalc.cli import main\ntry:\n    main()\nexcept SystemExit as stop:\n    print('EXIT', stop.code)",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "params", "llama-2-7b"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "EXIT 0" in done.stdout
+    assert "TEARDOWN" in done.stderr.splitlines()
