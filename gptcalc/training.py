@@ -246,7 +246,8 @@ def run_columns(
     costs one list comprehension per requested output. The checks are :func:`run_numbers`' own, run at the
     corners of the varied inputs (each quantity is monotonic in each input, so the corners hold its extremes).
     Big columns go through numpy when it is installed (:mod:`gptcalc.accel`; the same floats); ``arrays``, when
-    given, receives each output computed that way as its numpy array too.
+    given, receives each output computed that way as its numpy array too, and each varied input as the array made
+    of it.
     """
     missing = [k for k, v in (("tokens", tokens), ("gpus", gpus), ("days", days), ("mfu", mfu)) if v is None]
     if len(missing) != 1:
@@ -270,18 +271,30 @@ def run_columns(
     }
     # Every output and every intermediate is monotonic in each input, so run_numbers at the corners of the
     # varied inputs' ranges meets each extreme: its checks there are the checks of every point.
-    varied = {k: (min(c), max(c)) for k, c in named.items() if isinstance(c, list)}
+    np = numpy_or_none(max((len(c) for c in named.values() if isinstance(c, list)), default=0))
+    # Big columns become arrays once (gptcalc.accel): their extremes, the evaluation below and the caller's
+    # ``arrays`` all read them.
+    converted = {k: np.asarray(c, dtype=np.float64) for k, c in named.items() if isinstance(c, list)} if np else {}
+    varied = {
+        k: (float(converted[k].min()), float(converted[k].max())) if k in converted else (min(c), max(c))
+        for k, c in named.items()
+        if isinstance(c, list)
+    }
     scalars = {k: c for k, c in named.items() if c is not None and not isinstance(c, list)}
     for corner in itertools.product(*varied.values()):
         # HFU mixes two FLOP counts that vary together with the model (a corner would pair one model's hardware
         # FLOPs with another's model FLOPs): it is checked on the points themselves below.
         run_numbers(**scalars, **dict(zip(varied, corner, strict=True)), owned=owned, check_hfu=False)
     lists: dict[int, list[float]] = {}
+    as_array: dict[int, Any] = {}
+    array_of = {id(named[k]): a for k, a in converted.items()}
 
     def lift(value: Column) -> _Monomial:
         if isinstance(value, list):
             key = len(lists)
             lists[key] = value
+            if id(value) in array_of:
+                as_array[key] = array_of[id(value)]
             return _Monomial(1.0, {key: 1})
         return _Monomial(float(value), {})
 
@@ -311,8 +324,8 @@ def run_columns(
     v["energy_mwh"] = energy_kwh / const(1000.0)
     v["emissions_t"] = energy_kwh * lift(grid_kg_per_kwh) / const(1000.0)
 
-    np = numpy_or_none(max((len(c) for c in lists.values()), default=0))
-    as_array: dict[int, Any] = {}
+    if arrays is not None:
+        arrays.update(converted)  # the varied inputs as arrays too (a sweep's axis columns)
 
     def evaluate(m: _Monomial) -> Column:
         if not m.powers:
