@@ -372,3 +372,33 @@ def test_killed_mid_write_leaves_nothing(tmp_path: Path, signame: str) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == -getattr(signal, signame), done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag", ["--show-completion", "--install-completion"])
+def test_completion_without_a_detectable_shell_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, flag: str
+) -> None:
+    # No shell among the parent processes (a detached job, a bare container): typer would print "Shell  not
+    # supported." and exit 1.
+    import shellingham
+
+    def undetectable() -> None:
+        raise shellingham.ShellDetectionFailure()
+
+    monkeypatch.setattr(shellingham, "detect_shell", undetectable)
+    result = run(runner, flag)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"gptcalc: error: {flag}: cannot tell which shell this is (none among the parent processes); print the"
+        " script for yours with _GPTCALC_COMPLETE=source_bash gptcalc (or source_zsh, source_fish) and add it to"
+        " the shell's startup file"
+    )
+
+
+def test_completion_script_without_detection() -> None:
+    # The way out the message names: Click's completion variable prints a shell's script with no detection.
+    import subprocess
+
+    proc = _script(env={"_GPTCALC_COMPLETE": "source_bash"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"complete -o default -F _gptcalc_completion gptcalc" in out, err

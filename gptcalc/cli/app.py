@@ -29,6 +29,14 @@ class OneLineErrors(TyperGroup):
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         notices.reset()
+        argv = kwargs.get("args", args[0] if args else None)
+        flag = _completion_without_shell(sys.argv[1:] if argv is None else list(argv))
+        if flag is not None:
+            fail(
+                f"{flag}: cannot tell which shell this is (none among the parent processes); print the script for"
+                " yours with _GPTCALC_COMPLETE=source_bash gptcalc (or source_zsh, source_fish) and add it to the"
+                " shell's startup file"
+            )
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         except ClickException as err:
@@ -54,6 +62,25 @@ class OneLineErrors(TyperGroup):
         if standalone_mode:
             raise SystemExit(rv if isinstance(rv, int) else 0)
         return rv
+
+
+COMPLETION_FLAGS = ("--show-completion", "--install-completion")
+
+
+def _completion_without_shell(argv: list[str]) -> str | None:
+    """A completion flag where no shell can be detected (none among the parent processes: a detached job, a bare
+    container): typer would print "Shell  not supported." and exit 1. Looked up only when such a flag is there."""
+    flag = next((a for a in argv if a in COMPLETION_FLAGS), None)
+    if flag is None:
+        return None
+    # typer detects the shell with shellingham, one of its own requirements.
+    import shellingham  # type: ignore[import-untyped,unused-ignore]
+
+    try:
+        shellingham.detect_shell()
+    except shellingham.ShellDetectionFailure:
+        return flag
+    return None
 
 
 app = typer.Typer(
