@@ -34,7 +34,18 @@ THIRD_PARTY: dict[str, set[str]] = {
     "adapters": {"pydantic", "typing_extensions", "tomli", "huggingface_hub"},
     "inventory": set(),
     "questions": {"pydantic", "typing_extensions", "pandas", "numpy"},  # numpy: the optional gptcalc.accel
-    "render": {"pydantic", "typing_extensions", "typer", "rich", "click", "matplotlib", "pandas", "numpy"},
+    # shellingham: the shell detection typer itself uses, asked before a completion flag reaches typer.
+    "render": {
+        "pydantic",
+        "typing_extensions",
+        "typer",
+        "rich",
+        "click",
+        "shellingham",
+        "matplotlib",
+        "pandas",
+        "numpy",
+    },
 }
 FILE_CALLS = {"open", "print", "write_text", "write_bytes", "read_text", "read_bytes", "unlink", "mkdir", "touch"}
 FILE_MODULES = {"os", "shutil", "tempfile", "sys", "subprocess"}
