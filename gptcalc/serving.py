@@ -1,4 +1,5 @@
-"""Serving time per iteration over the operator inventory; static and continuous batching; latency under load.
+"""Serving time per iteration over the operator inventory; static and continuous batching (latency under load,
+SLOs and targets: :mod:`gptcalc.serving_load`).
 
 The shape follows Vidur (Agrawal et al. 2024, 'Vidur: A Large-Scale Simulation Framework for LLM Inference',
 Sec. 4): one engine iteration is timed per operator from its shape, and the batching policy composes

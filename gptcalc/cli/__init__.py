@@ -3,7 +3,9 @@
 A run of the ``gptcalc`` script builds only the command it runs: the package reads the command name from
 the script's arguments and :mod:`gptcalc.cli.app` imports just the module that defines it and builds just that
 command (all of them for ``--help``, an unknown name, or any other use of the package, such as tests and
-notebooks).
+notebooks). A script run also skips pydantic's plugin lookup (:mod:`gptcalc.cli.plugins`), collects garbage
+every :data:`GC_THRESHOLD` allocations, and once finished ends without the interpreter's teardown
+(:func:`_exit_now`); README "Speed" has the measures.
 """
 
 from __future__ import annotations
